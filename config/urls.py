@@ -1,0 +1,11 @@
+"""Root URL configuration: each app owns its routes."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("config.api_urls")),
+    path("", include("finder.urls")),
+]

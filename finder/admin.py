@@ -1,0 +1,114 @@
+"""Curator admin: trials with their arms, interventions and sites inline."""
+
+from django.contrib import admin
+
+from sites.models import Site
+
+from .models import Arm, Intervention, Phase, Trial
+
+
+class PhaseFilter(admin.SimpleListFilter):
+    title = "phase"
+    parameter_name = "phase"
+
+    def lookups(self, request, model_admin):
+        return Phase.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(phases__icontains=f'"{self.value()}"')
+        return queryset
+
+
+class ArmInline(admin.StackedInline):
+    model = Arm
+    extra = 0
+    fields = ["order", "label", "type", "description"]
+
+
+class InterventionInline(admin.TabularInline):
+    model = Intervention
+    extra = 0
+    fields = ["order", "type", "name", "description", "arms"]
+    filter_horizontal = ["arms"]
+
+
+class SiteInline(admin.TabularInline):
+    model = Site
+    extra = 1
+    fields = [
+        "facility",
+        "city",
+        "state",
+        "postal_code",
+        "country",
+        "country_code",
+        "latitude",
+        "longitude",
+        "status",
+        "geocode_status",
+    ]
+    show_change_link = True
+
+
+@admin.register(Trial)
+class TrialAdmin(admin.ModelAdmin):
+    list_display = ["nct_id", "acronym", "brief_title", "overall_status", "phase_label", "sponsor"]
+    list_filter = ["overall_status", PhaseFilter, "study_type", "is_pivotal", "sites_are_illustrative"]
+    search_fields = ["nct_id", "acronym", "brief_title", "official_title", "condition_search"]
+    readonly_fields = ["criteria_version", "created_at", "updated_at"]
+    inlines = [ArmInline, InterventionInline, SiteInline]
+    fieldsets = [
+        (None, {"fields": ["nct_id", "acronym", "brief_title", "official_title"]}),
+        (
+            "Registry record",
+            {
+                "fields": [
+                    "overall_status",
+                    "study_type",
+                    "phases",
+                    "conditions",
+                    "keywords",
+                    "sponsor",
+                    "collaborators",
+                    "enrollment",
+                    "enrollment_type",
+                    "start_date",
+                    "completion_date",
+                    "last_update_posted",
+                    "summary",
+                    "description",
+                ]
+            },
+        ),
+        (
+            "Eligibility as registered",
+            {
+                "fields": [
+                    "minimum_age_years",
+                    "maximum_age_years",
+                    "sex",
+                    "healthy_volunteers",
+                    "eligibility_text",
+                    "criteria_version",
+                ]
+            },
+        ),
+        (
+            "What patients see",
+            {
+                "fields": [
+                    "has_placebo_group",
+                    "is_pivotal",
+                    "travel_may_be_covered",
+                    "time_reimbursement",
+                    "waitlist_available",
+                    "prior_safety_data",
+                    "spots_left",
+                    "spots_left_by",
+                    "sites_are_illustrative",
+                ]
+            },
+        ),
+        ("Record", {"fields": ["created_at", "updated_at"]}),
+    ]

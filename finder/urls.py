@@ -1,0 +1,3 @@
+"""Patient-facing pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Referral models: see the referrals issue."""
