@@ -228,9 +228,10 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["config.api.PartnerApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "config.api.problem_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_RATE_ANON", default="60/minute"),
         "partner": env.str("API_RATE_PARTNER", default="1200/minute"),
@@ -246,7 +247,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
-API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 
 # Geocoding: the offline gazetteer always; a geopy geocoder when GEOCODER is set.
 GEOCODER = env.str("GEOCODER", default="")  # "" (offline only) or "nominatim"

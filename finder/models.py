@@ -6,6 +6,7 @@ translation table. Sites live in the ``sites`` app; criteria in ``eligibility``.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey
 
 
 class OverallStatus(models.TextChoices):
@@ -179,3 +180,28 @@ class Intervention(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Partner(models.Model):
+    """An organisation that uses the partner API (a hospital, a patient group, a finder)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    contact_email = models.EmailField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerAPIKey(AbstractAPIKey):
+    """A partner's API key, stored hashed (only the prefix is readable); revocable."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="api_keys")
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "partner API key"
+        verbose_name_plural = "partner API keys"
