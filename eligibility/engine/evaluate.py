@@ -1,0 +1,463 @@
+"""Three-valued evaluation of criteria, trial verdicts and plain-language explanations.
+
+Truth values are Python's ``True`` (TRUE), ``False`` (FALSE) and ``None`` (UNKNOWN);
+they combine with Kleene's strong logic: an ``all`` with one FALSE operand is FALSE even
+when others are UNKNOWN, an ``any`` with one TRUE operand is TRUE likewise. A missing
+fact or the answer ``unsure`` makes a comparison UNKNOWN, never TRUE or FALSE.
+
+A rule is compiled once (:func:`compile_rule`) into nested closures with each operator's
+operand pre-processed; :func:`interpret_rule` walks the JSON on every call and is kept
+deliberately simple, as the benchmark baseline and the oracle the tests compare against.
+
+Evaluation takes *prepared facts*: answers passed through
+:func:`eligibility.facts.prepare_facts` (validated, normalised, ``age`` derived).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from eligibility.engine.rules import OPERATORS, Rule, RuleError, rule_facts, validate_rule
+from eligibility.facts import (
+    ASKING_ORDER,
+    FACTS,
+    UNSURE,
+    is_known,
+    join_words,
+    normalize_language,
+    prepare_facts,
+)
+
+Truth = bool | None
+Evaluator = Callable[[Mapping[str, Any]], Truth]
+
+TRUE: Truth = True
+FALSE: Truth = False
+UNKNOWN: Truth = None
+
+INCLUSION = "inclusion"
+EXCLUSION = "exclusion"
+CriterionKind = Literal["inclusion", "exclusion"]
+
+PASS, FAIL, STATUS_UNKNOWN = "pass", "fail", "unknown"
+ELIGIBLE, POSSIBLY_ELIGIBLE, INELIGIBLE = "eligible", "possibly_eligible", "ineligible"
+
+
+# --- Kleene connectives (shared by the interpreter, the compiler and the tests) ---------------
+
+
+def kleene_not(value: Truth) -> Truth:
+    """Negation: UNKNOWN stays UNKNOWN."""
+    return None if value is None else not value
+
+
+def kleene_all(values: Iterable[Truth]) -> Truth:
+    """Conjunction: FALSE wins, then UNKNOWN, else TRUE."""
+    unknown = False
+    for value in values:
+        if value is False:
+            return False
+        if value is None:
+            unknown = True
+    return None if unknown else True
+
+
+def kleene_any(values: Iterable[Truth]) -> Truth:
+    """Disjunction: TRUE wins, then UNKNOWN, else FALSE."""
+    unknown = False
+    for value in values:
+        if value is True:
+            return True
+        if value is None:
+            unknown = True
+    return None if unknown else False
+
+
+# --- the straightforward interpreter ----------------------------------------------------------
+
+
+def interpret_rule(rule: Rule, facts: Mapping[str, Any]) -> Truth:
+    """Evaluate ``rule`` by walking its JSON; the reference semantics of the engine."""
+    if "all" in rule:
+        return kleene_all(interpret_rule(child, facts) for child in rule["all"])
+    if "any" in rule:
+        return kleene_any(interpret_rule(child, facts) for child in rule["any"])
+    if "not" in rule:
+        return kleene_not(interpret_rule(rule["not"], facts))
+    value = facts.get(rule["fact"])
+    if not is_known(value):
+        return None
+    return OPERATORS[rule["op"]].test(value, rule.get("value"))
+
+
+# --- the compiler -----------------------------------------------------------------------------
+
+
+def compile_rule(rule: Rule, *, validate: bool = True) -> Evaluator:
+    """Compile ``rule`` once into a closure ``facts -> Truth`` equal to :func:`interpret_rule`.
+
+    Validates first (raising :class:`RuleError`) unless the caller already did.
+    """
+    if validate:
+        validate_rule(rule)
+    return _compile(rule)
+
+
+def _compile(rule: Rule) -> Evaluator:
+    if "all" in rule:
+        return _compile_all(tuple(_compile(child) for child in rule["all"]))
+    if "any" in rule:
+        return _compile_any(tuple(_compile(child) for child in rule["any"]))
+    if "not" in rule:
+        return _compile_not(_compile(rule["not"]))
+    return _compile_comparison(rule["fact"], OPERATORS[rule["op"]].build(rule.get("value")))
+
+
+def _compile_comparison(key: str, predicate: Callable[[Any], bool]) -> Evaluator:
+    def evaluate(facts: Mapping[str, Any]) -> Truth:
+        value = facts.get(key)
+        # `unsure` is a string; comparing it with a number would raise, so test it first.
+        if value is None or value == UNSURE:
+            return None
+        return predicate(value)
+
+    return evaluate
+
+
+def _compile_all(children: tuple[Evaluator, ...]) -> Evaluator:
+    if len(children) == 1:
+        return children[0]
+
+    def evaluate(facts: Mapping[str, Any]) -> Truth:
+        unknown = False
+        for child in children:
+            value = child(facts)
+            if value is False:
+                return False
+            if value is None:
+                unknown = True
+        return None if unknown else True
+
+    return evaluate
+
+
+def _compile_any(children: tuple[Evaluator, ...]) -> Evaluator:
+    if len(children) == 1:
+        return children[0]
+
+    def evaluate(facts: Mapping[str, Any]) -> Truth:
+        unknown = False
+        for child in children:
+            value = child(facts)
+            if value is True:
+                return True
+            if value is None:
+                unknown = True
+        return None if unknown else False
+
+    return evaluate
+
+
+def _compile_not(child: Evaluator) -> Evaluator:
+    def evaluate(facts: Mapping[str, Any]) -> Truth:
+        value = child(facts)
+        return None if value is None else not value
+
+    return evaluate
+
+
+# --- criteria and trials ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    """A criterion as plain data (the Django layer builds these from its models).
+
+    ``text`` and ``text_es`` are the patient-facing wording, written as a noun phrase
+    ("People aged 18 to 55") so explanations can say "This study takes people aged ...".
+    """
+
+    id: Any
+    kind: CriterionKind
+    rule: Rule
+    text: str
+    text_es: str = ""
+
+    def text_for(self, lang: str | None) -> str:
+        """Patient text in ``lang``, falling back to English."""
+        if normalize_language(lang) == "es" and self.text_es:
+            return self.text_es
+        return self.text
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    """One criterion's status from the patient's side, with the facts and the reason."""
+
+    id: Any
+    kind: CriterionKind
+    text: str
+    status: str
+    facts_used: dict[str, Any]
+    explanation: str
+    needs: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The API's criterion object."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "text": self.text,
+            "status": self.status,
+            "facts_used": self.facts_used,
+            "explanation": self.explanation,
+        }
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """A trial's verdict, every criterion's result, and the answer keys still unknown."""
+
+    verdict: str
+    results: tuple[CriterionResult, ...]
+    missing: tuple[str, ...] = field(default=())
+
+
+def criterion_status(kind: str, truth: Truth) -> str:
+    """An inclusion met, or an exclusion that does not apply, passes; UNKNOWN is unknown."""
+    if truth is None:
+        return STATUS_UNKNOWN
+    applies_against = (truth is False) if kind == INCLUSION else (truth is True)
+    return FAIL if applies_against else PASS
+
+
+def verdict_of(statuses: Iterable[str]) -> str:
+    """Spec section 2: ineligible if any fails, else possibly eligible if any unknown."""
+    unknown = False
+    for status in statuses:
+        if status == FAIL:
+            return INELIGIBLE
+        if status == STATUS_UNKNOWN:
+            unknown = True
+    return POSSIBLY_ELIGIBLE if unknown else ELIGIBLE
+
+
+@dataclass(frozen=True)
+class CompiledCriterion:
+    """A criterion with its rule compiled, and the facts the rule reads."""
+
+    spec: CriterionSpec
+    evaluate: Evaluator
+    facts: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    def status(self, facts: Mapping[str, Any]) -> str:
+        """``pass``, ``fail`` or ``unknown`` for prepared ``facts``."""
+        return criterion_status(self.spec.kind, self.evaluate(facts))
+
+
+class CompiledTrial:
+    """A trial's criteria compiled once; evaluate it against any number of answer sets."""
+
+    def __init__(self, criteria: Iterable[CompiledCriterion], *, trial_id: Any = None):
+        self.trial_id = trial_id
+        self.criteria: tuple[CompiledCriterion, ...] = tuple(criteria)
+        # For the fast path: a criterion fails when its truth `is` this flag
+        # (an inclusion fails on False, an exclusion on True).
+        self._checks = tuple((c.evaluate, c.kind == EXCLUSION) for c in self.criteria)
+        self.facts: tuple[str, ...] = tuple(
+            dict.fromkeys(k for c in self.criteria for k in c.facts)
+        )
+
+    def __repr__(self) -> str:
+        return f"CompiledTrial({self.trial_id!r}, {len(self.criteria)} criteria)"
+
+    def verdict(self, facts: Mapping[str, Any]) -> str:
+        """The verdict only, for prepared ``facts``; stops at the first failing criterion."""
+        unknown = False
+        for evaluate, fails_on in self._checks:
+            truth = evaluate(facts)
+            if truth is None:
+                unknown = True
+            elif truth is fails_on:
+                return INELIGIBLE
+        return POSSIBLY_ELIGIBLE if unknown else ELIGIBLE
+
+    def statuses(self, facts: Mapping[str, Any]) -> list[str]:
+        """Every criterion's status, in criterion order, for prepared ``facts``."""
+        return [c.status(facts) for c in self.criteria]
+
+    def evaluate_facts(self, facts: Mapping[str, Any], *, lang: str = "en") -> TrialResult:
+        """The full result (statuses, facts used, explanations) for prepared ``facts``."""
+        results = tuple(explain_criterion(c, facts, lang=lang) for c in self.criteria)
+        needed = {key for result in results for key in result.needs}
+        missing = tuple(key for key in ASKING_ORDER if key in needed)
+        return TrialResult(verdict_of(r.status for r in results), results, missing)
+
+    def evaluate(self, answers: Any, *, today: date, lang: str = "en") -> TrialResult:
+        """Validate raw ``answers`` (raises ``InvalidAnswers``) and evaluate them."""
+        return self.evaluate_facts(prepare_facts(answers, today=today), lang=lang)
+
+
+def compile_criterion(spec: CriterionSpec) -> CompiledCriterion:
+    """Validate and compile one criterion; a :class:`RuleError` names the criterion."""
+    if spec.kind not in (INCLUSION, EXCLUSION):
+        raise RuleError(
+            "kind", f"must be 'inclusion' or 'exclusion', not {spec.kind!r}"
+        ).for_criterion(spec.id)
+    try:
+        evaluator = compile_rule(spec.rule)
+    except RuleError as error:
+        raise error.for_criterion(spec.id) from None
+    return CompiledCriterion(spec, evaluator, rule_facts(spec.rule))
+
+
+def compile_trial(criteria: Iterable[CriterionSpec], *, trial_id: Any = None) -> CompiledTrial:
+    """Compile every criterion of a trial (raises :class:`RuleError` naming the culprit)."""
+    return CompiledTrial((compile_criterion(spec) for spec in criteria), trial_id=trial_id)
+
+
+def evaluate_trials(
+    trials: Iterable[CompiledTrial], answers: Any, *, today: date
+) -> list[tuple[Any, str]]:
+    """One set of raw answers against many trials: ``(trial_id, verdict)`` per trial.
+
+    The answers are validated once; this is the catalog-wide path the benchmark times.
+    """
+    facts = prepare_facts(answers, today=today)
+    return [(trial.trial_id, trial.verdict(facts)) for trial in trials]
+
+
+# --- explanations -----------------------------------------------------------------------------
+
+
+def deciding_facts(rule: Rule, facts: Mapping[str, Any]) -> tuple[Truth, list[str]]:
+    """The rule's truth and the facts that decide it, for explanations.
+
+    A FALSE ``all`` is decided by its FALSE operands alone, a TRUE ``any`` by its TRUE
+    ones, so "you told us you are 58" is not padded with facts that did not matter. For
+    an UNKNOWN result the keys are the unknown facts that would settle it.
+    """
+    if "all" in rule or "any" in rule:
+        children = [deciding_facts(child, facts) for child in rule.get("all") or rule["any"]]
+        truths = [truth for truth, _ in children]
+        truth = kleene_all(truths) if "all" in rule else kleene_any(truths)
+        # The operands that agree with the result decide it (all of them when TRUE for
+        # `all` / FALSE for `any`, since every operand was needed).
+        keys = [key for t, ks in children if t is truth for key in ks]
+        return truth, list(dict.fromkeys(keys))
+    if "not" in rule:
+        truth, keys = deciding_facts(rule["not"], facts)
+        return kleene_not(truth), keys
+    return interpret_rule(rule, facts), [rule["fact"]]
+
+
+_TEMPLATES = {
+    "en": {
+        (INCLUSION, PASS): "This study takes {text}; you told us {facts}, so you meet this.",
+        (INCLUSION, FAIL): "This study takes {text}; you told us {facts}.",
+        (EXCLUSION, FAIL): "This study does not take {text}; you told us {facts}.",
+        (EXCLUSION, PASS): (
+            "This study does not take {text}; you told us {facts}, so this does not apply to you."
+        ),
+        INCLUSION: "this study takes {text}",
+        EXCLUSION: "this study does not take {text}",
+        "unknown": "We don't know yet whether this applies to you: {rule}; {reasons}.",
+        "ask_one": "your answer to {questions} would tell us",
+        "ask_many": "your answers to {questions} would tell us",
+        "unsure": "you told us you are not sure about {questions}, which your doctor may know",
+    },
+    "es": {
+        (INCLUSION, PASS): "Este estudio admite a {text}; nos dijo que {facts}, así que lo cumple.",
+        (INCLUSION, FAIL): "Este estudio admite a {text}; nos dijo que {facts}.",
+        (EXCLUSION, FAIL): "Este estudio no admite a {text}; nos dijo que {facts}.",
+        (EXCLUSION, PASS): (
+            "Este estudio no admite a {text}; nos dijo que {facts}, así que esto no le afecta."
+        ),
+        INCLUSION: "este estudio admite a {text}",
+        EXCLUSION: "este estudio no admite a {text}",
+        "unknown": "Todavía no sabemos si esto se aplica a usted: {rule}; {reasons}.",
+        "ask_one": "su respuesta a {questions} nos lo diría",
+        "ask_many": "sus respuestas a {questions} nos lo dirían",
+        "unsure": "nos dijo que no está seguro/a de {questions}, algo que su médico puede saber",
+    },
+}
+
+
+def _lower_first(text: str) -> str:
+    # Patient texts are written capitalised for lists ("People aged 18 to 55").
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _quoted_questions(keys: list[str], lang: str) -> str:
+    return join_words([f"'{FACTS[key].question(lang)}'" for key in keys], lang)
+
+
+def explain_criterion(
+    criterion: CompiledCriterion, facts: Mapping[str, Any], *, lang: str = "en"
+) -> CriterionResult:
+    """Status, facts used and a plain-language explanation built from the actual values."""
+    lang = normalize_language(lang)
+    spec = criterion.spec
+    templates = _TEMPLATES[lang]
+    truth = criterion.evaluate(facts)
+    status = criterion_status(spec.kind, truth)
+    _, deciding = deciding_facts(spec.rule, facts)
+    text = _lower_first(spec.text_for(lang))
+    used = {key: facts[key] for key in criterion.facts if key in facts}
+    if status == STATUS_UNKNOWN:
+        missing = [key for key in deciding if key not in facts]
+        unsure = [key for key in deciding if facts.get(key) == UNSURE]
+        reasons = []
+        if missing:
+            template = templates["ask_one"] if len(missing) == 1 else templates["ask_many"]
+            reasons.append(template.format(questions=_quoted_questions(missing, lang)))
+        if unsure:
+            reasons.append(templates["unsure"].format(questions=_quoted_questions(unsure, lang)))
+        explanation = templates["unknown"].format(
+            rule=templates[spec.kind].format(text=text), reasons="; ".join(reasons)
+        )
+        return CriterionResult(
+            spec.id, spec.kind, spec.text_for(lang), status, used, explanation, tuple(deciding)
+        )
+    told = join_words([FACTS[key].describe_answer(facts[key], lang) for key in deciding], lang)
+    explanation = templates[(spec.kind, status)].format(text=text, facts=told)
+    return CriterionResult(spec.id, spec.kind, spec.text_for(lang), status, used, explanation)
+
+
+__all__ = [
+    "ELIGIBLE",
+    "EXCLUSION",
+    "FAIL",
+    "FALSE",
+    "INCLUSION",
+    "INELIGIBLE",
+    "PASS",
+    "POSSIBLY_ELIGIBLE",
+    "STATUS_UNKNOWN",
+    "TRUE",
+    "UNKNOWN",
+    "CompiledCriterion",
+    "CompiledTrial",
+    "CriterionResult",
+    "CriterionSpec",
+    "TrialResult",
+    "compile_criterion",
+    "compile_rule",
+    "compile_trial",
+    "criterion_status",
+    "deciding_facts",
+    "evaluate_trials",
+    "explain_criterion",
+    "interpret_rule",
+    "kleene_all",
+    "kleene_any",
+    "kleene_not",
+    "verdict_of",
+]
