@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from eligibility.engine.rules import OPERATORS, Rule, RuleError, rule_facts, validate_rule
+from eligibility.engine.rules import (
+    OPERATORS,
+    Rule,
+    RuleError,
+    probe_values,
+    rule_facts,
+    validate_rule,
+)
 from eligibility.facts import (
     ASKING_ORDER,
     FACTS,
@@ -247,11 +254,16 @@ def verdict_of(statuses: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class CompiledCriterion:
-    """A criterion with its rule compiled, and the facts the rule reads."""
+    """A criterion with its rule compiled, the facts the rule reads, and probe values.
+
+    ``probes`` maps each fact to the values worth trying when asking whether an answer
+    could still change this criterion (see :func:`~eligibility.engine.rules.probe_values`).
+    """
 
     spec: CriterionSpec
     evaluate: Evaluator
     facts: tuple[str, ...]
+    probes: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -315,7 +327,9 @@ def compile_criterion(spec: CriterionSpec) -> CompiledCriterion:
         evaluator = compile_rule(spec.rule)
     except RuleError as error:
         raise error.for_criterion(spec.id) from None
-    return CompiledCriterion(spec, evaluator, rule_facts(spec.rule))
+    keys = rule_facts(spec.rule)
+    probes = {key: probe_values(spec.rule, key) for key in keys}
+    return CompiledCriterion(spec, evaluator, keys, probes)
 
 
 def compile_trial(criteria: Iterable[CriterionSpec], *, trial_id: Any = None) -> CompiledTrial:
@@ -451,6 +465,7 @@ __all__ = [
     "compile_criterion",
     "compile_rule",
     "compile_trial",
+    "criteria_from_ruleset",
     "criterion_status",
     "deciding_facts",
     "evaluate_trials",
@@ -461,3 +476,20 @@ __all__ = [
     "kleene_not",
     "verdict_of",
 ]
+
+
+def criteria_from_ruleset(items: Iterable[Mapping[str, Any]]) -> list[CriterionSpec]:
+    """CriterionSpecs from a ruleset file's list (``eligibility/rulesets/*.json``).
+
+    Ids are ``"<kind>-<order>"``, stable across reloads of the same file.
+    """
+    return [
+        CriterionSpec(
+            id=f"{item['kind']}-{item['order']}",
+            kind=item["kind"],
+            rule=item["rule"],
+            text=item["patient_text"],
+            text_es=item.get("patient_text_es", ""),
+        )
+        for item in items
+    ]

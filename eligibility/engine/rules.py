@@ -279,3 +279,37 @@ def iter_comparisons(rule: Rule) -> Iterator[Rule]:
         yield from iter_comparisons(rule["not"])
     else:
         yield rule
+
+
+def probe_values(rule: Rule, key: str) -> tuple[Any, ...]:
+    """Values of fact ``key`` that together exercise every outcome ``rule`` can give it.
+
+    Choice facts probe every code; lists probe the empty list and each single code;
+    numbers probe the fact's bounds, every constant the rule compares ``key`` with, one
+    step either side of it, and midpoints between neighbours (so a narrow open interval
+    is still hit). The questionnaire uses them to decide whether a fact can still change
+    a criterion.
+    """
+    fact = FACTS[key]
+    if fact.type == "choice":
+        return fact.rule_codes
+    if fact.type == "multi_choice":
+        return ((), *((code,) for code in fact.rule_codes))
+    if not fact.is_numeric:
+        return ()
+    assert fact.min is not None and fact.max is not None
+    step = fact.step or 0.5
+    constants: list[float] = []
+    for comparison in iter_comparisons(rule):
+        if comparison["fact"] == key and "value" in comparison:
+            value = comparison["value"]
+            constants.extend(value if isinstance(value, list | tuple) else [value])
+    candidates = {fact.min, fact.max}
+    for constant in constants:
+        candidates.update((constant - step, constant, constant + step))
+    inside = sorted(c for c in candidates if fact.min <= c <= fact.max)
+    midpoints = [(low + high) / 2 for low, high in zip(inside, inside[1:], strict=False)]
+    if fact.type == "integer":
+        # Integer facts only take whole values; the step-one neighbours already cover gaps.
+        midpoints = []
+    return tuple(sorted(set(inside) | set(midpoints)))

@@ -1,0 +1,175 @@
+"""The adaptive questionnaire: which question, if any, is worth asking next.
+
+A fact is *relevant* to a trial when some value of it would change the status of one of
+the trial's unknown criteria (found by probing the fact's domain: every choice, the
+rule's constants and their neighbours, the empty list and each code). Relevance also
+respects what the verdict can still become:
+
+- a trial with a failing criterion is settled (ineligible) and asks nothing more;
+- a trial with no unknown criterion is settled (eligible);
+- a trial with an unknown criterion that no unanswered fact can resolve (its facts were
+  answered ``unsure``) can never become eligible, so only facts that could still make
+  it fail are relevant to it.
+
+A fact already answered, ``unsure`` included, is never asked again. Rules test ``age``;
+the questionnaire asks it as ``birth_date`` (or ``age``, the caller's choice), and once
+either is answered the other is not relevant.
+
+For a set of trials the next question is chosen greedily: the fact that could settle
+the most unsettled trials, then the one that could rule the most trials out, then the
+one relevant to the most trials, then the registry's asking order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from eligibility.engine.evaluate import FAIL, STATUS_UNKNOWN, CompiledTrial
+from eligibility.facts import FACTS, prepare_facts
+
+#: The rule-level fact asked through ``birth_date`` or ``age``.
+AGE = "age"
+
+
+@dataclass(frozen=True)
+class TrialRelevance:
+    """What each unanswered fact could still do to one trial.
+
+    ``can_fail``: facts with a value that makes some criterion fail (settling the trial).
+    ``can_pass``: facts with a value that resolves some unknown criterion to pass, kept
+    only when the trial can still become eligible.
+    """
+
+    settled: bool
+    can_fail: frozenset[str]
+    can_pass: frozenset[str]
+
+    @property
+    def relevant(self) -> frozenset[str]:
+        return self.can_fail | self.can_pass
+
+
+_SETTLED = TrialRelevance(True, frozenset(), frozenset())
+
+
+def trial_relevance(trial: CompiledTrial, facts: Mapping[str, Any]) -> TrialRelevance:
+    """Which unanswered facts could still change ``trial``, given prepared ``facts``."""
+    statuses = trial.statuses(facts)
+    if FAIL in statuses or STATUS_UNKNOWN not in statuses:
+        return _SETTLED
+    can_fail: set[str] = set()
+    can_pass: set[str] = set()
+    stuck = False
+    for criterion, status in zip(trial.criteria, statuses, strict=True):
+        if status != STATUS_UNKNOWN:
+            continue
+        resolvable = False
+        for key in criterion.facts:
+            if key in facts:
+                continue  # answered (possibly `unsure`): never asked again
+            probe = dict(facts)
+            for value in criterion.probes[key]:
+                probe[key] = value
+                outcome = criterion.status(probe)
+                if outcome == FAIL:
+                    can_fail.add(key)
+                    resolvable = True
+                elif outcome != STATUS_UNKNOWN:
+                    can_pass.add(key)
+                    resolvable = True
+        stuck = stuck or not resolvable
+    if stuck:
+        # An unknown criterion nothing can resolve keeps the verdict at best "possibly
+        # eligible": only an answer that rules the patient out still changes it.
+        can_pass.clear()
+    if not can_fail and not can_pass:
+        return TrialRelevance(True, frozenset(), frozenset())
+    return TrialRelevance(False, frozenset(can_fail), frozenset(can_pass))
+
+
+def _as_trials(trials: CompiledTrial | Iterable[CompiledTrial]) -> list[CompiledTrial]:
+    return [trials] if isinstance(trials, CompiledTrial) else list(trials)
+
+
+def _question_key(key: str, age_key: str) -> str:
+    return age_key if key == AGE else key
+
+
+def relevant_facts(
+    trials: CompiledTrial | Iterable[CompiledTrial],
+    answers: Any,
+    *,
+    today: date,
+    age_key: str = "birth_date",
+) -> list[str]:
+    """Every answer key still worth asking for any of ``trials``, in asking order.
+
+    ``answers`` are raw answers (validated here; ``InvalidAnswers`` if bad).
+    """
+    _check_age_key(age_key)
+    facts = prepare_facts(answers, today=today)
+    relevant: set[str] = set()
+    for trial in _as_trials(trials):
+        relevant |= trial_relevance(trial, facts).relevant
+    keys = {_question_key(key, age_key) for key in relevant}
+    return sorted(keys, key=lambda key: FACTS[key].order)
+
+
+def is_settled(trial: CompiledTrial, answers: Any, *, today: date) -> bool:
+    """True when no further answer can change ``trial``'s verdict."""
+    return trial_relevance(trial, prepare_facts(answers, today=today)).settled
+
+
+def next_question(
+    trials: CompiledTrial | Iterable[CompiledTrial],
+    answers: Any,
+    *,
+    today: date,
+    age_key: str = "birth_date",
+) -> str | None:
+    """The answer key to ask next, or ``None`` when no answer can change any verdict.
+
+    Greedy choice over the unsettled trials: the fact that could settle the most of
+    them (rule them out, or resolve their last open question), then the one that could
+    rule out the most, then the one relevant to the most, then the registry order.
+    """
+    _check_age_key(age_key)
+    facts = prepare_facts(answers, today=today)
+    return _next_question(_as_trials(trials), facts, age_key)
+
+
+def _next_question(trials: list[CompiledTrial], facts: Mapping[str, Any], age_key: str) -> str | None:
+    settles: dict[str, int] = {}
+    fails: dict[str, int] = {}
+    touches: dict[str, int] = {}
+    for trial in trials:
+        relevance = trial_relevance(trial, facts)
+        if relevance.settled:
+            continue
+        relevant = relevance.relevant
+        for key in relevant:
+            touches[key] = touches.get(key, 0) + 1
+            if key in relevance.can_fail:
+                fails[key] = fails.get(key, 0) + 1
+            if key in relevance.can_fail or len(relevant) == 1:
+                settles[key] = settles.get(key, 0) + 1
+    if not touches:
+        return None
+    best = min(
+        touches,
+        key=lambda key: (
+            -settles.get(key, 0),
+            -fails.get(key, 0),
+            -touches[key],
+            FACTS[_question_key(key, age_key)].order,
+        ),
+    )
+    return _question_key(best, age_key)
+
+
+def _check_age_key(age_key: str) -> None:
+    if age_key not in ("age", "birth_date"):
+        raise ValueError("age_key must be 'age' or 'birth_date'")
