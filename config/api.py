@@ -123,9 +123,12 @@ def problem_exception_handler(exc, context):
         )
 
     if isinstance(exc, exceptions.ParseError):
-        return problem(400, "Malformed request body", str(exc.detail), [
-            {"field": "body", "message": str(exc.detail)}
-        ])
+        return problem(
+            400,
+            "Malformed request body",
+            str(exc.detail),
+            [{"field": "body", "message": str(exc.detail)}],
+        )
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -79,9 +79,7 @@ class Screening(models.Model):
 class ScreeningReevaluation(models.Model):
     """A re-run of a screening after its trial's criteria changed."""
 
-    screening = models.ForeignKey(
-        Screening, on_delete=models.CASCADE, related_name="reevaluations"
-    )
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="reevaluations")
     criteria_version = models.PositiveIntegerField()
     previous_verdict = models.CharField(max_length=20, choices=Verdict.choices)
     verdict = models.CharField(max_length=20, choices=Verdict.choices)

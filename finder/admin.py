@@ -54,7 +54,13 @@ class SiteInline(admin.TabularInline):
 @admin.register(Trial)
 class TrialAdmin(admin.ModelAdmin):
     list_display = ["nct_id", "acronym", "brief_title", "overall_status", "phase_label", "sponsor"]
-    list_filter = ["overall_status", PhaseFilter, "study_type", "is_pivotal", "sites_are_illustrative"]
+    list_filter = [
+        "overall_status",
+        PhaseFilter,
+        "study_type",
+        "is_pivotal",
+        "sites_are_illustrative",
+    ]
     search_fields = ["nct_id", "acronym", "brief_title", "official_title", "condition_search"]
     readonly_fields = ["criteria_version", "created_at", "updated_at"]
     inlines = [ArmInline, InterventionInline, SiteInline]

@@ -39,9 +39,7 @@ class Site(models.Model):
     country_code = models.CharField(max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2"))
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
-    status = models.CharField(
-        max_length=32, choices=SiteStatus.choices, default=SiteStatus.UNKNOWN
-    )
+    status = models.CharField(max_length=32, choices=SiteStatus.choices, default=SiteStatus.UNKNOWN)
     contact_name = models.CharField(max_length=200, blank=True)
     contact_phone = models.CharField(max_length=60, blank=True)
     contact_email = models.EmailField(blank=True)
@@ -99,5 +97,6 @@ def site_registry_key(*, facility: str, city: str, state: str, postal_code: str,
     """A short stable hash of a location's address, case- and space-insensitive."""
     import hashlib
 
-    parts = [" ".join((p or "").lower().split()) for p in (facility, city, state, postal_code, country)]
+    fields = (facility, city, state, postal_code, country)
+    parts = [" ".join((p or "").lower().split()) for p in fields]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]

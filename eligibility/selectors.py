@@ -1,0 +1,122 @@
+"""Reads for the eligibility app: questions, compiled criteria, screenings."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from finder.models import Trial
+
+from .engine.evaluate import CompiledTrial, CriterionSpec, compile_trial
+from .facts import AGE_KEYS, FACTS, UNSURE
+from .models import Criterion, Screening
+
+_COMPILED_MAX = 50_000
+_compiled: OrderedDict[tuple[int, int], CompiledTrial] = OrderedDict()
+_compiled_lock = threading.Lock()
+
+
+def criterion_specs(criteria: list[Criterion]) -> list[CriterionSpec]:
+    """Model rows as the engine's plain data (the engine never sees a model)."""
+    return [
+        CriterionSpec(
+            id=c.pk, kind=c.kind, rule=c.rule, text=c.patient_text, text_es=c.patient_text_es
+        )
+        for c in sorted(criteria, key=lambda c: (c.kind != "inclusion", c.order, c.pk))
+    ]
+
+
+def trials_compiled(*, trials: list[Trial]) -> list[CompiledTrial]:
+    """The compiled criteria of each trial, compiled once per criteria version.
+
+    Compiled trials are kept per process, keyed on (trial id, criteria version), so a
+    change to a trial's criteria (which bumps the version) is picked up at once.
+    """
+    out: dict[int, CompiledTrial] = {}
+    todo: list[Trial] = []
+    with _compiled_lock:
+        for trial in trials:
+            compiled = _compiled.get((trial.pk, trial.criteria_version))
+            if compiled is None:
+                todo.append(trial)
+            else:
+                _compiled.move_to_end((trial.pk, trial.criteria_version))
+                out[trial.pk] = compiled
+    if todo:
+        by_trial: dict[int, list[Criterion]] = {t.pk: [] for t in todo}
+        for criterion in Criterion.objects.filter(trial__in=[t.pk for t in todo]):
+            by_trial[criterion.trial_id].append(criterion)
+        with _compiled_lock:
+            for trial in todo:
+                compiled = compile_trial(criterion_specs(by_trial[trial.pk]), trial_id=trial.pk)
+                _compiled[(trial.pk, trial.criteria_version)] = compiled
+                out[trial.pk] = compiled
+            while len(_compiled) > _COMPILED_MAX:
+                _compiled.popitem(last=False)
+    return [out[t.pk] for t in trials]
+
+
+def trial_compiled(*, trial: Trial) -> CompiledTrial:
+    return trials_compiled(trials=[trial])[0]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a trial's questionnaire, derived from the fact registry."""
+
+    key: str
+    type: str
+    text: str
+    help: str
+    choices: list[tuple[str, str]]
+    min: float | None
+    max: float | None
+    step: float | None
+    allows_unsure: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "type": self.type,
+            "text": self.text,
+            "help": self.help,
+            "choices": [{"value": code, "label": label} for code, label in self.choices],
+            "min": self.min,
+            "max": self.max,
+            "step": self.step,
+            "allows_unsure": self.allows_unsure,
+        }
+
+
+def question_for(key: str, *, lang: str = "en") -> Question:
+    fact = FACTS[key]
+    return Question(
+        key=key,
+        type=fact.type,
+        text=fact.question(lang),
+        help=fact.help(lang),
+        choices=[(c.code, c.label(lang)) for c in fact.choices],
+        min=fact.min,
+        max=fact.max,
+        step=fact.step,
+        allows_unsure=fact.accepts_unsure or UNSURE in fact.choice_codes,
+    )
+
+
+def trial_questions(*, trial: Trial, lang: str = "en") -> list[Question]:
+    """Every question the trial's criteria can need, in the registry's asking order.
+
+    Rules read ``age``; patients are asked their date of birth, so ``birth_date`` stands
+    for it (the API accepts either).
+    """
+    keys: set[str] = set(trial_compiled(trial=trial).facts)
+    if keys & set(AGE_KEYS):
+        keys = (keys - set(AGE_KEYS)) | {"birth_date"}
+    return [question_for(k, lang=lang) for k in sorted(keys, key=lambda k: FACTS[k].order)]
+
+
+def screenings_with_referrals(*, trial: Trial):
+    """The screenings of ``trial`` that led to a referral (re-evaluated on criteria change)."""
+    return Screening.objects.filter(trial=trial, referral__isnull=False)

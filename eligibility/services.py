@@ -1,0 +1,317 @@
+"""Writes for the eligibility app: criteria (with validation and versioning) and screenings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+
+from finder.models import Trial
+
+from .engine.evaluate import ELIGIBLE, INELIGIBLE, POSSIBLY_ELIGIBLE, TrialResult
+from .engine.questions import next_question
+from .facts import InvalidAnswers, derive_facts, validate_answers
+from .models import Criterion, CriterionKind, CriterionSource, Screening
+from .selectors import trial_compiled, trials_compiled
+
+VERDICT_RANK = {ELIGIBLE: 0, POSSIBLY_ELIGIBLE: 1, INELIGIBLE: 2}
+
+__all__ = [
+    "InvalidAnswers",
+    "ScreeningOutcome",
+    "TrialMatch",
+    "criteria_replace",
+    "questionnaire_next",
+    "screening_evaluate",
+    "trials_match",
+]
+
+CRITERION_FIELDS = ("kind", "order", "clinical_text", "patient_text", "patient_text_es", "rule")
+
+
+@dataclass(frozen=True)
+class CriterionInput:
+    """A criterion as the loaders and importers hand it over (plain data)."""
+
+    kind: str
+    order: int
+    patient_text: str
+    rule: dict
+    clinical_text: str = ""
+    patient_text_es: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CriterionInput:
+        return cls(**{k: data[k] for k in CRITERION_FIELDS if k in data})
+
+    def as_tuple(self) -> tuple:
+        return tuple(getattr(self, f) for f in CRITERION_FIELDS)
+
+
+def rule_facts(rule) -> set[str]:
+    """The answer keys a stored rule reads (``age`` and ``birth_date`` count as one)."""
+    found: set[str] = set()
+    stack = [rule]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "fact" in node:
+                found.add("age" if node["fact"] == "birth_date" else str(node["fact"]))
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def criterion_rule_validate(*, rule, label: str) -> None:
+    """Refuse a rule the engine cannot evaluate, naming the criterion and the part at fault."""
+    from .engine.rules import RuleError, validate_rule
+
+    try:
+        validate_rule(rule)
+    except RuleError as exc:
+        raise ValidationError({"rule": f"{label}: {exc}"}) from exc
+
+
+def trial_criteria_version_bump(*, trial: Trial) -> int:
+    """Record that the trial's criteria changed; returns the new version."""
+    Trial.objects.filter(pk=trial.pk).update(criteria_version=F("criteria_version") + 1)
+    trial.refresh_from_db(fields=["criteria_version"])
+    from .tasks import screenings_reevaluate
+
+    transaction.on_commit(lambda: screenings_reevaluate.delay(trial.pk))
+    return trial.criteria_version
+
+
+@transaction.atomic
+def criteria_replace(
+    *, trial: Trial, criteria: Iterable[CriterionInput | dict], source: str
+) -> bool:
+    """Replace the trial's criteria of one source (curated or registry) with ``criteria``.
+
+    Every rule is validated first, so nothing is written unless all are valid. The
+    trial's criteria version is bumped only when something actually changed, which
+    keeps re-imports and re-loads idempotent. Returns whether anything changed.
+    """
+    if source not in CriterionSource.values:
+        raise ValueError(f"unknown criterion source {source!r}")
+    wanted = [c if isinstance(c, CriterionInput) else CriterionInput.from_dict(c) for c in criteria]
+    for item in wanted:
+        if item.kind not in CriterionKind.values:
+            raise ValidationError({"kind": f"{item.kind!r} is not inclusion or exclusion"})
+        criterion_rule_validate(rule=item.rule, label=f"{item.kind} criterion {item.order}")
+
+    if source == CriterionSource.REGISTRY:
+        # A curator's criterion on the same facts supersedes the one derived from the
+        # registry's structured fields (no "age 18 to 55" twice on the trial page).
+        curated = set()
+        for rule in trial.criteria.filter(source=CriterionSource.CURATED).values_list(
+            "rule", flat=True
+        ):
+            curated |= rule_facts(rule)
+        wanted = [item for item in wanted if not rule_facts(item.rule) <= curated or not curated]
+
+    existing = list(trial.criteria.filter(source=source).order_by("kind", "order"))
+    current = sorted(tuple(getattr(c, f) for f in CRITERION_FIELDS) for c in existing)
+    if current == sorted(item.as_tuple() for item in wanted):
+        return False
+
+    trial.criteria.filter(source=source).delete()
+    Criterion.objects.bulk_create(
+        Criterion(trial=trial, source=source, **{f: getattr(item, f) for f in CRITERION_FIELDS})
+        for item in wanted
+    )
+    if source == CriterionSource.CURATED:
+        # Registry-derived criteria that the curated ones now cover are dropped.
+        covered = set().union(*(rule_facts(item.rule) for item in wanted)) if wanted else set()
+        for derived in trial.criteria.filter(source=CriterionSource.REGISTRY):
+            if covered and rule_facts(derived.rule) <= covered:
+                derived.delete()
+    trial_criteria_version_bump(trial=trial)
+    return True
+
+
+def screenings_reevaluate_for_trial(*, trial_id: int) -> int:
+    """Re-run the screenings that led to referrals under the trial's current criteria.
+
+    Records one ``ScreeningReevaluation`` per screening and criteria version (so a
+    repeated run is a no-op) and returns how many verdicts changed.
+    """
+    from .models import ScreeningReevaluation
+    from .selectors import screenings_with_referrals
+
+    trial = Trial.objects.get(pk=trial_id)
+    compiled = trial_compiled(trial=trial)
+    changed = 0
+    for screening in screenings_with_referrals(trial=trial).exclude(
+        reevaluations__criteria_version=trial.criteria_version
+    ):
+        result = compiled.evaluate(screening.answers, today=screening.evaluated_on)
+        _, created = ScreeningReevaluation.objects.get_or_create(
+            screening=screening,
+            criteria_version=trial.criteria_version,
+            defaults={
+                "previous_verdict": screening.verdict,
+                "verdict": result.verdict,
+                "results": results_as_json(result),
+                "changed": result.verdict != screening.verdict,
+            },
+        )
+        changed += int(created and result.verdict != screening.verdict)
+    return changed
+
+
+def results_as_json(result: TrialResult) -> list[dict[str, Any]]:
+    """Per-criterion results as stored on a screening (English explanations)."""
+    return [r.as_dict() for r in result.results]
+
+
+@dataclass(frozen=True)
+class ScreeningOutcome:
+    """The answer to "may I qualify for this trial?", as the API and pages show it."""
+
+    trial: Trial
+    verdict: str
+    criteria: list[dict[str, Any]]
+    missing: list[str]
+    criteria_version: int
+    answers: dict[str, Any]
+    screening: Screening | None = None
+
+
+def _today(today: date | None) -> date:
+    from django.utils import timezone
+
+    return today or timezone.localdate()
+
+
+def screening_evaluate(
+    *,
+    trial: Trial,
+    answers: Any,
+    today: date | None = None,
+    lang: str = "en",
+    save: bool = True,
+) -> ScreeningOutcome:
+    """Check ``answers`` against the trial's criteria; with ``save``, keep an anonymous record.
+
+    Raises ``InvalidAnswers`` (naming each offending key) before anything is stored.
+    """
+    today = _today(today)
+    clean = validate_answers(answers, today=today)
+    facts = derive_facts(clean, today=today)
+    compiled = trial_compiled(trial=trial)
+    result = compiled.evaluate_facts(facts, lang=lang)
+    screening = None
+    if save:
+        # The stored record is language-neutral: English explanations.
+        stored = result if lang == "en" else compiled.evaluate_facts(facts)
+        screening = Screening.objects.create(
+            trial=trial,
+            answers=clean,
+            results=results_as_json(stored),
+            verdict=result.verdict,
+            criteria_version=trial.criteria_version,
+            evaluated_on=today,
+        )
+    return ScreeningOutcome(
+        trial=trial,
+        verdict=result.verdict,
+        criteria=[r.as_dict() for r in result.results],
+        missing=list(result.missing),
+        criteria_version=trial.criteria_version,
+        answers=clean,
+        screening=screening,
+    )
+
+
+def questionnaire_next(
+    *, trials: list[Trial], answers: Any, today: date | None = None
+) -> str | None:
+    """The next answer key worth asking across ``trials``, or None when nothing can change.
+
+    Raises ``InvalidAnswers`` for answers that do not validate.
+    """
+    return next_question(trials_compiled(trials=trials), answers, today=_today(today))
+
+
+@dataclass(frozen=True)
+class TrialMatch:
+    """One trial of a catalog-wide match: its outcome and nearest site."""
+
+    trial: Trial
+    outcome: ScreeningOutcome
+    nearest_site: Any = None  # sites.ranking.RankedSite
+    other_locations: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sort_key(self) -> tuple:
+        distance = self.nearest_site.distance_km if self.nearest_site is not None else None
+        return (
+            VERDICT_RANK[self.outcome.verdict],
+            distance is None,
+            distance or 0.0,
+            self.trial.nct_id,
+        )
+
+
+def trials_match(
+    *,
+    answers: Any,
+    origin: Any = None,
+    condition: str = "multiple sclerosis",
+    radius_km: float | None = None,
+    lang: str = "en",
+    limit: int = 50,
+    today: date | None = None,
+) -> list[TrialMatch]:
+    """Every recruiting trial for ``condition`` checked against ``answers``.
+
+    Ranked by verdict (eligible, possibly eligible, not eligible), then by the distance
+    of the nearest recruiting site to ``origin`` (when given), then NCT id. With a
+    radius, trials with no recruiting site inside it are left out. Nothing is stored.
+    """
+    from finder.models import OverallStatus
+
+    today = _today(today)
+    clean = validate_answers(answers, today=today)
+    facts = derive_facts(clean, today=today)
+    nearest: dict[int, tuple[Any, int]] = {}
+    if origin is not None:
+        from sites.selectors import trials_nearest_for_condition
+
+        rows, _total = trials_nearest_for_condition(
+            condition=condition, origin=origin, radius_km=radius_km, limit=None
+        )
+        trials = [row.trial for row in rows]
+        nearest = {row.trial.pk: (row.nearest_site, row.other_locations) for row in rows}
+    else:
+        trials = list(
+            Trial.objects.filter(
+                overall_status=OverallStatus.RECRUITING,
+                condition_search__contains=condition.strip().lower(),
+            )
+        )
+    matches = []
+    for trial, compiled in zip(trials, trials_compiled(trials=trials), strict=True):
+        result = compiled.evaluate_facts(facts, lang=lang)
+        site, others = nearest.get(trial.pk, (None, 0))
+        outcome = ScreeningOutcome(
+            trial=trial,
+            verdict=result.verdict,
+            criteria=[r.as_dict() for r in result.results],
+            missing=list(result.missing),
+            criteria_version=trial.criteria_version,
+            answers=clean,
+        )
+        matches.append(
+            TrialMatch(trial=trial, outcome=outcome, nearest_site=site, other_locations=others)
+        )
+    matches.sort(key=lambda m: m.sort_key)
+    return matches[:limit]

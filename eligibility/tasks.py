@@ -1,0 +1,11 @@
+"""Celery tasks of the eligibility app: thin wrappers around services."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def screenings_reevaluate(trial_id: int) -> int:
+    """Re-evaluate the screenings behind referrals after the trial's criteria changed."""
+    from .services import screenings_reevaluate_for_trial
+
+    return screenings_reevaluate_for_trial(trial_id=trial_id)
