@@ -14,46 +14,15 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from rest_framework import authentication, exceptions, status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-
-class PartnerApiKeyAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Api-Key <key>``: ``request.auth`` is the partner's key.
-
-    No header means an anonymous caller (allowed to read, at a lower rate); a header
-    with an unknown, revoked or expired key is a 401, never a silent downgrade.
-    """
-
-    keyword = "Api-Key"
-
-    def authenticate(self, request):
-        from rest_framework_api_key.permissions import KeyParser
-
-        from finder.models import PartnerAPIKey
-
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        if not header.lower().startswith(self.keyword.lower() + " "):
-            return None
-        key = KeyParser().get_from_authorization(request)
-        try:
-            api_key = PartnerAPIKey.objects.get_from_key(key or "")
-        except PartnerAPIKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
-        if api_key.has_expired or not api_key.partner.is_active:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
-        return AnonymousUser(), api_key
-
-    def authenticate_header(self, request):
-        return self.keyword
 
 
 class ApiInputError(exceptions.ValidationError):

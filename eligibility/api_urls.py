@@ -1,3 +1,18 @@
-"""API routes of the eligibility app (mounted under /api/v1/)."""
+"""Eligibility API routes (mounted under /api/v1/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .apis import TrialEligibilityApi, TrialQuestionnaireApi
+
+urlpatterns = [
+    path(
+        "trials/<str:nct_id>/questionnaire/",
+        TrialQuestionnaireApi.as_view(),
+        name="api-trial-questionnaire",
+    ),
+    path(
+        "trials/<str:nct_id>/eligibility/",
+        TrialEligibilityApi.as_view(),
+        name="api-trial-eligibility",
+    ),
+]

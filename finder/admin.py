@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from eligibility.admin import CriterionInline
+from eligibility.services import trial_criteria_version_bump
 from sites.models import Site
 
 from .models import Arm, Intervention, Phase, Trial
@@ -63,7 +65,7 @@ class TrialAdmin(admin.ModelAdmin):
     ]
     search_fields = ["nct_id", "acronym", "brief_title", "official_title", "condition_search"]
     readonly_fields = ["criteria_version", "created_at", "updated_at"]
-    inlines = [ArmInline, InterventionInline, SiteInline]
+    inlines = [ArmInline, InterventionInline, CriterionInline, SiteInline]
     fieldsets = [
         (None, {"fields": ["nct_id", "acronym", "brief_title", "official_title"]}),
         (
@@ -118,3 +120,8 @@ class TrialAdmin(admin.ModelAdmin):
         ),
         ("Record", {"fields": ["created_at", "updated_at"]}),
     ]
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is CriterionInline.model and formset.has_changed():
+            trial_criteria_version_bump(trial=form.instance)
