@@ -141,7 +141,9 @@ def next_question(
     return _next_question(_as_trials(trials), facts, age_key)
 
 
-def _next_question(trials: list[CompiledTrial], facts: Mapping[str, Any], age_key: str) -> str | None:
+def _next_question(
+    trials: list[CompiledTrial], facts: Mapping[str, Any], age_key: str
+) -> str | None:
     settles: dict[str, int] = {}
     fails: dict[str, int] = {}
     touches: dict[str, int] = {}
