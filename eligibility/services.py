@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -30,6 +30,9 @@ __all__ = [
     "screening_evaluate",
     "trials_match",
 ]
+
+# Registry-derived criteria are numbered after the curated ones so the two never collide.
+REGISTRY_ORDER_OFFSET = 1000
 
 CRITERION_FIELDS = ("kind", "order", "clinical_text", "patient_text", "patient_text_es", "rule")
 
@@ -107,6 +110,12 @@ def criteria_replace(
         criterion_rule_validate(rule=item.rule, label=f"{item.kind} criterion {item.order}")
 
     if source == CriterionSource.REGISTRY:
+        wanted = [
+            replace(item, order=item.order + REGISTRY_ORDER_OFFSET)
+            if item.order < REGISTRY_ORDER_OFFSET
+            else item
+            for item in wanted
+        ]
         # A curator's criterion on the same facts supersedes the one derived from the
         # registry's structured fields (no "age 18 to 55" twice on the trial page).
         curated = set()
