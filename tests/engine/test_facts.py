@@ -107,7 +107,7 @@ def test_choice_values_follow_the_spec():
 def test_unsure_is_accepted_everywhere_but_age_birth_date_and_sex():
     refusing = {key for key, fact in FACTS.items() if not fact.accepts_unsure}
     assert refusing == {"age", "birth_date", "sex"}
-    accepting = {key: UNSURE for key in SPEC_KEYS - refusing}
+    accepting = dict.fromkeys(SPEC_KEYS - refusing, UNSURE)
     assert validate_answers(accepting, today=TODAY) == accepting
 
 

@@ -57,7 +57,7 @@ def status_of(result, criterion_id):
     return next(r.status for r in result.results if r.id == criterion_id)
 
 
-# --- the files ------------------------------------------------------------------------------
+# --- the files --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("nct_id", ["NCT00548405", "NCT00530348"])
@@ -95,7 +95,7 @@ def test_care_ms_1_prior_therapy_rule_covers_every_code_but_corticosteroids(care
     assert set(rule["value"]) == set(TREATMENT_CODES) - {"corticosteroids"}
 
 
-# --- the two typical patients -------------------------------------------------------------------
+# --- the two typical patients -----------------------------------------------------------------
 
 
 def test_typical_care_ms_2_candidate(care_ms_2, care_ms_1):
@@ -174,7 +174,7 @@ def test_feb_29_birthday_reaches_18_on_march_1(care_ms_2):
     assert care_ms_2.evaluate(answers, today=date(2022, 3, 1)).verdict == "eligible"
 
 
-# --- EDSS, onset, relapses ------------------------------------------------------------------------
+# --- EDSS, onset, relapses --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -229,7 +229,7 @@ def test_relapses_one_count_known_failing_is_enough(care_ms_2):
     assert status_of(result, "inclusion-5") == "fail"
 
 
-# --- the other inclusions -------------------------------------------------------------------------
+# --- the other inclusions ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -252,7 +252,7 @@ def test_care_ms_1_needs_diagnosis_and_mri(care_ms_1, key):
     assert [r.id for r in result.results if r.status == "fail"] == ["inclusion-2"]
 
 
-# --- each exclusion ---------------------------------------------------------------------------------
+# --- each exclusion ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -312,7 +312,7 @@ def test_non_progressive_courses_pass_the_exclusion(care_ms_2, course):
     assert evaluate(care_ms_2, CARE_MS_2_CANDIDATE, ms_course=course).verdict == "eligible"
 
 
-# --- every unsure, and every missing answer -------------------------------------------------------
+# --- every unsure, and every missing answer ---------------------------------------------------
 
 UNSURE_KEYS = [key for key in CARE_MS_2_CANDIDATE if key != "age"]
 
