@@ -1,12 +1,19 @@
 """Curator admin: trials with their arms, interventions and sites inline."""
 
 from django.contrib import admin
+from rest_framework_api_key.models import APIKey
 
 from eligibility.admin import CriterionInline
 from eligibility.services import trial_criteria_version_bump
 from sites.models import Site
 
 from .models import Arm, Intervention, Phase, Trial
+
+admin.site.site_header = "MS Trial Finder: curation and site teams"
+admin.site.site_title = "MS Trial Finder admin"
+# Partners' keys are managed as PartnerAPIKey; the library's own key model is unused.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 
 class PhaseFilter(admin.SimpleListFilter):
