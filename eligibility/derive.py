@@ -27,10 +27,6 @@ from decimal import Decimal
 
 from finder.ctgov import split_age
 
-#: Derived criteria are numbered from here so they sort after curated ones and never
-#: collide with a curator's numbering (orders are unique per trial and kind).
-REGISTRY_ORDER_BASE = 1000
-
 #: The ``age`` fact's domain (``eligibility.facts``): bounds outside it restrict nobody.
 AGE_MIN, AGE_MAX = 0, 120
 
@@ -100,7 +96,9 @@ def registry_criteria(
                 "rule": {"fact": "ms_diagnosis", "op": "==", "value": "yes"},
             }
         )
-    for order, criterion in enumerate(criteria, start=REGISTRY_ORDER_BASE):
+    # Numbered from 1; criteria_replace(source="registry") moves them past the curated
+    # numbering (REGISTRY_ORDER_OFFSET) so the two never collide.
+    for order, criterion in enumerate(criteria, start=1):
         criterion["order"] = order
     return criteria
 
