@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any, Literal
 
 FactType = Literal["integer", "number", "date", "choice", "multi_choice"]
@@ -99,12 +100,12 @@ class Fact:
         """Plain-language help for the question, in ``lang`` (falls back to English)."""
         return self.help_text.get(lang)
 
-    @property
+    @cached_property
     def choice_codes(self) -> tuple[str, ...]:
         """Every accepted code, ``unsure`` included when the spec lists it as a value."""
         return tuple(choice.code for choice in self.choices)
 
-    @property
+    @cached_property
     def rule_codes(self) -> tuple[str, ...]:
         """Codes a rule may test: ``unsure`` never decides a criterion, so it is left out."""
         return tuple(code for code in self.choice_codes if code != UNSURE)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any, Literal
 
 from eligibility.engine.rules import (
@@ -263,7 +264,11 @@ class CompiledCriterion:
     spec: CriterionSpec
     evaluate: Evaluator
     facts: tuple[str, ...]
-    probes: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+
+    @cached_property
+    def probes(self) -> Mapping[str, tuple[Any, ...]]:
+        # Only the questionnaire needs them: computed on first use, not at compile time.
+        return {key: probe_values(self.spec.rule, key) for key in self.facts}
 
     @property
     def kind(self) -> str:
@@ -280,9 +285,7 @@ class CompiledTrial:
     def __init__(self, criteria: Iterable[CompiledCriterion], *, trial_id: Any = None):
         self.trial_id = trial_id
         self.criteria: tuple[CompiledCriterion, ...] = tuple(criteria)
-        # For the fast path: a criterion fails when its truth `is` this flag
-        # (an inclusion fails on False, an exclusion on True).
-        self._checks = tuple((c.evaluate, c.kind == EXCLUSION) for c in self.criteria)
+        self._verdict = compile_verdict(self.criteria)
         self.facts: tuple[str, ...] = tuple(
             dict.fromkeys(k for c in self.criteria for k in c.facts)
         )
@@ -292,14 +295,7 @@ class CompiledTrial:
 
     def verdict(self, facts: Mapping[str, Any]) -> str:
         """The verdict only, for prepared ``facts``; stops at the first failing criterion."""
-        unknown = False
-        for evaluate, fails_on in self._checks:
-            truth = evaluate(facts)
-            if truth is None:
-                unknown = True
-            elif truth is fails_on:
-                return INELIGIBLE
-        return POSSIBLY_ELIGIBLE if unknown else ELIGIBLE
+        return self._verdict(facts)
 
     def statuses(self, facts: Mapping[str, Any]) -> list[str]:
         """Every criterion's status, in criterion order, for prepared ``facts``."""
@@ -317,6 +313,87 @@ class CompiledTrial:
         return self.evaluate_facts(prepare_facts(answers, today=today), lang=lang)
 
 
+class _VerdictSource:
+    """Generates the Python source of one trial's verdict function.
+
+    Calling one nested closure per rule node costs a Python call per node; a trial's
+    verdict is on the catalog-wide hot path (one answer set against every trial), so
+    it is generated as a single straight-line function instead: each fact is fetched
+    once, each comparison is an inline expression, Kleene connectives are conditional
+    expressions, and the first failing criterion returns. Only validated rules reach
+    here, so every fact key and literal comes from the registry or is a number; literals
+    are still written with ``repr`` and sets are passed in as named constants.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: dict[str, Any] = {}
+        self.variables: dict[str, str] = {}
+        self.temporaries = 0
+
+    def constant(self, value: Any) -> str:
+        name = f"k{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def temporary(self) -> str:
+        self.temporaries += 1
+        return f"t{self.temporaries}"
+
+    def fetch(self, key: str) -> str:
+        """The local holding fact ``key`` (None when missing or unsure), fetched once."""
+        if key not in self.variables:
+            name = self.variables[key] = f"v{len(self.variables)}"
+            self.lines.append(f"    {name} = get({key!r})")
+            self.lines.append(f"    if {name} == {UNSURE!r}: {name} = None")
+        return self.variables[key]
+
+    def truth(self, rule: Rule) -> str:
+        """Emit statements computing ``rule``'s truth; return the temporary holding it."""
+        target = self.temporary()
+        if "all" in rule or "any" in rule:
+            parts = [self.truth(child) for child in rule.get("all") or rule["any"]]
+            wins, otherwise = ("False", "True") if "all" in rule else ("True", "False")
+            decided = " or ".join(f"{p} is {wins}" for p in parts)
+            unknown = " or ".join(f"{p} is None" for p in parts)
+            expression = f"{wins} if ({decided}) else (None if ({unknown}) else {otherwise})"
+        elif "not" in rule:
+            inner = self.truth(rule["not"])
+            expression = f"None if {inner} is None else (not {inner})"
+        else:
+            variable = self.fetch(rule["fact"])
+            operator = OPERATORS[rule["op"]]
+            operand = rule.get("value")
+            if operator.source is not None:
+                test = operator.source(variable, operand, self.constant)
+            else:
+                test = f"{self.constant(operator.build(operand))}({variable})"
+            expression = f"None if {variable} is None else ({test})"
+        self.lines.append(f"    {target} = {expression}")
+        return target
+
+    def function(self, criteria: Iterable[CompiledCriterion]) -> Callable[[Mapping], str]:
+        for criterion in criteria:
+            result = self.truth(criterion.spec.rule)
+            fails_on = "True" if criterion.kind == EXCLUSION else "False"
+            self.lines.append(f"    if {result} is {fails_on}: return {INELIGIBLE!r}")
+            self.lines.append(f"    if {result} is None: unknown = True")
+        body = "\n".join(self.lines)
+        source = (
+            "def verdict(facts):\n    get = facts.get\n    unknown = False\n"
+            f"{body}\n    return {POSSIBLY_ELIGIBLE!r} if unknown else {ELIGIBLE!r}\n"
+        )
+        namespace: dict[str, Any] = dict(self.constants)
+        # The source is built only from validated rules (see the class docstring).
+        exec(compile(source, "<trial verdict>", "exec"), namespace)  # noqa: S102
+        return namespace["verdict"]
+
+
+def compile_verdict(criteria: Iterable[CompiledCriterion]) -> Callable[[Mapping[str, Any]], str]:
+    """One generated function ``facts -> verdict`` for validated, compiled criteria."""
+    return _VerdictSource().function(criteria)
+
+
 def compile_criterion(spec: CriterionSpec) -> CompiledCriterion:
     """Validate and compile one criterion; a :class:`RuleError` names the criterion."""
     if spec.kind not in (INCLUSION, EXCLUSION):
@@ -327,9 +404,7 @@ def compile_criterion(spec: CriterionSpec) -> CompiledCriterion:
         evaluator = compile_rule(spec.rule)
     except RuleError as error:
         raise error.for_criterion(spec.id) from None
-    keys = rule_facts(spec.rule)
-    probes = {key: probe_values(spec.rule, key) for key in keys}
-    return CompiledCriterion(spec, evaluator, keys, probes)
+    return CompiledCriterion(spec, evaluator, rule_facts(spec.rule))
 
 
 def compile_trial(criteria: Iterable[CriterionSpec], *, trial_id: Any = None) -> CompiledTrial:

@@ -131,7 +131,8 @@ class Operator:
 
     ``test(fact_value, operand)`` is the reference semantics (used by the interpreter);
     ``build(operand)`` returns an equivalent one-argument predicate with the operand
-    pre-processed (used by the compiler). Both see only known fact values: missing and
+    pre-processed (used by the compiler); ``source`` optionally inlines it into generated
+    code. Both see only known fact values: missing and
     ``unsure`` are turned into UNKNOWN before an operator is consulted.
     """
 
@@ -141,6 +142,10 @@ class Operator:
     test: Callable[[Any, Any], bool]
     build: Callable[[Any], Predicate]
     takes_value: bool = True
+    #: Optional: ``source(variable, operand, constant)`` returns a Python expression for
+    #: the trial verdict code generator; ``constant(obj)`` names a pre-built object. An
+    #: operator without it still compiles (its ``build`` predicate is called instead).
+    source: Callable[[str, Any, Callable[[Any], str]], str] | None = None
 
 
 def _between(value: Any, bounds: Any) -> bool:
@@ -162,23 +167,53 @@ def _build_contains_any(codes: Any) -> Predicate:
     return lambda value: not wanted.isdisjoint(value)
 
 
+def _comparison(symbol: str) -> Operator:
+    """A numeric or equality comparison; all six differ only by their symbol."""
+    test = {
+        "==": lambda v, c: v == c,
+        "!=": lambda v, c: v != c,
+        "<": lambda v, c: v < c,
+        "<=": lambda v, c: v <= c,
+        ">": lambda v, c: v > c,
+        ">=": lambda v, c: v >= c,
+    }[symbol]
+    return Operator(
+        symbol,
+        SCALAR if symbol in ("==", "!=") else NUMERIC,
+        _scalar,
+        test,
+        lambda c: lambda v: test(v, c),
+        source=lambda var, c, const: f"{var} {symbol} {c!r}",
+    )
+
+
 OPERATORS: dict[str, Operator] = {
     op.name: op
     for op in (
-        Operator("==", SCALAR, _scalar, lambda v, c: v == c, lambda c: lambda v: v == c),
-        Operator("!=", SCALAR, _scalar, lambda v, c: v != c, lambda c: lambda v: v != c),
-        Operator("<", NUMERIC, _scalar, lambda v, c: v < c, lambda c: lambda v: v < c),
-        Operator("<=", NUMERIC, _scalar, lambda v, c: v <= c, lambda c: lambda v: v <= c),
-        Operator(">", NUMERIC, _scalar, lambda v, c: v > c, lambda c: lambda v: v > c),
-        Operator(">=", NUMERIC, _scalar, lambda v, c: v >= c, lambda c: lambda v: v >= c),
-        Operator("between", NUMERIC, _range, _between, _build_between),
-        Operator("in", CHOICE, _codes, lambda v, c: v in c, _build_in),
+        *(_comparison(symbol) for symbol in ("==", "!=", "<", "<=", ">", ">=")),
+        Operator(
+            "between",
+            NUMERIC,
+            _range,
+            _between,
+            _build_between,
+            source=lambda var, c, const: f"{c[0]!r} <= {var} <= {c[1]!r}",
+        ),
+        Operator(
+            "in",
+            CHOICE,
+            _codes,
+            lambda v, c: v in c,
+            _build_in,
+            source=lambda var, c, const: f"{var} in {const(frozenset(c))}",
+        ),
         Operator(
             "contains_any",
             MULTI,
             _codes,
             lambda v, c: any(code in v for code in c),
             _build_contains_any,
+            source=lambda var, c, const: f"not {const(frozenset(c))}.isdisjoint({var})",
         ),
         Operator(
             "is_empty",
@@ -187,6 +222,7 @@ OPERATORS: dict[str, Operator] = {
             lambda v, c: len(v) == 0,
             lambda c: lambda v: len(v) == 0,
             takes_value=False,
+            source=lambda var, c, const: f"len({var}) == 0",
         ),
     )
 }

@@ -12,10 +12,12 @@ from eligibility.engine.evaluate import (
     CriterionSpec,
     compile_rule,
     compile_trial,
+    criterion_status,
     interpret_rule,
     kleene_all,
     kleene_any,
     kleene_not,
+    verdict_of,
 )
 from eligibility.engine.questions import next_question, relevant_facts
 from eligibility.engine.rules import probe_values, validate_rule
@@ -258,3 +260,13 @@ def test_questionnaire_asks_only_what_can_change_something(trial_criteria, answe
                     continue
                 for value in probes_for(trial, key):
                     assert trial.verdict({**facts, key: value}) == verdict
+
+
+@PROPERTY_SETTINGS
+@given(criteria_lists, answer_sets())
+def test_generated_verdict_function_equals_interpreted_verdict(criteria, answers):
+    trial = make_trial(criteria)
+    facts = facts_of(answers)
+    statuses = [criterion_status(kind, interpret_rule(rule, facts)) for kind, rule in criteria]
+    assert trial.verdict(facts) == verdict_of(statuses)
+    assert trial.evaluate_facts(facts).verdict == verdict_of(statuses)
