@@ -62,26 +62,25 @@ def kleene_not(value: Truth) -> Truth:
     return None if value is None else not value
 
 
-def kleene_all(values: Iterable[Truth]) -> Truth:
-    """Conjunction: FALSE wins, then UNKNOWN, else TRUE."""
+def _junction(values: Iterable[Truth], decisive: bool) -> Truth:
+    """``decisive`` (False for AND, True for OR) wins, then UNKNOWN, else its opposite."""
     unknown = False
     for value in values:
-        if value is False:
-            return False
+        if value is decisive:
+            return decisive
         if value is None:
             unknown = True
-    return None if unknown else True
+    return None if unknown else not decisive
+
+
+def kleene_all(values: Iterable[Truth]) -> Truth:
+    """Conjunction: FALSE wins, then UNKNOWN, else TRUE."""
+    return _junction(values, False)
 
 
 def kleene_any(values: Iterable[Truth]) -> Truth:
     """Disjunction: TRUE wins, then UNKNOWN, else FALSE."""
-    unknown = False
-    for value in values:
-        if value is True:
-            return True
-        if value is None:
-            unknown = True
-    return None if unknown else False
+    return _junction(values, True)
 
 
 # --- the straightforward interpreter ----------------------------------------------------------
@@ -116,9 +115,9 @@ def compile_rule(rule: Rule, *, validate: bool = True) -> Evaluator:
 
 def _compile(rule: Rule) -> Evaluator:
     if "all" in rule:
-        return _compile_all(tuple(_compile(child) for child in rule["all"]))
+        return _compile_junction(tuple(_compile(child) for child in rule["all"]), False)
     if "any" in rule:
-        return _compile_any(tuple(_compile(child) for child in rule["any"]))
+        return _compile_junction(tuple(_compile(child) for child in rule["any"]), True)
     if "not" in rule:
         return _compile_not(_compile(rule["not"]))
     return _compile_comparison(rule["fact"], OPERATORS[rule["op"]].build(rule.get("value")))
@@ -135,7 +134,8 @@ def _compile_comparison(key: str, predicate: Callable[[Any], bool]) -> Evaluator
     return evaluate
 
 
-def _compile_all(children: tuple[Evaluator, ...]) -> Evaluator:
+def _compile_junction(children: tuple[Evaluator, ...], decisive: bool) -> Evaluator:
+    """AND (``decisive`` False) or OR (True) over compiled operands, short-circuiting."""
     if len(children) == 1:
         return children[0]
 
@@ -143,28 +143,11 @@ def _compile_all(children: tuple[Evaluator, ...]) -> Evaluator:
         unknown = False
         for child in children:
             value = child(facts)
-            if value is False:
-                return False
+            if value is decisive:
+                return decisive
             if value is None:
                 unknown = True
-        return None if unknown else True
-
-    return evaluate
-
-
-def _compile_any(children: tuple[Evaluator, ...]) -> Evaluator:
-    if len(children) == 1:
-        return children[0]
-
-    def evaluate(facts: Mapping[str, Any]) -> Truth:
-        unknown = False
-        for child in children:
-            value = child(facts)
-            if value is True:
-                return True
-            if value is None:
-                unknown = True
-        return None if unknown else False
+        return None if unknown else not decisive
 
     return evaluate
 

@@ -1,6 +1,9 @@
 """Three-valued evaluation, criterion statuses, verdicts and explanations."""
 
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -214,3 +217,13 @@ def test_evaluate_trials_validates_once_and_returns_each_verdict():
 def test_result_as_dict_has_the_api_fields():
     row = trial().evaluate({}, today=TODAY).results[0].as_dict()
     assert set(row) == {"id", "kind", "text", "status", "facts_used", "explanation"}
+
+
+def test_engine_imports_no_django():
+    code = (
+        "import sys, eligibility.facts, eligibility.engine.rules, "
+        "eligibility.engine.evaluate, eligibility.engine.questions; "
+        "sys.exit('django' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
