@@ -1,1 +1,290 @@
-"""Referral models: see the referrals issue."""
+"""Referrals: a consented request that a study site contacts a patient about a trial.
+
+Persistence and the rules that belong to a single row (the status workflow, the
+append-only audit log). Writes that span rows live in ``referrals.services``; reads in
+``referrals.selectors``. Name, email, phone and notes are encrypted at rest
+(:class:`~referrals.fields.EncryptedTextField`); nothing else here identifies a person.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .fields import EncryptedTextField
+
+#: Crockford's base32 alphabet: no I, L, O or U, so a reference read over the phone is
+#: not mistaken for another one.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 10  # 50 random bits: unguessable, and short enough to read aloud
+
+
+def new_reference() -> str:
+    """A fresh reference such as ``7KQ4M-9XZ2B``: random, no personal data in it."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"{chars[:5]}-{chars[5:]}"
+
+
+class SiteRole(models.TextChoices):
+    COORDINATOR = "coordinator", _("Study coordinator")
+    INVESTIGATOR = "investigator", _("Investigator")
+
+
+class SiteMembership(models.Model):
+    """A user on a site's study team: they see and work that site's referrals."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="site_memberships"
+    )
+    site = models.ForeignKey("sites.Site", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=SiteRole.choices, default=SiteRole.COORDINATOR)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "site"], name="membership_unique_user_site")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}) at site {self.site_id}"
+
+
+class ClinicianProfile(models.Model):
+    """A referring clinician: a user who may refer their patients to trials."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinician_profile"
+    )
+    organisation = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"Clinician {self.user}"
+
+
+class Channel(models.TextChoices):
+    PATIENT = "patient", _("The patient, on this site")
+    CLINICIAN = "clinician", _("A referring clinician")
+    PARTNER = "partner", _("A partner system")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    VISIT_BOOKED = "visit_booked", _("Screening visit booked")
+    ENROLLED = "enrolled", _("Enrolled")
+    NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+    DECLINED = "declined", _("Declined")
+    COULD_NOT_REACH = "could_not_reach", _("Could not reach")
+
+
+_CLOSING = (Status.NOT_ELIGIBLE, Status.DECLINED, Status.COULD_NOT_REACH)
+
+#: The workflow: each status and where it may go next. ``enrolled`` and the three
+#: closing outcomes are final; a final referral's contact details are erased after
+#: ``REFERRAL_RETENTION_DAYS``.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Status.NEW: (Status.CONTACTED, *_CLOSING),
+    Status.CONTACTED: (Status.VISIT_BOOKED, *_CLOSING),
+    Status.VISIT_BOOKED: (Status.ENROLLED, *_CLOSING),
+    Status.ENROLLED: (),
+    Status.NOT_ELIGIBLE: (),
+    Status.DECLINED: (),
+    Status.COULD_NOT_REACH: (),
+}
+FINAL_STATUSES = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
+
+
+class Referral(models.Model):
+    reference = models.CharField(max_length=11, unique=True, default=new_reference, editable=False)
+    trial = models.ForeignKey("finder.Trial", on_delete=models.PROTECT, related_name="referrals")
+    site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="referrals")
+    # The anonymous screening stays when the contact details are erased.
+    screening = models.OneToOneField(
+        "eligibility.Screening", related_name="referral", on_delete=models.PROTECT
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    partner = models.ForeignKey(
+        "finder.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+    )
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals_made",
+    )
+
+    # A frozen copy of the screening as the patient (or clinician) saw it.
+    answers = models.JSONField(default=dict)
+    results = models.JSONField(default=list)
+    verdict = models.CharField(max_length=20)
+    criteria_version = models.PositiveIntegerField()
+    evaluated_on = models.DateField()
+    language = models.CharField(max_length=8, default="en")
+
+    # Personal data, encrypted at rest and erased after the retention period.
+    contact_name = EncryptedTextField()
+    contact_email = EncryptedTextField()
+    contact_phone = EncryptedTextField()
+    clinician_name = EncryptedTextField()
+    clinician_email = EncryptedTextField()
+    clinician_phone = EncryptedTextField()
+    clinician_organisation = models.CharField(max_length=200, blank=True)
+
+    consent_text = models.TextField(help_text=_("The consent exactly as it was agreed to"))
+    consented_at = models.DateTimeField()
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    contact_erased_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["site", "status", "-created_at"], name="referral_queue")]
+
+    def __str__(self) -> str:
+        return f"Referral {self.reference}"
+
+    @property
+    def allowed_statuses(self) -> tuple[str, ...]:
+        return TRANSITIONS[self.status]
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def is_erased(self) -> bool:
+        return self.contact_erased_at is not None
+
+
+class ReferralActivity(models.Model):
+    """One step on a referral's timeline: a status change, a note, or both."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="activities")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    note = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "referral activities"
+
+    def __str__(self) -> str:
+        change = f"{self.from_status or '-'} -> {self.to_status}" if self.to_status else "note"
+        return f"{self.referral_id}: {change}"
+
+
+class OutboxKind(models.TextChoices):
+    SITE_TEAM_NEW_REFERRAL = "site_team_new_referral", _("Site team: new referral")
+    PATIENT_CONFIRMATION = "patient_confirmation", _("Patient: confirmation")
+    CLINICIAN_CONFIRMATION = "clinician_confirmation", _("Clinician: confirmation")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Gave up")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class OutboxMessage(models.Model):
+    """A notification to send, written in the same transaction as its referral.
+
+    It holds no address and no text: both are worked out from the referral when it is
+    delivered, so the outbox never holds personal data of its own and an erased
+    referral's pending messages simply have nobody left to go to.
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="outbox")
+    kind = models.CharField(max_length=32, choices=OutboxKind.choices)
+    status = models.CharField(
+        max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    available_at = models.DateTimeField(help_text=_("Not tried again before this time"))
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients_count = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "available_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.referral_id} ({self.status})"
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("Created")
+    VIEW = "view", _("Viewed")
+    LIST = "list", _("Listed")
+    STATUS = "status", _("Changed status")
+    NOTE = "note", _("Added a note")
+    EXPORT = "export", _("Exported")
+    ERASE = "erase", _("Erased contact details")
+    NOTIFY = "notify", _("Sent a notification")
+    ROTATE_KEYS = "rotate_keys", _("Re-encrypted with the newest key")
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit trail is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit trail is append-only.")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which referral, when and from where. Append-only.
+
+    ``detail`` holds codes and identifiers only (a status, a filter, a count), never a
+    name or a contact detail.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    partner = models.ForeignKey(
+        "finder.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(
+        max_length=150, help_text=_("user name, partner name, 'patient' or 'system'")
+    )
+    action = models.CharField(max_length=16, choices=AuditAction.choices)
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit trail is append-only.")

@@ -1,0 +1,13 @@
+"""Send every pending referral notification now (what the periodic task does)."""
+
+from django.core.management.base import BaseCommand
+
+from referrals.services import outbox_deliver_pending
+
+
+class Command(BaseCommand):
+    help = "Send the referral notifications still waiting in the outbox."
+
+    def handle(self, *args, **options):
+        sent = outbox_deliver_pending()
+        self.stdout.write(f"Sent {sent} messages.")
