@@ -242,7 +242,9 @@ class _Reader:
         if value is None:
             return ""
         if not isinstance(value, str):
-            raise StudyParseError(f"must be a string, not {type(value).__name__}", path=self._at(key))
+            raise StudyParseError(
+                f"must be a string, not {type(value).__name__}", path=self._at(key)
+            )
         return value.strip()
 
     def texts(self, key: str) -> tuple[str, ...]:
@@ -482,7 +484,11 @@ def iter_document_studies(document: Any, *, source: str) -> Iterator[RawStudy]:
     A search page (``{"studies": [...]}``), a list of studies, or a single study. Any
     other top-level value is yielded as-is so that :func:`parse_study` reports it.
     """
-    if isinstance(document, Mapping) and "studies" in document and "protocolSection" not in document:
+    if (
+        isinstance(document, Mapping)
+        and "studies" in document
+        and "protocolSection" not in document
+    ):
         items = document["studies"]
         if not isinstance(items, list):
             yield RawStudy(data=items, source=f"{source} studies", position=1)

@@ -1,0 +1,67 @@
+"""``manage.py sync_ctgov --condition "multiple sclerosis"``: import from the live registry."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from finder.management.commands.import_ctgov import progress_bar, report_finish
+from finder.models import OverallStatus
+from finder.services import (
+    REGISTRY_MAX_PAGE_SIZE,
+    RegistryError,
+    registry_raw_studies,
+    studies_import,
+)
+
+
+def _page_size(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= REGISTRY_MAX_PAGE_SIZE:
+        raise ValueError(f"page size must be 1..{REGISTRY_MAX_PAGE_SIZE}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be 1 or more")
+    return value
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the studies ClinicalTrials.gov lists for a condition, page by page from its "
+        "API v2 (settings.CTGOV_API_URL). Same import as import_ctgov; idempotent."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--condition", required=True, help='e.g. "multiple sclerosis"')
+        parser.add_argument(
+            "--status",
+            action="append",
+            default=[],
+            metavar="STATUS",
+            help="Overall status to keep, e.g. RECRUITING (repeat or comma-separate for more).",
+        )
+        parser.add_argument("--page-size", type=_page_size, default=100)
+        parser.add_argument("--max-pages", type=_positive, default=None)
+        parser.add_argument("--strict", action="store_true", help="Fail if any study was skipped.")
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+
+    def handle(self, *args, condition, status, page_size, max_pages, strict, no_progress, **_):
+        statuses = [s.strip().upper() for value in status for s in value.split(",") if s.strip()]
+        unknown = [s for s in statuses if s not in OverallStatus.values]
+        if unknown:
+            raise CommandError(
+                f"unknown status {', '.join(unknown)} (known: {', '.join(OverallStatus.values)})"
+            )
+        raw = registry_raw_studies(
+            condition=condition, statuses=statuses, page_size=page_size, max_pages=max_pages
+        )
+        try:
+            report = studies_import(
+                raw_studies=progress_bar(raw, stream=self.stderr, disabled=no_progress)
+            )
+        except RegistryError as exc:
+            if exc.report and (exc.report.created or exc.report.updated or exc.report.unchanged):
+                self.stderr.write(f"before the failure: {exc.report.summary}")
+            raise CommandError(str(exc)) from None
+        report_finish(self, report, strict=strict)
