@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -257,17 +257,6 @@ class TrialMatch:
     outcome: ScreeningOutcome
     nearest_site: Any = None  # sites.ranking.RankedSite
     other_locations: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def sort_key(self) -> tuple:
-        distance = self.nearest_site.distance_km if self.nearest_site is not None else None
-        return (
-            VERDICT_RANK[self.outcome.verdict],
-            distance is None,
-            distance or 0.0,
-            self.trial.nct_id,
-        )
 
 
 def trials_match(
@@ -307,9 +296,19 @@ def trials_match(
                 condition_search__contains=condition.strip().lower(),
             )
         )
+    # The verdict alone is the fast path for the whole catalog; the full explanations
+    # are worked out only for the trials that are returned.
+    compiled_by_trial = dict(zip(trials, trials_compiled(trials=trials), strict=True))
+
+    def rank(trial: Trial) -> tuple:
+        site = nearest.get(trial.pk, (None, 0))[0]
+        distance = site.distance_km if site is not None else None
+        verdict = compiled_by_trial[trial].verdict(facts)
+        return (VERDICT_RANK[verdict], distance is None, distance or 0.0, trial.nct_id)
+
     matches = []
-    for trial, compiled in zip(trials, trials_compiled(trials=trials), strict=True):
-        result = compiled.evaluate_facts(facts, lang=lang)
+    for trial in sorted(trials, key=rank)[:limit]:
+        result = compiled_by_trial[trial].evaluate_facts(facts, lang=lang)
         site, others = nearest.get(trial.pk, (None, 0))
         outcome = ScreeningOutcome(
             trial=trial,
@@ -322,5 +321,4 @@ def trials_match(
         matches.append(
             TrialMatch(trial=trial, outcome=outcome, nearest_site=site, other_locations=others)
         )
-    matches.sort(key=lambda m: m.sort_key)
-    return matches[:limit]
+    return matches
