@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
+from types import CodeType
 from typing import Any, Literal
 
 from eligibility.engine.rules import (
@@ -368,8 +369,14 @@ class _VerdictSource:
         )
         namespace: dict[str, Any] = dict(self.constants)
         # The source is built only from validated rules (see the class docstring).
-        exec(compile(source, "<trial verdict>", "exec"), namespace)  # noqa: S102
+        exec(_compiled_source(source), namespace)  # noqa: S102
         return namespace["verdict"]
+
+
+@lru_cache(maxsize=4096)
+def _compiled_source(source: str) -> CodeType:
+    """Byte-compiling dominates compile time; trials with the same rules share the code."""
+    return compile(source, "<trial verdict>", "exec")
 
 
 def compile_verdict(criteria: Iterable[CompiledCriterion]) -> Callable[[Mapping[str, Any]], str]:
