@@ -22,7 +22,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from enum import StrEnum
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -610,6 +610,12 @@ class Gazetteer:
         return self._cities.get((country_code.upper(), city.casefold()))
 
 
+@cache
+def shared_gazetteer() -> Gazetteer:
+    """One gazetteer per process: its tables take most of a second to build."""
+    return Gazetteer()
+
+
 def demo_locations(
     *, path: Path, gazetteer: Gazetteer, status: str = SiteStatus.RECRUITING
 ) -> tuple[StudyLocation, ...]:
@@ -658,7 +664,7 @@ def demo_catalog_load(*, directory: Path = DEMO_DIR, rulesets: Path = RULESETS_D
     reported in ``warnings`` but does not stop the load.
     """
     manifest = json.loads((directory / "catalog.json").read_text(encoding="utf-8"))
-    gazetteer = Gazetteer()
+    gazetteer = shared_gazetteer()
     report = ImportReport()
     for entry in manifest["trials"]:
         study = parse_study(json.loads((directory / entry["study"]).read_text(encoding="utf-8")))
