@@ -1,3 +1,9 @@
 """API routes of the sites app (mounted under /api/v1/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from sites.apis import TrialSitesApi
+
+urlpatterns = [
+    path("trials/<str:nct_id>/sites/", TrialSitesApi.as_view(), name="api-trial-sites"),
+]

@@ -89,7 +89,7 @@ class TrialWithNearestSite:
 
     trial: Trial
     nearest_site: RankedSite | None
-    other_locations_count: int
+    other_locations: int
 
 
 _SITE_FIELDS = (
@@ -408,7 +408,7 @@ def trials_nearest_for_condition(
     origin: Place | None,
     radius_km: float | None = None,
     statuses: Sequence[str] = (OverallStatus.RECRUITING,),
-    limit: int = 20,
+    limit: int | None = 20,
     offset: int = 0,
 ) -> tuple[list[TrialWithNearestSite], int]:
     """Trials matching ``condition``, nearest first, one page, and the total.
@@ -418,18 +418,20 @@ def trials_nearest_for_condition(
     Trials are ordered by that distance, ties by NCT id. Trials with no located site of
     those statuses come last, by NCT id; with ``radius_km`` only trials with such a site
     within the radius count. Without an origin every qualifying trial comes by NCT id
-    with ``nearest_site=None``. ``other_locations_count`` is the number of the trial's
+    with ``nearest_site=None``. ``limit=None`` returns every qualifying trial from
+    ``offset`` on. ``other_locations`` is the number of the trial's
     other sites, any status (the "+N other locations" on a trial card).
     """
     _check_radius(radius_km, origin)
-    if limit < 0 or offset < 0:
+    if (limit is not None and limit < 0) or offset < 0:
         raise ValueError("limit and offset must be zero or more")
+    end = None if limit is None else offset + limit
     index = site_index()
     trial_mask, positions = index.select(condition=condition, statuses=statuses)
 
     if origin is None:
         slots = np.flatnonzero(trial_mask)
-        page = [(int(s), None) for s in slots[offset : offset + limit]]
+        page = [(int(s), None) for s in slots[offset:end]]
         return _trial_page(index, page), len(slots)
 
     ranked, located_total = ranking.rank_groups(
@@ -455,7 +457,8 @@ def trials_nearest_for_condition(
         unlocated = np.flatnonzero(trial_mask & ~has_site)  # slots are in NCT id order
         total += len(unlocated)
         start = max(0, offset - located_total)
-        page.extend((int(s), None) for s in unlocated[start : start + limit - len(page)])
+        stop = None if limit is None else start + limit - len(page)
+        page.extend((int(s), None) for s in unlocated[start:stop])
     return _trial_page(index, page), total
 
 
@@ -485,7 +488,7 @@ def _trial_page(
             TrialWithNearestSite(
                 trial=trial,
                 nearest_site=site,
-                other_locations_count=max(count - 1, 0) if site else count,
+                other_locations=max(count - 1, 0) if site else count,
             )
         )
     return result

@@ -1,0 +1,140 @@
+"""Sites API: a trial's sites, nearest first."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import ApiInputError
+from finder.models import Trial
+from sites.geocoding import origin_from_params
+from sites.models import SiteStatus
+from sites.selectors import trial_sites_ranked
+
+MAX_LIMIT = 500
+
+
+class ProblemErrorSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, as ``config.api`` renders every error."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    errors = ProblemErrorSerializer(many=True, required=False)
+
+
+PROBLEM_400 = OpenApiResponse(
+    ProblemSerializer,
+    description="Invalid request; `errors` names each offending parameter (a place that "
+    "cannot be found or is ambiguous, coordinates out of range, a negative radius...).",
+)
+PROBLEM_404 = OpenApiResponse(ProblemSerializer, description="No trial with this NCT id.")
+
+
+class DistanceField(serializers.FloatField):
+    """A distance rounded to the metre (the ranking itself uses the exact value)."""
+
+    def to_representation(self, value: float) -> float:
+        return round(float(value), 3)
+
+
+class OriginSerializer(serializers.Serializer):
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+    label = serializers.CharField()
+
+
+class RankedSiteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    facility = serializers.CharField()
+    city = serializers.CharField()
+    state = serializers.CharField()
+    postal_code = serializers.CharField()
+    country = serializers.CharField()
+    status = serializers.ChoiceField(choices=SiteStatus.values)
+    latitude = serializers.FloatField(allow_null=True)
+    longitude = serializers.FloatField(allow_null=True)
+    distance_km = DistanceField(allow_null=True)
+    distance_mi = DistanceField(allow_null=True)
+
+
+class TrialSitesOutputSerializer(serializers.Serializer):
+    origin = OriginSerializer(allow_null=True, help_text="null without a location")
+    results = RankedSiteSerializer(many=True)
+
+
+class TrialSitesApi(APIView):
+    """A trial's sites nearest the patient first.
+
+    Give one location: ``postal_code`` (with ``country``), ``place`` (free text, e.g.
+    "Palo Alto, CA" or "Madrid, Spain") or ``lat`` and ``lon``. Sites are ordered by
+    exact WGS-84 geodesic distance, ties by site id; sites without coordinates come last
+    with null distances (left out when ``radius_km`` is given). Without a location the
+    sites come unranked, ordered by country and city, with null distances. Distances
+    are rounded to the metre.
+    """
+
+    class InputSerializer(serializers.Serializer):
+        postal_code = serializers.CharField(
+            required=False, max_length=20, allow_blank=True, help_text="e.g. 94301"
+        )
+        country = serializers.CharField(
+            required=False,
+            max_length=60,
+            allow_blank=True,
+            help_text="Country name or ISO code for postal_code or place, e.g. US",
+        )
+        place = serializers.CharField(
+            required=False,
+            max_length=200,
+            allow_blank=True,
+            help_text='"City, State", "City, Country", a ZIP code, or "lat,lon"',
+        )
+        lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+        lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
+        radius_km = serializers.FloatField(
+            required=False,
+            min_value=0,
+            help_text="Only sites this close, in km (needs a location).",
+        )
+        status = serializers.ChoiceField(
+            required=False, choices=SiteStatus.values, help_text="Only sites with this status."
+        )
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT)
+
+    @extend_schema(
+        operation_id="trial_sites_list",
+        summary="A trial's sites, nearest first",
+        parameters=[InputSerializer],
+        responses={
+            200: TrialSitesOutputSerializer,
+            400: PROBLEM_400,
+            404: PROBLEM_404,
+        },
+        tags=["sites"],
+    )
+    def get(self, request, nct_id: str):
+        trial = get_object_or_404(Trial, nct_id=nct_id.strip().upper())
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        origin = origin_from_params(p)
+        if origin is None and p.get("radius_km") is not None:
+            raise ApiInputError({"radius_km": "radius_km needs a location."})
+        sites = trial_sites_ranked(
+            trial=trial,
+            origin=origin,
+            radius_km=p.get("radius_km"),
+            status=p.get("status"),
+            limit=p.get("limit"),
+        )
+        return Response(TrialSitesOutputSerializer({"origin": origin, "results": sites}).data)
