@@ -15,7 +15,8 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -38,6 +39,9 @@ def flatten_errors(detail, prefix: str = "") -> list[dict[str, str]]:
     if isinstance(detail, dict):
         out: list[dict[str, str]] = []
         for key, value in detail.items():
+            if isinstance(key, int):  # ListField and DictField errors: items by index
+                out.extend(flatten_errors(value, f"{prefix}[{key}]"))
+                continue
             name = "" if key in ("non_field_errors", "__all__") and not prefix else str(key)
             path = f"{prefix}.{name}" if prefix and name else (name or prefix)
             out.extend(flatten_errors(value, path))
@@ -101,7 +105,15 @@ def problem_exception_handler(exc, context):
 
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None  # unexpected: Django's 500 handler, logged without request bodies
+        # A bug, not a caller error: logged with the path only (bodies carry answers).
+        request = context.get("request")
+        logger.error(
+            "Unhandled API error on %s %s",
+            getattr(request, "method", "?"),
+            getattr(request, "path", "?"),
+            exc_info=exc,
+        )
+        return problem(500, "Internal error", "The server could not complete the request.")
     detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
     title = {
         status.HTTP_401_UNAUTHORIZED: "Not authenticated",
@@ -109,6 +121,7 @@ def problem_exception_handler(exc, context):
         status.HTTP_404_NOT_FOUND: "Not found",
         status.HTTP_405_METHOD_NOT_ALLOWED: "Method not allowed",
         status.HTTP_406_NOT_ACCEPTABLE: "Not acceptable",
+        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: "Request body too large",
         status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",
     }.get(response.status_code, "Request failed")
     out = problem(response.status_code, title, str(detail))
@@ -116,3 +129,129 @@ def problem_exception_handler(exc, context):
         if header in response:
             out[header] = response[header]
     return out
+
+
+def api_not_found(request, *args, **kwargs):
+    """Any path under /api/v1/ that no route matches: a problem-details 404, not HTML."""
+    body = {
+        "type": "about:blank",
+        "title": "Not found",
+        "status": 404,
+        "detail": f"No API endpoint at {request.path}.",
+    }
+    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
+
+
+# --- OpenAPI: the key scheme and the error responses every operation shares -------------------
+
+
+class PartnerApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "config.authentication.PartnerApiKeyAuthentication"
+    name = "PartnerApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "A partner key sent as `Authorization: Api-Key <key>`. Optional: callers "
+                "without a key may read at a lower rate."
+            ),
+        }
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "Problem details (RFC 9457): the one shape of every API error.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "Each offending field, by dotted path (answers.edss, lat).",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["field", "message"],
+            },
+        },
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+
+OPERATION_OUTCOME_SCHEMA = {
+    "type": "object",
+    "description": "A FHIR R4 OperationOutcome: how FHIR endpoints report errors.",
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+        "issue": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "severity": {"type": "string"},
+                    "code": {"type": "string"},
+                    "diagnostics": {"type": "string"},
+                    "expression": {"type": "array", "items": {"type": "string"}},
+                },
+                "required": ["severity", "code"],
+            },
+        },
+    },
+    "required": ["resourceType", "issue"],
+}
+
+_ERROR_DESCRIPTIONS = {
+    "400": "The request is invalid; each offending field is named.",
+    "401": "The API key is unknown, revoked or expired (omit the header to call anonymously).",
+    "404": "No such resource.",
+    "406": "The Accept header asks for a format this endpoint cannot produce.",
+    "413": "The request body is too large.",
+    "415": "The request body is not JSON.",
+    "429": "Too many requests; Retry-After says how many seconds to wait.",
+}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "schema": {"type": "integer", "minimum": 1},
+        "description": "Seconds to wait before the next request.",
+    }
+}
+FHIR_PATH_PREFIX = "/api/v1/fhir/"
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: document the errors every operation can give.
+
+    Every operation can answer 400, 401, 406 and 429; those with a path parameter 404;
+    those with a body 413 and 415. Error responses get their real media type and schema:
+    problem details, or an OperationOutcome on the FHIR endpoints.
+    """
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    schemas["OperationOutcome"] = OPERATION_OUTCOME_SCHEMA
+    for path, item in result.get("paths", {}).items():
+        if path.startswith(FHIR_PATH_PREFIX):
+            media, ref = "application/fhir+json", "#/components/schemas/OperationOutcome"
+        else:
+            media, ref = PROBLEM_CONTENT_TYPE, "#/components/schemas/Problem"
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = ["400", "401", "406", "429"]
+            if "{" in path:
+                codes.append("404")
+            if "requestBody" in operation:
+                codes += ["413", "415"]
+            responses = operation["responses"]
+            for code in codes:
+                responses.setdefault(code, {"description": _ERROR_DESCRIPTIONS[code]})
+            for code, response in responses.items():
+                if code.startswith(("4", "5")):
+                    response["content"] = {media: {"schema": {"$ref": ref}}}
+                    if code == "429":
+                        response["headers"] = _RETRY_AFTER
+    return result

@@ -225,29 +225,46 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON only: the browsable documentation is Swagger UI at /api/v1/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.BoundedJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["config.authentication.PartnerApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "config.api.problem_exception_handler",
+    # Counters in the default cache; the throttles fail open when it is down.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.throttling.AnonymousCallerThrottle",
+        "config.throttling.PartnerKeyThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_RATE_ANON", default="60/minute"),
         "partner": env.str("API_RATE_PARTNER", default="1200/minute"),
     },
+    # Reverse proxies in front of the app: 0 trusts only REMOTE_ADDR (X-Forwarded-For
+    # cannot be forged to get a fresh anonymous quota); set 1 behind one proxy.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MS Trial Finder API",
-    "DESCRIPTION": "Trials, sites and eligibility for multiple sclerosis clinical trials.",
+    "DESCRIPTION": (
+        "Trials, sites and eligibility for multiple sclerosis clinical trials, and the same "
+        "catalog as FHIR R4 ResearchStudy resources. Anonymous callers may read at a low "
+        "rate; partners send `Authorization: Api-Key <key>` for a higher one. Every error "
+        "is problem details (RFC 9457), or an OperationOutcome on the FHIR endpoints. "
+        "See docs/api.md."
+    ),
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.add_error_responses",
+    ],
 }
 
 # Geocoding: the offline gazetteer always; a geopy geocoder when GEOCODER is set.
@@ -279,3 +296,19 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Referrals: periodic tasks (Celery beat) and the sign-in lockout page -------------------
+# Pending notifications (e.g. queued while Redis was down) are retried every minute;
+# contact details are erased hourly once REFERRAL_RETENTION_DAYS have passed.
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "referrals-outbox-deliver-pending": {
+        "task": "referrals.tasks.outbox_deliver_pending",
+        "schedule": env.float("REFERRAL_OUTBOX_RETRY_SECONDS", default=60.0),
+    },
+    "referrals-erase-expired-contacts": {
+        "task": "referrals.tasks.referral_contacts_erase_expired",
+        "schedule": timedelta(hours=1),
+    },
+}
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"

@@ -1,0 +1,144 @@
+"""API rate limits: a low rate for anonymous callers, a higher one per partner key.
+
+Counters live in the default cache (Redis in production) as fixed one-window counters
+(``SET NX`` then ``INCR``: atomic across web processes, one small key per caller and
+window). Rates are read from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` on every
+request, by scope: ``anon`` and ``partner``.
+
+If the cache cannot be reached the throttles fail open: the API keeps answering
+without limits, the outage is logged once (and its end once), and the cache is not
+tried again for :data:`CACHE_RETRY_SECONDS`, so a dead Redis costs no connect timeout
+per request.
+
+Kept apart from ``config.api``: DRF imports throttle classes while ``rest_framework.views``
+is still loading, and ``config.api`` imports that module.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.core.cache import cache
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
+
+logger = logging.getLogger(__name__)
+
+#: After a cache error, how long the throttles leave the cache alone before trying again.
+CACHE_RETRY_SECONDS = 30.0
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"60/minute"`` -> ``(60, 60)``: requests allowed and window length in seconds."""
+    count, period = rate.split("/")
+    return int(count), _PERIODS[period.strip()[0].lower()]
+
+
+class CacheOutage:
+    """Whether the throttle cache is known to be down, with one log line per outage."""
+
+    def __init__(self, retry_seconds: float = CACHE_RETRY_SECONDS):
+        self.retry_seconds = retry_seconds
+        self._down_until = 0.0
+        self._logged = False
+        self._lock = threading.Lock()
+
+    @property
+    def active(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def record(self, exc: Exception) -> None:
+        with self._lock:
+            self._down_until = time.monotonic() + self.retry_seconds
+            if not self._logged:
+                self._logged = True
+                logger.warning(
+                    "API throttle cache unavailable (%s: %s); rate limits are off until it "
+                    "answers again",
+                    type(exc).__name__,
+                    exc,
+                )
+
+    def clear(self) -> None:
+        if self._logged:
+            with self._lock:
+                if self._logged:
+                    self._logged = False
+                    logger.warning("API throttle cache is back; rate limits apply again")
+
+    def reset(self) -> None:
+        """Forget any outage (tests)."""
+        with self._lock:
+            self._down_until = 0.0
+            self._logged = False
+
+
+cache_outage = CacheOutage()
+
+
+class FixedWindowRateThrottle(BaseThrottle):
+    """Count a caller's requests per window in the cache; fail open if the cache is down.
+
+    Subclasses set ``scope`` and say who the caller is (``caller_ident``); a caller they
+    return ``None`` for is left to the other throttles.
+    """
+
+    scope: str = ""
+
+    def caller_ident(self, request) -> str | None:
+        raise NotImplementedError
+
+    def rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view) -> bool:
+        self.retry_after = None
+        ident = self.caller_ident(request)
+        rate = self.rate()
+        if ident is None or rate is None:
+            return True
+        limit, window = parse_rate(rate)
+        now = time.time()
+        self.retry_after = window - (now % window)
+        if cache_outage.active:
+            return True
+        key = f"throttle:{self.scope}:{ident}:{int(now // window)}"
+        try:
+            cache.add(key, 0, timeout=window + 1)
+            count = cache.incr(key)
+        except ValueError:
+            # The window's key expired between add and incr: this is its first request.
+            return True
+        except Exception as exc:  # any cache failure: never let the throttle fail a request
+            cache_outage.record(exc)
+            return True
+        cache_outage.clear()
+        return count <= limit
+
+    def wait(self) -> float | None:
+        return self.retry_after
+
+
+class AnonymousCallerThrottle(FixedWindowRateThrottle):
+    """Callers without a key, by client address (``NUM_PROXIES`` decides which one)."""
+
+    scope = "anon"
+
+    def caller_ident(self, request) -> str | None:
+        if request.auth is not None:
+            return None
+        return self.get_ident(request)
+
+
+class PartnerKeyThrottle(FixedWindowRateThrottle):
+    """Callers with a partner key, each key with its own counter."""
+
+    scope = "partner"
+
+    def caller_ident(self, request) -> str | None:
+        api_key = request.auth
+        return getattr(api_key, "prefix", None) if api_key is not None else None

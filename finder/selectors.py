@@ -1,0 +1,175 @@
+"""Reads for the trial catalog: search, detail, and the facts a trial page shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from sites.models import Site, SiteStatus
+
+from .models import Arm, Intervention, Sex, TimeReimbursement, Trial
+
+#: Patient sex (the ``sex`` answer key) -> the registry sexes a trial may take.
+TRIAL_SEXES_FOR = {
+    "female": (Sex.ALL, Sex.FEMALE),
+    "male": (Sex.ALL, Sex.MALE),
+    "other": (Sex.ALL,),
+}
+
+
+def trials_search(
+    *,
+    condition: str = "",
+    statuses: Sequence[str] = (),
+    phases: Sequence[str] = (),
+    age: int | None = None,
+    sex: str | None = None,
+) -> QuerySet[Trial]:
+    """Trials matching every given filter, by NCT id, each with its ``locations_count``.
+
+    ``condition`` is a case-insensitive substring of the trial's conditions and keywords;
+    ``statuses`` and ``phases`` match any of the given values; ``age`` keeps the trials
+    whose registered age range admits it (an open end admits everything); ``sex`` is the
+    patient's (``female``, ``male``, ``other``) and keeps the trials open to it.
+    """
+    trials = Trial.objects.all()
+    if condition.strip():
+        trials = trials.filter(condition_search__contains=condition.strip().lower())
+    if statuses:
+        trials = trials.filter(overall_status__in=statuses)
+    if phases:
+        # JSON lists as text work the same on SQLite and PostgreSQL.
+        any_phase = Q()
+        for phase in phases:
+            any_phase |= Q(phases__icontains=f'"{phase}"')
+        trials = trials.filter(any_phase)
+    if age is not None:
+        trials = trials.filter(
+            Q(minimum_age_years__isnull=True) | Q(minimum_age_years__lte=Decimal(age)),
+            Q(maximum_age_years__isnull=True) | Q(maximum_age_years__gte=Decimal(age)),
+        )
+    if sex:
+        trials = trials.filter(sex__in=TRIAL_SEXES_FOR[sex])
+    return trials.annotate(locations_count=Count("sites")).order_by("nct_id")
+
+
+@dataclass(frozen=True)
+class NearbyTrial:
+    """A trial of a location search: its nearest recruiting site and its other locations."""
+
+    trial: Trial
+    nearest_site: Any  # sites.selectors.RankedSite
+    other_locations: int
+
+
+def trials_nearest(
+    *,
+    origin: Any,
+    condition: str,
+    radius_km: float | None = None,
+    statuses: Sequence[str] = (),
+    phases: Sequence[str] = (),
+    age: int | None = None,
+    sex: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[list[NearbyTrial], int]:
+    """Trials for ``condition`` by the distance of their nearest recruiting site, nearest first.
+
+    The ranking is the sites selector's; the other filters (as in :func:`trials_search`)
+    are applied to its ranking, so the order and the distances stay exact. Returns one
+    page and the total count.
+    """
+    from sites.selectors import trials_nearest_for_condition
+
+    ranking_args = {"condition": condition, "origin": origin, "radius_km": radius_km}
+    if statuses:
+        ranking_args["statuses"] = tuple(statuses)
+    if not (phases or age is not None or sex):
+        rows, total = trials_nearest_for_condition(**ranking_args, limit=limit, offset=offset)
+        return [_nearby(row) for row in rows], total
+
+    allowed = set(
+        trials_search(condition=condition, phases=phases, age=age, sex=sex).values_list(
+            "pk", flat=True
+        )
+    )
+    rows, _ = trials_nearest_for_condition(**ranking_args, limit=None)
+    kept = [row for row in rows if row.trial.pk in allowed]
+    return [_nearby(row) for row in kept[offset : offset + limit]], len(kept)
+
+
+def _nearby(row: Any) -> NearbyTrial:
+    return NearbyTrial(
+        trial=row.trial, nearest_site=row.nearest_site, other_locations=row.other_locations
+    )
+
+
+def trial_for_detail(*, nct_id: str) -> Trial | None:
+    """One trial with what its detail page needs loaded: criteria, arms, interventions.
+
+    Annotated with ``locations_count`` and ``recruiting_locations_count``; ``None`` when
+    there is no such trial.
+    """
+    return (
+        Trial.objects.filter(nct_id=nct_id.upper())
+        .annotate(
+            locations_count=Count("sites", distinct=True),
+            recruiting_locations_count=Count(
+                "sites", filter=Q(sites__status=SiteStatus.RECRUITING), distinct=True
+            ),
+        )
+        .prefetch_related(
+            "criteria",
+            Prefetch("arms", queryset=Arm.objects.prefetch_related("interventions")),
+            Prefetch("interventions", queryset=Intervention.objects.all()),
+        )
+        .first()
+    )
+
+
+def trials_locations_count(*, trial_ids: Sequence[int]) -> dict[int, int]:
+    """How many locations (sites, any status) each trial has."""
+    rows = Site.objects.filter(trial__in=trial_ids).values("trial").annotate(n=Count("id"))
+    return {row["trial"]: row["n"] for row in rows}
+
+
+def trials_sites(
+    *, trial_ids: Sequence[int], fields: Iterable[str]
+) -> dict[int, list[dict[str, Any]]]:
+    """Each trial's sites (by id) as dicts of ``fields``; every trial gets a list."""
+    out: dict[int, list[dict[str, Any]]] = {pk: [] for pk in trial_ids}
+    for row in Site.objects.filter(trial__in=trial_ids).order_by("id").values("trial", *fields):
+        out[row.pop("trial")].append(row)
+    return out
+
+
+@dataclass(frozen=True)
+class Badge:
+    code: str
+    label: str
+
+
+def trial_badges(*, trial: Trial) -> list[Badge]:
+    """The short facts a trial card shows ("No placebo group", "Pivotal trial", ...)."""
+    badges = []
+    if trial.has_placebo_group is False:
+        badges.append(Badge("no_placebo", _("No placebo group")))
+    if trial.is_pivotal:
+        badges.append(Badge("pivotal", _("Pivotal trial")))
+    if trial.travel_may_be_covered:
+        badges.append(Badge("travel_covered", _("Travel may be covered")))
+    if trial.time_reimbursement == TimeReimbursement.VARIES:
+        badges.append(Badge("time_reimbursement_varies", _("Time reimbursement varies")))
+    elif trial.time_reimbursement == TimeReimbursement.PAID:
+        badges.append(Badge("time_reimbursed", _("Time is reimbursed")))
+    if trial.waitlist_available:
+        badges.append(Badge("waitlist", _("Waitlist available")))
+    if trial.prior_safety_data:
+        badges.append(Badge("prior_safety_data", _("Prior safety data")))
+    return badges
