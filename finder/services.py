@@ -121,6 +121,7 @@ class ImportReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "skipped": [str(s) for s in self.skipped],
+            "warnings": list(self.warnings),
         }
 
 
@@ -477,8 +478,9 @@ def registry_pages(
     Raises :class:`RegistryError` with a one-line message when the registry cannot be
     reached, times out, answers with an HTTP error or with something that is not a page.
     """
-    session = session or requests.Session()
-    session.headers.setdefault("User-Agent", "ms-trial-finder/1.0")
+    if session is None:
+        session = requests.Session()
+        session.headers["User-Agent"] = "ms-trial-finder/1.0 (+ClinicalTrials.gov API v2 sync)"
     params: dict[str, Any] = {
         "format": "json",
         "query.cond": condition,
@@ -528,8 +530,7 @@ def _root_cause(exc: BaseException) -> str:
     # ("Name or service not known", "Connection refused").
     while exc.__cause__ or exc.__context__:
         exc = exc.__cause__ or exc.__context__
-    text = str(exc) or exc.__class__.__name__
-    return text.split(": ", 1)[-1] if "Failed to resolve" not in text else text
+    return " ".join((str(exc) or exc.__class__.__name__).split())
 
 
 def registry_raw_studies(

@@ -83,7 +83,13 @@ def test_the_periodic_task_runs_the_same_sync(recorded_pages):
     result = sync_ctgov_task.run(
         condition="multiple sclerosis", statuses=["RECRUITING"], page_size=2
     )
-    assert result == {"created": 4, "updated": 0, "unchanged": 0, "skipped": []}
+    assert result == {
+        "created": 4,
+        "updated": 0,
+        "unchanged": 0,
+        "skipped": [],
+        "warnings": [],
+    }
 
 
 @responses.activate

@@ -1,11 +1,13 @@
 """finder.services.trial_upsert_from_study: one study, written idempotently."""
 
+import sys
+
 import pytest
 
 from eligibility.models import CriterionSource
 from finder.ctgov import parse_study
 from finder.models import Trial
-from finder.services import Outcome, trial_upsert_from_study
+from finder.services import Outcome, sites_geocode_later, trial_upsert_from_study
 from sites.models import GeocodeStatus, Site
 from tests.finder.conftest import with_changes
 
@@ -174,3 +176,20 @@ def test_marks_the_site_list_as_illustrative_only_when_asked(full_study):
 def test_stores_an_unknown_status_as_unknown(full_study):
     full_study["protocolSection"]["statusModule"]["overallStatus"] = "SOMETHING_NEW"
     assert upsert(full_study).trial.overall_status == "UNKNOWN"
+
+
+def test_geocoding_is_handed_to_the_sites_task(monkeypatch):
+    import sites.tasks
+
+    calls = []
+    monkeypatch.setattr(sites.tasks.geocode_sites, "delay", lambda ids: calls.append(ids))
+
+    sites_geocode_later(site_ids=[3, 4])
+
+    assert calls == [[3, 4]]
+
+
+def test_sites_stay_pending_when_the_geocoding_task_is_missing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sites.tasks", None)  # import now raises ImportError
+
+    sites_geocode_later(site_ids=[3])  # no error: the next import queues them again
