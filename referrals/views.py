@@ -11,6 +11,7 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -65,21 +66,26 @@ def _add_errors(form, errors: dict[str, str], field_for=None) -> None:
 
 
 def _session_origin(request) -> tuple[float, float] | None:
-    """Where the patient said they are, if the search pages kept it in the session."""
+    """Where the patient said they are, as the search pages keep it in the session."""
     origin = request.session.get("origin")
     try:
-        return float(origin["lat"]), float(origin["lon"])
+        return float(origin["latitude"]), float(origin["longitude"])
     except (TypeError, KeyError, ValueError):
         return None
 
 
 def _session_screening(request, nct_id: str) -> Screening | None:
-    screening_id = (request.session.get(SESSION_SCREENINGS) or {}).get(nct_id)
+    """The patient's latest screening for the trial, as the questionnaire remembered it.
+
+    The questionnaire keeps ``[answers fingerprint, screening id]`` per NCT id.
+    """
+    remembered = (request.session.get(SESSION_SCREENINGS) or {}).get(nct_id)
+    screening_id = remembered[-1] if isinstance(remembered, list | tuple) else remembered
     if not screening_id:
         return None
     try:
         return Screening.objects.select_related("trial").get(pk=screening_id, trial__nct_id=nct_id)
-    except (Screening.DoesNotExist, ValueError, TypeError):
+    except (Screening.DoesNotExist, ValueError, TypeError, ValidationError):
         return None
 
 

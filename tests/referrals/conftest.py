@@ -1,0 +1,320 @@
+"""Fixtures for the referrals tests: people, a screened trial, and real servers.
+
+Real servers: ``redis_server`` starts its own ``redis-server`` on a spare port (never
+the machine's shared one) and ``celery_worker`` a real ``celery -A config worker``
+(with an embedded beat running the periodic tasks every second) pointed at that Redis
+and at the test database, sending mail to a temporary directory. Tests using them need
+``@pytest.mark.django_db(transaction=True)`` so the worker sees committed rows.
+
+On SQLite that needs a test database in a file, not in memory: :func:`pytest_configure`
+below gives the default database a file ``TEST.NAME`` in the temp dir when none is set
+(PostgreSQL through ``DATABASE_URL`` needs nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RULESETS = ROOT / "eligibility" / "rulesets"
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+#: A CARE-MS II candidate who meets every criterion.
+ELIGIBLE_ANSWERS = {
+    "age": 34,
+    "ms_diagnosis": "yes",
+    "ms_course": "relapsing_remitting",
+    "years_since_first_symptoms": 4,
+    "edss": 2.5,
+    "relapses_last_12_months": 1,
+    "relapses_last_24_months": 2,
+    "relapse_on_interferon_or_glatiramer": "yes",
+    "mri_lesions_confirmed": "yes",
+    "treatments_ever": ["interferon_beta"],
+    "treatments_last_6_months": ["interferon_beta"],
+    "investigational_drug_ever": "no",
+}
+#: The same patient with the EDSS unknown: possibly eligible.
+POSSIBLY_ELIGIBLE_ANSWERS = {**ELIGIBLE_ANSWERS, "edss": "unsure"}
+#: Too old for CARE-MS II.
+INELIGIBLE_ANSWERS = {**ELIGIBLE_ANSWERS, "age": 61}
+
+CONTACT = {
+    "name": "Alice Zebrowski",
+    "email": "alice.zebrowski@example.org",
+    "phone": "+1 650 555 0142",
+}
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        test = database.setdefault("TEST", {})
+        if not test.get("NAME"):
+            test["NAME"] = str(
+                Path(tempfile.gettempdir()) / f"ms-finder-test-{os.getpid()}.sqlite3"
+            )
+
+
+# --- people and things ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def trial(db):
+    """CARE-MS II with its curated criteria, recruiting."""
+    from eligibility.models import CriterionSource
+    from eligibility.services import criteria_replace
+    from tests.factories import TrialFactory
+
+    trial = TrialFactory(
+        nct_id="NCT00548405",
+        acronym="CARE-MS II",
+        brief_title="Alemtuzumab vs interferon beta-1a in relapsing MS",
+    )
+    items = json.loads((RULESETS / "NCT00548405.json").read_text(encoding="utf-8"))
+    criteria_replace(trial=trial, criteria=items, source=CriterionSource.CURATED)
+    trial.refresh_from_db()
+    return trial
+
+
+@pytest.fixture
+def site(trial):
+    from tests.factories import SiteFactory
+
+    return SiteFactory(
+        trial=trial, facility="Stanford Neuroscience Health Center", city="Palo Alto"
+    )
+
+
+@pytest.fixture
+def other_site(trial):
+    from tests.factories import SiteFactory
+
+    return SiteFactory(
+        trial=trial,
+        facility="Cleveland Clinic Mellen Center",
+        city="Cleveland",
+        state="Ohio",
+        postal_code="44195",
+        latitude=41.5025,
+        longitude=-81.6208,
+    )
+
+
+@pytest.fixture
+def coordinator(site):
+    from tests.referrals.factories import SiteMembershipFactory
+
+    return SiteMembershipFactory(site=site).user
+
+
+@pytest.fixture
+def other_coordinator(other_site):
+    from tests.referrals.factories import SiteMembershipFactory
+
+    return SiteMembershipFactory(site=other_site).user
+
+
+@pytest.fixture
+def clinician(db):
+    from tests.referrals.factories import ClinicianProfileFactory
+
+    return ClinicianProfileFactory().user
+
+
+@pytest.fixture
+def other_clinician(db):
+    from tests.referrals.factories import ClinicianProfileFactory
+
+    return ClinicianProfileFactory().user
+
+
+@pytest.fixture
+def partner_key(db):
+    """(partner, raw key) of a partner with one API key."""
+    from tests.referrals.factories import partner_with_key
+
+    return partner_with_key("Neuro Patients Network")
+
+
+@pytest.fixture
+def other_partner_key(db):
+    from tests.referrals.factories import partner_with_key
+
+    return partner_with_key("Another Finder")
+
+
+@pytest.fixture
+def referral(site, django_capture_on_commit_callbacks):
+    """A patient's referral to ``site`` (notifications delivered, locmem mail)."""
+    from tests.referrals.factories import referral_for
+
+    with django_capture_on_commit_callbacks(execute=True):
+        return referral_for(site=site)
+
+
+# --- real servers ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class RedisServer:
+    """A private redis-server on a spare port that a test may stop and start again."""
+
+    def __init__(self, workdir: Path):
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir), "--protected-mode", "yes"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for(self.ping, 10, what=f"redis-server on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+        wait_for(lambda: not self.ping(), 5, what="redis-server to stop")
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    if not Path(REDIS_SERVER).exists():
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_dir(tmp_path):
+    path = tmp_path / "mail"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def celery_worker(redis_server, mail_dir, tmp_path, transactional_db, settings):
+    """A real Celery worker (+ embedded beat) on the test Redis and the test database.
+
+    This process publishes to the same Redis (not eagerly), so the whole path is real.
+    """
+    from django.db import connection
+
+    from config.celery import app
+
+    database = connection.settings_dict
+    if database["ENGINE"].endswith("sqlite3"):
+        database_url = f"sqlite:///{database['NAME']}"
+        if "memory" in str(database["NAME"]):
+            pytest.skip("the SQLite test database is in memory; the worker cannot share it")
+    else:
+        database_url = (
+            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_server.url,
+        "EMAIL_URL": f"filemail://{mail_dir}",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+        "DEBUG": "0",
+        "SITE_URL": "https://finder.example.org",
+        "REFERRAL_OUTBOX_RETRY_SECONDS": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed at teardown
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+         "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "-B", "--scheduler", "celery.beat:PersistentScheduler",
+         "--schedule", str(tmp_path / "beat-schedule")],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=redis_server.url, task_always_eager=False)
+    _reset_celery_connections(app)
+    settings.SITE_URL = "https://finder.example.org"
+    try:
+        wait_for(
+            lambda: "ready." in (tmp_path / "worker.log").read_text(),
+            60,
+            what="the celery worker to be ready",
+        )
+        yield worker
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(5)
+        log.close()
+        app.conf.update(saved)
+        _reset_celery_connections(app)
+
+
+def _reset_celery_connections(app) -> None:
+    """Drop pooled broker connections so the next publish uses the current broker_url."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
+def delivered_messages(mail_dir: Path) -> list[str]:
+    """The X-Outbox-Message ids of every email the file backend wrote (repeats kept)."""
+    ids = []
+    for path in sorted(mail_dir.glob("*.log")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("X-Outbox-Message:"):
+                ids.append(line.split(":", 1)[1].strip())
+    return ids
