@@ -393,6 +393,8 @@ def _region_interpretations(
             return [("US", state)]
         readings.append((code, None))
         break
+    if len(rest) > 1 and not readings:
+        raise PlaceNotFound(f'Unknown country "{rest[-1]}" in "{query}".')
     if len(rest) == 1:  # "City, State" as well as (or instead of) "City, Country"
         state = gaz.us_states.get(normalise_name(rest[0]))
         if state is not None and country_code in (None, "US"):
