@@ -132,3 +132,6 @@ class TrialAdmin(admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
         if formset.model is CriterionInline.model and formset.has_changed():
             trial_criteria_version_bump(trial=form.instance)
+
+
+from . import admin_partners  # noqa: E402, F401  (partners and their API keys)
