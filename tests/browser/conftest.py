@@ -1,0 +1,119 @@
+"""Browser tests: Debian's chromium driven by Playwright against pytest-django's live server.
+
+Without /usr/bin/chromium the tests are skipped, unless REQUIRE_BROWSER=1 (CI), when
+they fail instead. The browser never downloads anything: it runs with the network
+features that phone home switched off, and only ever talks to the live server.
+
+Every page a test visits can be checked with ``check_page(page, name)``: axe-core (no
+violation of any rule) and a full-page screenshot at the context's size, saved to
+``artifacts/screenshots/<name>-<size>.png``.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+CARE_MS_II = "NCT00548405"
+CARE_MS_I = "NCT00530348"
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing and REQUIRE_BROWSER=1")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    # The live server runs in a thread of this process; Playwright's sync API runs an
+    # event loop here, which Django would otherwise refuse to run ORM calls next to.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo_site(live_server, transactional_db):
+    """The live server with the demo catalog (CARE-MS II and CARE-MS I) loaded."""
+    call_command("load_demo_catalog", verbosity=0)
+    return live_server
+
+
+def _context(browser, *, viewport, locale="en-US", javascript=True):
+    return browser.new_context(
+        viewport=viewport,
+        locale=locale,
+        java_script_enabled=javascript,
+        extra_http_headers={"Accept-Language": f"{locale},{locale.split('-')[0]};q=0.9"},
+    )
+
+
+@pytest.fixture
+def new_page(browser, demo_site):
+    """``new_page(viewport=PHONE, locale="es-ES", javascript=False)`` -> a fresh page."""
+    contexts = []
+
+    def make(*, viewport=DESKTOP, locale="en-US", javascript=True):
+        context = _context(browser, viewport=viewport, locale=locale, javascript=javascript)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.base_url = demo_site.url
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+@pytest.fixture
+def phone_page(new_page):
+    return new_page(viewport=PHONE)
+
+
+def axe_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + "; ".join(node["target"][0] if node["target"] else "?" for node in v["nodes"][:5])
+        for v in results.response["violations"]
+    ]
+
+
+def check_page(page, name: str) -> None:
+    """axe-core finds nothing; a full-page screenshot is saved at this context's size."""
+    violations = axe_violations(page)
+    assert violations == [], f"{name}: {violations}"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    size = "phone" if page.viewport_size["width"] < 600 else "desktop"
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}.png"), full_page=True)
