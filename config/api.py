@@ -42,7 +42,7 @@ def flatten_errors(detail, prefix: str = "") -> list[dict[str, str]]:
             if isinstance(key, int):  # ListField and DictField errors: items by index
                 out.extend(flatten_errors(value, f"{prefix}[{key}]"))
                 continue
-            name = "" if key in ("non_field_errors", "__all__") and not prefix else str(key)
+            name = "" if key in ("non_field_errors", "__all__") else str(key)
             path = f"{prefix}.{name}" if prefix and name else (name or prefix)
             out.extend(flatten_errors(value, path))
         return out
