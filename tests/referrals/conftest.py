@@ -69,6 +69,20 @@ def pytest_configure(config):
             )
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):
+    """Argon2 costs ~0.1 s a hash (passwords and API keys): tests use MD5 unless they ask
+    for ``real_hashers`` (the accounts tests check the production hashers themselves)."""
+    if "real_hashers" not in request.fixturenames:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def real_hashers(settings):
+    """The production PASSWORD_HASHERS from config.settings (argon2 first)."""
+    return settings.PASSWORD_HASHERS
+
+
 # --- people and things ------------------------------------------------------------------------
 
 
