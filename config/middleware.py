@@ -12,7 +12,7 @@ import sys
 
 from django.conf import settings
 from django.core.signals import got_request_exception
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connections
 from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 
@@ -93,10 +93,11 @@ class DatabaseUnavailableMiddleware:
     """Answer 503 with ``Retry-After`` when the database is down, never a 500.
 
     A database error raised by a view is caught in ``process_exception`` and logged as
-    one line, without a traceback. One raised by an inner middleware (saving the
-    session after the view ran, for instance) has already been turned into Django's
-    500 by the time it gets here; the ``got_request_exception`` receiver below marks
-    the request, and the 500 is replaced with the same 503. No traceback ever reaches
+    one line, without a traceback. Some arrive here already turned into a 500: one
+    raised by an inner middleware (saving the session after the view ran), marked on
+    the request by the ``got_request_exception`` receiver below, and one a DRF
+    exception handler rendered itself, recognised by the connection it left broken.
+    Either way the 500 is replaced with the same 503. No traceback ever reaches
     the client (``DEBUG`` is off in production), and the next request after the
     database is back gets a fresh connection (``CONN_HEALTH_CHECKS``), so the web
     processes recover without a restart.
@@ -107,7 +108,9 @@ class DatabaseUnavailableMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if getattr(request, _FLAG, False) and response.status_code >= 500:
+        if response.status_code == 500 and (
+            getattr(request, _FLAG, False) or database_connection_lost()
+        ):
             return database_unavailable_response(request)
         return response
 
@@ -122,6 +125,20 @@ class DatabaseUnavailableMiddleware:
             )
             return database_unavailable_response(request)
         return None
+
+
+def database_connection_lost() -> bool:
+    """Whether a database error in this request left its connection unusable.
+
+    A bug in a query (``ProgrammingError``) also sets ``errors_occurred``, but leaves
+    the connection usable; a restart, failover or network cut does not.
+    """
+    for connection in connections.all(initialized_only=True):
+        if connection.errors_occurred and (
+            connection.connection is None or not connection.is_usable()
+        ):
+            return True
+    return False
 
 
 @receiver(got_request_exception, dispatch_uid="config.middleware.mark_database_unavailable")

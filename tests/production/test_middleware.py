@@ -3,7 +3,7 @@
 from unittest import mock
 
 import pytest
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, ProgrammingError
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.production.urls")]
 
@@ -93,3 +93,29 @@ def test_a_body_at_the_limit_goes_through(client, settings):
 def test_an_invalid_content_length_is_a_400(client):
     response = client.generic("POST", "/healthz", b"", CONTENT_LENGTH="-5")
     assert response.status_code == 400
+
+
+def test_a_500_rendered_by_an_api_handler_is_a_503_when_the_connection_is_lost(client):
+    """DRF exception handlers may render a database error as a 500 themselves."""
+    from django.db import connections
+
+    client.raise_request_exception = False
+    with mock.patch.object(type(connections["default"]), "is_usable", return_value=False):
+        response = client.get("/api/probe/database-error/")
+    assert response.status_code == 503
+
+
+def test_a_500_after_a_database_error_is_kept_when_the_connection_works(client):
+    client.raise_request_exception = False
+    response = client.get("/api/probe/database-error/")
+    assert response.status_code == 500
+
+
+def test_a_query_bug_is_still_a_500(client):
+    from django.db import connection
+
+    client.raise_request_exception = False
+    with mock.patch("config.health.JsonResponse", side_effect=ProgrammingError("syntax")):
+        connection.ensure_connection()
+        response = client.get("/healthz")
+    assert response.status_code == 500
