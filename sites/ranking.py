@@ -188,17 +188,19 @@ def rank_points(
     n = len(ids)
     if n == 0 or limit == 0:
         return []
-    if xyz is None:
-        xyz = unit_vectors(latitudes, longitudes)
     origin_lat, origin_lon = origin
-    c2 = chord2(unit_vectors([origin_lat], [origin_lon])[0], xyz)
-
-    reach = math.inf if radius_km is None else radius_km
-    if limit is not None and limit < n:
-        nearest = np.argpartition(c2, limit - 1)[:limit]
-        _, upper = distance_bounds_km(c2[nearest])
-        reach = min(reach, float(upper.max()))
-    candidates = np.flatnonzero(c2 <= chord2_reaching(reach))
+    if radius_km is None and (limit is None or limit >= n):
+        candidates = np.arange(n)  # every point is returned: nothing to filter
+    else:
+        if xyz is None:
+            xyz = unit_vectors(latitudes, longitudes)
+        c2 = chord2(unit_vectors([origin_lat], [origin_lon])[0], xyz)
+        reach = math.inf if radius_km is None else radius_km
+        if limit is not None and limit < n:
+            nearest = np.argpartition(c2, limit - 1)[:limit]
+            _, upper = distance_bounds_km(c2[nearest])
+            reach = min(reach, float(upper.max()))
+        candidates = np.flatnonzero(c2 <= chord2_reaching(reach))
 
     exact = [
         (geodesic_km(origin_lat, origin_lon, latitudes[i], longitudes[i]), int(ids[i]), int(i))
