@@ -210,11 +210,13 @@ def manage(env: dict[str, str], *argv: str, timeout: float = 180) -> str:
         [str(VENV_BIN / "python"), "manage.py", *argv],
         cwd=ROOT,
         env=env,
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
         timeout=timeout,
     )
+    if result.returncode:
+        raise RuntimeError(f"manage.py {' '.join(argv)} failed:\n{result.stderr[-3000:]}")
     return result.stdout
 
 
@@ -245,6 +247,12 @@ class Cluster:
             argv, cwd=ROOT, env=project_env(), check=True, capture_output=True, timeout=timeout
         )
         return self
+
+    def manage(self, *argv: str, **env: str) -> str:
+        """Run a management command with the cluster's own environment (keys included)."""
+        lines = (self.state / "env").read_text().splitlines()
+        values = dict(line.split("=", 1) for line in lines if "=" in line)
+        return manage(project_env(**{**values, **env}), *argv)
 
     def url(self, index: int = 0) -> str:
         return f"http://127.0.0.1:{self.ports[index]}"
