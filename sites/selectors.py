@@ -130,7 +130,8 @@ def _ranked_site(row: dict, distance_km: float | None) -> RankedSite:
 def _site_rows(ids: list[int]) -> dict[int, dict]:
     if not ids:
         return {}
-    return {row["id"]: row for row in Site.objects.filter(id__in=ids).values(*_SITE_FIELDS)}
+    rows = Site.objects.filter(id__in=ids).order_by().values(*_SITE_FIELDS)
+    return {row["id"]: row for row in rows}
 
 
 def _origin_point(origin: Place) -> tuple[float, float]:
@@ -321,8 +322,12 @@ def _build_index(version: str) -> SiteIndex:
     trial_status = np.array([status_codes.get(r[1], -1) for r in trial_rows], dtype=np.int16)
     trial_conditions = [r[2] or "" for r in trial_rows]
 
-    site_rows = Site.objects.filter(latitude__isnull=False, longitude__isnull=False).values_list(
-        "id", "trial_id", "status", "latitude", "longitude"
+    # No ORDER BY: Site's default ordering would join trials to sort 300,000 rows that
+    # numpy sorts faster below.
+    site_rows = (
+        Site.objects.filter(latitude__isnull=False, longitude__isnull=False)
+        .order_by()
+        .values_list("id", "trial_id", "status", "latitude", "longitude")
     )
     ids, slots, statuses, lats, lons = [], [], [], [], []
     for site_id, trial_id, status, lat, lon in site_rows.iterator(chunk_size=20000):
