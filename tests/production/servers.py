@@ -274,3 +274,48 @@ class Cluster:
             capture_output=True,
             timeout=60,
         )
+
+
+class SlowServer:
+    """A TCP server that reads a request and then says nothing for ``delay`` seconds.
+
+    Pointed at as an HTTP(S) proxy, it stands for a geocoder that hangs: the client
+    sees its connection accepted and no answer. ``requests`` lists the first line of
+    every request it got (``CONNECT nominatim.openstreetmap.org:443 HTTP/1.1``).
+    """
+
+    def __init__(self, delay: float = 30.0):
+        import socketserver
+        import threading
+
+        self.delay = delay
+        self.requests: list[str] = []
+        self._closing = threading.Event()
+        outer = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                self.request.settimeout(5)
+                with contextlib.suppress(OSError):
+                    first = self.request.recv(4096).split(b"\r\n", 1)[0]
+                    outer.requests.append(first.decode(errors="replace"))
+                outer._closing.wait(outer.delay)
+
+        socketserver.ThreadingTCPServer.allow_reuse_address = True
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> SlowServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._closing.set()
+        self.server.shutdown()
+        self.server.server_close()
