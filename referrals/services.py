@@ -291,25 +291,35 @@ def _clinician_organisation(user) -> str:
 def outbox_enqueue(*, message_ids: list[int]) -> int:
     """Hand messages to Celery, after the commit. Never raises: the outbox has them.
 
-    If the broker is down the messages stay pending and the periodic
-    ``outbox_deliver_pending`` task sends them once it is back. Returns how many were
-    queued; the log line names message ids and the error class only.
+    The broker connection is tried once, without kombu's usual reconnect loop (which
+    would hold the patient's request for seconds): if the broker is down the messages
+    stay pending and the periodic ``outbox_deliver_pending`` task sends them once it is
+    back. Returns how many were queued; the log line names message ids and the error
+    class only.
     """
     from .tasks import outbox_deliver
 
+    if not message_ids:
+        return 0
+    app = outbox_deliver.app
     queued = 0
-    for message_id in message_ids:
-        try:
-            outbox_deliver.apply_async((message_id,), retry=False)
-        except Exception as exc:  # the broker, the network, the worker pool: all the same here
-            logger.warning(
-                "outbox: could not queue message %s (%s); it stays pending for the "
-                "periodic delivery",
-                message_id,
-                exc.__class__.__name__,
-            )
-            break  # the broker is down: don't wait for it once per message
-        queued += 1
+    try:
+        if app.conf.task_always_eager:
+            for message_id in message_ids:
+                outbox_deliver.apply_async((message_id,))
+                queued += 1
+            return queued
+        options = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
+        with app.connection_for_write(transport_options=options) as connection:
+            for message_id in message_ids:
+                outbox_deliver.apply_async((message_id,), connection=connection, retry=False)
+                queued += 1
+    except Exception as exc:  # the broker, the network, the worker: all the same here
+        logger.warning(
+            "outbox: could not queue messages %s (%s); they stay pending for the periodic delivery",
+            ",".join(str(i) for i in message_ids[queued:]),
+            exc.__class__.__name__,
+        )
     return queued
 
 

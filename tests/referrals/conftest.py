@@ -276,7 +276,8 @@ def celery_worker(redis_server, mail_dir, tmp_path, transactional_db, settings):
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_server.url,
-        "EMAIL_URL": f"filemail://{mail_dir}",
+        # django-environ drops one leading slash of the path: four slashes keep it absolute.
+        "EMAIL_URL": f"filemail:///{mail_dir}",
         "SECRET_KEY": settings.SECRET_KEY,
         "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
         "DEBUG": "0",
