@@ -65,6 +65,7 @@ benchmark compare them.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -109,17 +110,41 @@ def km_to_miles(km: float) -> float:
 
 
 def unit_vectors(latitudes: np.ndarray, longitudes: np.ndarray) -> np.ndarray:
-    """Points on the unit sphere at the given geodetic latitudes/longitudes, shape (n, 3)."""
+    """Points on the unit sphere at the given geodetic latitudes/longitudes.
+
+    Component-major, shape (3, n): each coordinate contiguous, so ``chord2`` runs as
+    three vectorised multiply-adds (no BLAS call, whose threads fare badly on a busy
+    two-core machine).
+    """
     phi = np.radians(np.asarray(latitudes, dtype=np.float64))
     lam = np.radians(np.asarray(longitudes, dtype=np.float64))
     cos_phi = np.cos(phi)
-    return np.column_stack((cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)))
+    return np.stack((cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)))
 
 
 def chord2(origin_xyz: np.ndarray, xyz: np.ndarray) -> np.ndarray:
-    """Squared chord lengths between the origin and each point (monotone in the angle)."""
-    diff = xyz - origin_xyz
-    return np.einsum("ij,ij->i", diff, diff)
+    """Squared chord lengths between the origin and each point (monotone in the angle).
+
+    Computed as ``2 - 2 p.q``: the dot product of unit vectors is within ~4 ulp of the
+    true one and the vectors' norms within 2 ulp of 1, so the result is within 3e-15
+    of the exact squared chord, inside the ``_CHORD2_ABS`` slack.
+    """
+    dot = xyz[0] * origin_xyz[0]
+    dot += xyz[1] * origin_xyz[1]
+    dot += xyz[2] * origin_xyz[2]
+    np.multiply(dot, -2.0, out=dot)
+    dot += 2.0
+    return np.maximum(dot, 0.0, out=dot)
+
+
+def pairwise_chord2(xyz_a: np.ndarray, xyz_b: np.ndarray) -> np.ndarray:
+    """``chord2`` between matching rows of two point sets, by the same formula."""
+    return np.maximum(2.0 - 2.0 * np.einsum("ij,ij->j", xyz_a, xyz_b), 0.0)
+
+
+def origin_vector(origin: tuple[float, float]) -> np.ndarray:
+    """The unit vector of an origin ``(latitude, longitude)``."""
+    return unit_vectors([origin[0]], [origin[1]])[:, 0]
 
 
 def distance_bounds_km(c2: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
@@ -174,13 +199,15 @@ def rank_points(
     latitudes: np.ndarray | Sequence[float],
     longitudes: np.ndarray | Sequence[float],
     xyz: np.ndarray | None = None,
+    c2: np.ndarray | None = None,
     limit: int | None = None,
     radius_km: float | None = None,
 ) -> list[Ranked]:
     """Points nearest ``origin`` first, by exact geodesic distance, ties by id.
 
     ``limit`` keeps the first ``limit``; ``radius_km`` drops points farther than that
-    (exact distance). ``xyz`` are precomputed ``unit_vectors`` of the points.
+    (exact distance). ``xyz`` are precomputed ``unit_vectors`` of the points, or ``c2``
+    their precomputed ``chord2`` to the origin.
     """
     ids = np.asarray(ids, dtype=np.int64)
     latitudes = np.asarray(latitudes, dtype=np.float64)
@@ -191,27 +218,41 @@ def rank_points(
     origin_lat, origin_lon = origin
     if radius_km is None and (limit is None or limit >= n):
         candidates = np.arange(n)  # every point is returned: nothing to filter
-    else:
-        if xyz is None:
-            xyz = unit_vectors(latitudes, longitudes)
-        c2 = chord2(unit_vectors([origin_lat], [origin_lon])[0], xyz)
-        reach = math.inf if radius_km is None else radius_km
-        if limit is not None and limit < n:
-            nearest = np.argpartition(c2, limit - 1)[:limit]
-            _, upper = distance_bounds_km(c2[nearest])
-            reach = min(reach, float(upper.max()))
-        candidates = np.flatnonzero(c2 <= chord2_reaching(reach))
+        exact = [_exact_row(origin, latitudes, longitudes, ids, i) for i in candidates]
+        exact.sort()
+        return [Ranked(position=i, distance_km=km) for km, _, i in exact]
 
-    exact = [
-        (geodesic_km(origin_lat, origin_lon, latitudes[i], longitudes[i]), int(ids[i]), int(i))
-        for i in candidates
-    ]
-    if radius_km is not None:
-        exact = [row for row in exact if row[0] <= radius_km]
-    exact.sort()
+    if c2 is None:
+        c2 = chord2(
+            origin_vector(origin), unit_vectors(latitudes, longitudes) if xyz is None else xyz
+        )
+    reach = math.inf if radius_km is None else radius_km
+    if limit is not None and limit < n:
+        nearest = np.argpartition(c2, limit - 1)[:limit]
+        _, upper = distance_bounds_km(c2[nearest])
+        reach = min(reach, float(upper.max()))
+    candidates = np.flatnonzero(c2 <= chord2_reaching(reach))
+    # Refine in order of the lower bound, and stop once no later candidate can beat the
+    # current limit-th exact distance (a tie still could, so only a strictly larger
+    # lower bound stops).
+    candidates = candidates[np.argsort(c2[candidates], kind="stable")]
+    lower, _ = distance_bounds_km(c2[candidates])
+    exact: list[tuple[float, int, int]] = []
+    for i, low in zip(candidates.tolist(), lower.tolist(), strict=True):
+        if limit is not None and len(exact) >= limit and low > exact[limit - 1][0]:
+            break
+        row = _exact_row(origin, latitudes, longitudes, ids, i)
+        if radius_km is None or row[0] <= radius_km:
+            bisect.insort(exact, row)
     if limit is not None:
         exact = exact[:limit]
     return [Ranked(position=i, distance_km=km) for km, _, i in exact]
+
+
+def _exact_row(origin, latitudes, longitudes, ids, i: int) -> tuple[float, int, int]:
+    """(exact distance, id, position): sorting these sorts by distance, ties by id."""
+    km = geodesic_km(origin[0], origin[1], latitudes[i], longitudes[i])
+    return km, int(ids[i]), int(i)
 
 
 @dataclass(frozen=True)
@@ -236,6 +277,8 @@ def rank_groups(
     offset: int = 0,
     limit: int | None = None,
     radius_km: float | None = None,
+    c2: np.ndarray | None = None,
+    starts: np.ndarray | None = None,
 ) -> tuple[list[RankedGroup], int]:
     """Groups ordered by the exact distance of their nearest point, and how many qualify.
 
@@ -243,31 +286,27 @@ def rank_groups(
     group, ``ids[p]`` its id (nearest-point ties go to the lower id), and
     ``group_order[g]`` breaks ties between groups at the same distance (the rank of the
     trial's NCT id). Returns the page ``[offset, offset + limit)`` and the number of
-    groups with a point (within ``radius_km`` when given).
+    groups with a point (within ``radius_km`` when given). ``c2`` (``chord2`` of every
+    point to the origin) and ``starts`` (where each group begins in ``positions``) may
+    be passed precomputed.
     """
     if len(positions) == 0:
         return [], 0
-    origin_lat, origin_lon = origin
-    c2 = chord2(unit_vectors([origin_lat], [origin_lon])[0], xyz[positions])
-    group_of = groups[positions]
-    starts = np.flatnonzero(np.r_[True, group_of[1:] != group_of[:-1]])
+    if c2 is None:
+        c2 = chord2(origin_vector(origin), xyz)
+    c2 = c2[positions]
+    if starts is None:
+        group_of = groups[positions]
+        starts = np.flatnonzero(np.r_[True, group_of[1:] != group_of[:-1]])
     ends = np.r_[starts[1:], len(positions)]
     lower, upper = distance_bounds_km(np.minimum.reduceat(c2, starts))
-    site_lower, _ = distance_bounds_km(c2)
 
     def exact(g: int) -> tuple[float, int, int]:
         """(distance, point id, position) of group-slot ``g``'s nearest point."""
-        span = slice(starts[g], ends[g])
-        local = np.flatnonzero(site_lower[span] <= upper[g]) + starts[g]
-        best = min(
-            (
-                geodesic_km(origin_lat, origin_lon, latitudes[p], longitudes[p]),
-                int(ids[p]),
-                int(p),
-            )
-            for p in positions[local]
-        )
-        return best
+        span = c2[starts[g] : ends[g]]
+        site_lower, _ = distance_bounds_km(span)
+        local = positions[starts[g] + np.flatnonzero(site_lower <= upper[g])]
+        return min(_exact_row(origin, latitudes, longitudes, ids, int(p)) for p in local)
 
     limit_total = np.inf if radius_km is None else radius_km
     reachable = np.flatnonzero(lower <= limit_total)
@@ -278,27 +317,30 @@ def rank_groups(
     if radius_km is None:
         total = len(starts)
     else:
-        for g in uncertain:
-            known[int(g)] = exact(int(g))
-        total = len(certain) + sum(1 for g in uncertain if known[int(g)][0] <= radius_km)
+        for g in uncertain.tolist():
+            known[g] = exact(g)
+        total = len(certain) + sum(1 for g in uncertain.tolist() if known[g][0] <= radius_km)
 
     wanted = None if limit is None else offset + limit
-    reach = limit_total
-    if wanted is not None and 0 < wanted <= len(certain):
-        reach = min(reach, float(np.partition(upper[certain], wanted - 1)[wanted - 1]))
     if wanted == 0:
         return [], total
+    reach = limit_total
+    if wanted is not None and wanted <= len(certain):
+        reach = min(reach, float(np.partition(upper[certain], wanted - 1)[wanted - 1]))
     candidates = reachable[lower[reachable] <= reach]
+    candidates = candidates[np.argsort(lower[candidates], kind="stable")]
 
-    rows = []
-    for g in candidates:
-        g = int(g)
+    rows: list[tuple[float, int, int, int]] = []
+    for g, low in zip(candidates.tolist(), lower[candidates].tolist(), strict=True):
+        # Candidates come by lower bound: once one cannot beat the wanted-th exact
+        # distance (strictly: a tie could still reorder by group_order), none can.
+        if wanted is not None and len(rows) >= wanted and low > rows[wanted - 1][0]:
+            break
         if g not in known:
             known[g] = exact(g)
         km, _, p = known[g]
         if radius_km is None or km <= radius_km:
-            group = int(group_of[starts[g]])
-            rows.append((km, int(group_order[group]), group, p))
-    rows.sort()
+            group = int(groups[positions[starts[g]]])
+            bisect.insort(rows, (km, int(group_order[group]), group, p))
     page = rows[offset:] if wanted is None else rows[offset:wanted]
     return [RankedGroup(group=g, position=p, distance_km=km) for km, _, g, p in page], total

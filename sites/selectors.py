@@ -212,6 +212,7 @@ class SiteIndex:
     xyz: np.ndarray
     status_codes: dict[str, int]
     _condition_masks: dict[str, np.ndarray] = field(default_factory=dict)
+    _selections: dict[tuple, Selection] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def codes(self, statuses: Iterable[str]) -> np.ndarray:
@@ -235,13 +236,43 @@ class SiteIndex:
                 self._condition_masks[needle] = mask
         return mask
 
-    def select(self, *, condition: str, statuses: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(trial-slot mask, site positions) for trials and sites of ``statuses`` whose
-        trial matches ``condition``; positions stay sorted by (trial slot, id)."""
+    def select(self, *, condition: str, statuses: Sequence[str]) -> Selection:
+        """Trials of ``statuses`` matching ``condition`` and their sites of ``statuses``.
+
+        Origin-independent, so cached per (condition, statuses) for the index's life.
+        """
+        key = (" ".join(condition.lower().split()), tuple(sorted(statuses)))
+        selection = self._selections.get(key)
+        if selection is not None:
+            return selection
         codes = self.codes(statuses)
         trials = self.condition_mask(condition) & np.isin(self.trial_status, codes)
-        sites = trials[self.site_trial] & np.isin(self.site_status, codes)
-        return trials, np.flatnonzero(sites)
+        positions = np.flatnonzero(trials[self.site_trial] & np.isin(self.site_status, codes))
+        group_of = self.site_trial[positions]
+        starts = np.flatnonzero(np.r_[True, group_of[1:] != group_of[:-1]])
+        has_site = np.zeros(len(trials), dtype=bool)
+        has_site[group_of] = True
+        selection = Selection(
+            trial_mask=trials,
+            positions=positions,
+            starts=starts if len(positions) else np.empty(0, dtype=np.int64),
+            unlocated_slots=np.flatnonzero(trials & ~has_site),  # in NCT id order
+        )
+        with self._lock:
+            if len(self._selections) >= _CONDITION_MASK_CACHE_SIZE:
+                self._selections.clear()
+            self._selections[key] = selection
+        return selection
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Site positions (sorted by trial slot, id) and trial slots one query looks at."""
+
+    trial_mask: np.ndarray
+    positions: np.ndarray
+    starts: np.ndarray  # where each trial's sites begin in ``positions``
+    unlocated_slots: np.ndarray  # qualifying trials without a qualifying located site
 
 
 _index: SiteIndex | None = None
@@ -388,13 +419,16 @@ def sites_nearest_for_condition(
     """
     _check_radius(radius_km, origin)
     index = site_index()
-    _, positions = index.select(condition=condition, statuses=statuses)
+    positions = index.select(condition=condition, statuses=statuses).positions
+    point = _origin_point(origin)
+    # One matrix-vector product over every site beats gathering the selected vectors.
+    c2 = ranking.chord2(ranking.origin_vector(point), index.xyz)[positions]
     ranked = ranking.rank_points(
-        origin=_origin_point(origin),
+        origin=point,
         ids=index.site_ids[positions],
         latitudes=index.latitudes[positions],
         longitudes=index.longitudes[positions],
-        xyz=index.xyz[positions],
+        c2=c2,
         limit=limit,
         radius_km=radius_km,
     )
@@ -432,16 +466,19 @@ def trials_nearest_for_condition(
         raise ValueError("limit and offset must be zero or more")
     end = None if limit is None else offset + limit
     index = site_index()
-    trial_mask, positions = index.select(condition=condition, statuses=statuses)
+    selection = index.select(condition=condition, statuses=statuses)
 
     if origin is None:
-        slots = np.flatnonzero(trial_mask)
+        slots = np.flatnonzero(selection.trial_mask)
         page = [(int(s), None) for s in slots[offset:end]]
         return _trial_page(index, page), len(slots)
 
+    point = _origin_point(origin)
     ranked, located_total = ranking.rank_groups(
-        origin=_origin_point(origin),
-        positions=positions,
+        origin=point,
+        positions=selection.positions,
+        starts=selection.starts,
+        c2=ranking.chord2(ranking.origin_vector(point), index.xyz),
         groups=index.site_trial,
         ids=index.site_ids,
         latitudes=index.latitudes,
@@ -457,9 +494,7 @@ def trials_nearest_for_condition(
     ]
     total = located_total
     if radius_km is None:
-        has_site = np.zeros(len(trial_mask), dtype=bool)
-        has_site[index.site_trial[positions]] = True
-        unlocated = np.flatnonzero(trial_mask & ~has_site)  # slots are in NCT id order
+        unlocated = selection.unlocated_slots
         total += len(unlocated)
         start = max(0, offset - located_total)
         stop = None if limit is None else start + limit - len(page)

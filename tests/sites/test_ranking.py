@@ -46,7 +46,7 @@ def pair_sets():
     ("name", "lat1", "lon1", "lat2", "lon2"), [pytest.param(*p, id=p[0]) for p in pair_sets()]
 )
 def test_the_interval_holds_the_exact_geodesic(name, lat1, lon1, lat2, lon2):
-    c2 = ranking.chord2(ranking.unit_vectors(lat1, lon1), ranking.unit_vectors(lat2, lon2))
+    c2 = ranking.pairwise_chord2(ranking.unit_vectors(lat1, lon1), ranking.unit_vectors(lat2, lon2))
     lower, upper = ranking.distance_bounds_km(c2)
     exact = np.array([ranking.geodesic_km(*p) for p in zip(lat1, lon1, lat2, lon2, strict=True)])
     assert np.all(lower <= exact), name
