@@ -164,6 +164,17 @@ class Referral(models.Model):
     def is_erased(self) -> bool:
         return self.contact_erased_at is not None
 
+    @property
+    def contact_phone_display(self) -> str:
+        """The E.164 phone as people read it: ``+1 650-555-0142``."""
+        import phonenumbers
+
+        try:
+            number = phonenumbers.parse(self.contact_phone)
+        except phonenumbers.NumberParseException:
+            return self.contact_phone
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
 
 class ReferralActivity(models.Model):
     """One step on a referral's timeline: a status change, a note, or both."""

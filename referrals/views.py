@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -57,8 +58,15 @@ PERSONAL_FIELDS = (
 )  # fmt: skip
 
 
+#: The pages word some service errors for people, not for API clients.
+PAGE_MESSAGES = {
+    "consent": _lazy("Tick the box to agree, so that we can send the request."),
+}
+
+
 def _add_errors(form, errors: dict[str, str], field_for=None) -> None:
     for key, message in errors.items():
+        message = PAGE_MESSAGES.get(key, message)
         field = field_for(key) if field_for else (key.split(".")[-1] if "." in key else key)
         if key == "contact" and field_for is None:
             field = "email"

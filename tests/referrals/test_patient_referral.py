@@ -138,7 +138,7 @@ def test_it_requires_the_consent(client, submit, trial, site):
     del data["consent"]
     response = submit(trial, data)
     assert response.status_code == 200
-    assert "must be given" in response.content.decode()
+    assert "Tick the box to agree" in response.content.decode()
     assert not Referral.objects.exists()
     # The form keeps what was typed, so nothing has to be entered twice.
     assert CONTACT["email"] in response.content.decode()
@@ -197,10 +197,13 @@ def test_the_confirmation_page_without_a_referral_goes_home(client, db):
 
 
 def test_the_result_page_action_links_here_only_for_referable_verdicts(trial):
+    from types import SimpleNamespace
+
     from django.template.loader import render_to_string
 
     for verdict, shown in (("eligible", True), ("possibly_eligible", True), ("ineligible", False)):
+        outcome = SimpleNamespace(verdict=verdict)
         html = render_to_string(
-            "referrals/referral_action.html", {"trial": trial, "verdict": verdict}
+            "referrals/referral_action.html", {"trial": trial, "outcome": outcome}
         )
         assert (url(trial) in html) is shown
