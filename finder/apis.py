@@ -34,6 +34,7 @@ from eligibility.apis import (
 )
 from eligibility.facts import FACTS, InvalidAnswers
 from eligibility.schema import answers_schema
+from sites.apis import OriginSerializer
 
 from . import fhir
 from .models import ArmType, OverallStatus, Phase, Sex
@@ -97,6 +98,26 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class QueryParamsSerializer(serializers.Serializer):
+    """Query parameters where a blank value is an error, not "absent", unless allowed.
+
+    DRF treats ``?limit=`` like a missing ``limit`` (handy for HTML forms); an API caller
+    who sends it has made a mistake and is told so.
+    """
+
+    def to_internal_value(self, data):
+        blank = [
+            name
+            for name, field in self.fields.items()
+            if not getattr(field, "allow_blank", False)
+            and hasattr(data, "getlist")
+            and "" in data.getlist(name)
+        ]
+        if blank:
+            raise serializers.ValidationError(dict.fromkeys(blank, ["May not be blank."]))
+        return super().to_internal_value(data)
+
+
 # --- shared pieces -------------------------------------------------------------------------
 
 
@@ -106,12 +127,6 @@ class LocationInputSerializer(StrictSerializer):
     place = serializers.CharField(required=False, max_length=200, allow_blank=True)
     lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
-
-
-class OriginSerializer(serializers.Serializer):
-    latitude = serializers.FloatField()
-    longitude = serializers.FloatField()
-    label = serializers.CharField()
 
 
 class NearestSiteSerializer(serializers.Serializer):
@@ -176,7 +191,11 @@ def page_links(request, *, limit: int, offset: int, total: int) -> tuple[str | N
 
 
 LANG_PARAM = OpenApiParameter(
-    "lang", str, enum=["en", "es"], required=False, description="Language of patient texts."
+    "lang",
+    str,
+    required=False,
+    description="Language of patient texts: en or es (es-MX and the like count as es). "
+    "Anything else, or no value, gives English (then Accept-Language decides).",
 )
 
 
@@ -216,7 +235,7 @@ class TrialListOutputSerializer(serializers.Serializer):
 class TrialListApi(APIView):
     """Search the catalog; with a location, nearest recruiting site first."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(QueryParamsSerializer):
         condition = serializers.CharField(
             required=False,
             max_length=200,
@@ -738,7 +757,7 @@ class ResearchStudyReadApi(FhirApiView):
 class ResearchStudySearchApi(FhirApiView):
     """Search trials as a FHIR searchset Bundle of ResearchStudy."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(QueryParamsSerializer):
         condition = serializers.CharField(
             required=False,
             max_length=200,
@@ -787,7 +806,7 @@ class ResearchStudySearchApi(FhirApiView):
 class FhirMatchApi(FhirApiView):
     """Match a patient Bundle against the catalog: a searchset ranked by verdict, then distance."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(QueryParamsSerializer):
         condition = serializers.CharField(required=False, max_length=200, default=DEFAULT_CONDITION)
         _count = serializers.IntegerField(
             required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=50
