@@ -6,8 +6,9 @@ the machine's shared one) and ``celery_worker`` a real ``celery -A config worker
 and at the test database, sending mail to a temporary directory. Tests using them need
 ``@pytest.mark.django_db(transaction=True)`` so the worker sees committed rows.
 
-On SQLite that needs a test database in a file, not in memory: :func:`pytest_configure`
-below gives the default database a file ``TEST.NAME`` in the temp dir when none is set
+On SQLite the worker needs the test database in a file, not in memory: the
+``file_database`` fixture below swaps the test's connection onto a file copy for that
+test only, leaving every other test on pytest-django's usual in-memory database
 (PostgreSQL through ``DATABASE_URL`` needs nothing).
 """
 
@@ -18,9 +19,9 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -57,16 +58,34 @@ CONTACT = {
 }
 
 
-def pytest_configure(config):
-    from django.conf import settings
+@pytest.fixture
+def file_database(transactional_db, tmp_path):
+    """The default database as a file that another process (a Celery worker) can open.
 
-    database = settings.DATABASES["default"]
-    if database["ENGINE"].endswith("sqlite3"):
-        test = database.setdefault("TEST", {})
-        if not test.get("NAME"):
-            test["NAME"] = str(
-                Path(tempfile.gettempdir()) / f"ms-finder-test-{os.getpid()}.sqlite3"
-            )
+    PostgreSQL and file-based SQLite need nothing. pytest-django's SQLite test database
+    is in memory, so for the length of the test the ``default`` connection is swapped
+    for one on a file copy of it (made with SQLite's backup API: schema and the rows
+    the fixtures committed). The in-memory database is left open and untouched, and is
+    put back afterwards; the file goes with the temp dir. Needs a transactional test.
+    """
+    from django.db import connections
+
+    original = connections["default"]
+    if original.vendor != "sqlite" or not original.is_in_memory_db():
+        yield original.settings_dict["NAME"]
+        return
+    path = tmp_path / "test-database.sqlite3"
+    original.ensure_connection()
+    target = sqlite3.connect(path)
+    original.connection.backup(target)
+    target.close()
+    replacement = original.__class__({**original.settings_dict, "NAME": str(path)}, "default")
+    connections["default"] = replacement
+    try:
+        yield str(path)
+    finally:
+        replacement.close()
+        connections["default"] = original
 
 
 @pytest.fixture(autouse=True)
@@ -252,7 +271,7 @@ def mail_dir(tmp_path):
 
 
 @pytest.fixture
-def celery_worker(redis_server, mail_dir, tmp_path, transactional_db, settings):
+def celery_worker(redis_server, mail_dir, tmp_path, file_database, settings):
     """A real Celery worker (+ embedded beat) on the test Redis and the test database.
 
     This process publishes to the same Redis (not eagerly), so the whole path is real.
@@ -263,9 +282,7 @@ def celery_worker(redis_server, mail_dir, tmp_path, transactional_db, settings):
 
     database = connection.settings_dict
     if database["ENGINE"].endswith("sqlite3"):
-        database_url = f"sqlite:///{database['NAME']}"
-        if "memory" in str(database["NAME"]):
-            pytest.skip("the SQLite test database is in memory; the worker cannot share it")
+        database_url = f"sqlite:///{file_database}"
     else:
         database_url = (
             f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"

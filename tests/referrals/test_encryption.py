@@ -50,7 +50,7 @@ def raw_database_bytes() -> bytes:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_database_file_holds_no_contact_detail_in_clear(site):
+def test_the_database_file_holds_no_contact_detail_in_clear(site, file_database):
     from tests.referrals.factories import referral_for
 
     referral = referral_for(site=site)
