@@ -108,11 +108,7 @@ class FixedWindowRateThrottle(BaseThrottle):
             return True
         key = f"throttle:{self.scope}:{ident}:{int(now // window)}"
         try:
-            cache.add(key, 0, timeout=window + 1)
-            count = cache.incr(key)
-        except ValueError:
-            # The window's key expired between add and incr: this is its first request.
-            return True
+            count = self._count(key, window)
         except Exception as exc:  # any cache failure: never let the throttle fail a request
             cache_outage.record(exc)
             return True
@@ -121,6 +117,16 @@ class FixedWindowRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self.retry_after
+
+    @staticmethod
+    def _count(key: str, window: int) -> int:
+        """This request's number in its window: ``incr`` first (the common case), else start."""
+        try:
+            return cache.incr(key)
+        except ValueError:  # the window's first request
+            if cache.add(key, 1, timeout=window + 1):
+                return 1
+            return cache.incr(key)  # another process started it just now
 
 
 class AnonymousCallerThrottle(FixedWindowRateThrottle):

@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""Load test of the sites and eligibility API endpoints on gunicorn, PostgreSQL and Redis.
+
+    .venv/bin/python bench/bench_api.py                      # 15 s per run, 10 and 50 clients
+    .venv/bin/python bench/bench_api.py --duration 30 --connections 10,50,100
+
+What it does, all on this machine and on resources of its own:
+
+1. creates the PostgreSQL database ``bench_api`` (dropped again at the end unless
+   ``--keep-db``), migrates it, loads the demo catalog (CARE-MS II with 191 sites and
+   CARE-MS I) and creates a partner key with ``create_api_key``;
+2. starts gunicorn (``--workers 2``, gthread, ``--threads 4`` each, as ``bin/cluster``
+   does) with ``REDIS_URL`` on Redis database 9, so every API request runs key
+   authentication and a throttle counter in Redis (the partner rate is raised so
+   nothing is refused);
+3. checks that each API endpoint and its baseline give the same answer;
+4. runs ``wrk`` (Debian's package) from a second process against each endpoint and its
+   baseline, a plain Django JSON view doing the same query (``bench/api_baseline.py``),
+   at each number of concurrent connections, and reports requests/s and the 50th and
+   99th percentile latency; any non-2xx response fails the run.
+
+Endpoints: ``GET /api/v1/trials/NCT00548405/sites/?postal_code=94301&country=US&limit=10``
+and ``POST /api/v1/trials/NCT00548405/eligibility/`` with a full set of answers (each
+request validates, evaluates and stores an anonymous screening). Results are printed as
+a Markdown table and written to ``bench/results/api-<timestamp>.json``.
+"""
+
+# ruff: noqa: S603, S607  (fixed command lines)
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+TRIAL = "NCT00548405"
+ANSWERS = {
+    "age": 34,
+    "ms_diagnosis": "yes",
+    "ms_course": "relapsing_remitting",
+    "years_since_first_symptoms": 6,
+    "edss": 3.5,
+    "relapses_last_12_months": 1,
+    "relapses_last_24_months": 2,
+    "relapse_on_interferon_or_glatiramer": "yes",
+    "mri_lesions_confirmed": "yes",
+    "treatments_ever": ["interferon_beta"],
+    "treatments_last_6_months": ["interferon_beta"],
+    "investigational_drug_ever": "no",
+}
+SITES_QUERY = "postal_code=94301&country=US&limit=10"
+ENDPOINTS = {
+    "sites": {
+        "api": f"/api/v1/trials/{TRIAL}/sites/?{SITES_QUERY}",
+        "baseline": f"/bench/trials/{TRIAL}/sites/?{SITES_QUERY}",
+        "body": None,
+    },
+    "eligibility": {
+        "api": f"/api/v1/trials/{TRIAL}/eligibility/",
+        "baseline": f"/bench/trials/{TRIAL}/eligibility/",
+        "body": {"answers": ANSWERS},
+    },
+}
+
+
+def environment(args) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.api_settings",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.database}",
+        "REDIS_URL": f"redis://127.0.0.1:6379/{args.redis_db}",
+        "SECRET_KEY": "bench-api-secret-key-not-used-anywhere-else-0123456789abcdef",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "API_RATE_PARTNER": "100000000/minute",
+        "LOG_LEVEL": "WARNING",
+        "FIELD_ENCRYPTION_KEYS": "iSwZAOUP7dx7Ol4_Ve1HppNA5trZ7Ee1Mr3WX_FNC30=",
+    }
+
+
+def postgres(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
+        db.execute(sql)
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def start_gunicorn(args, env) -> subprocess.Popen:
+    command = [
+        GUNICORN,
+        "config.wsgi:application",
+        f"--bind=127.0.0.1:{args.port}",
+        f"--workers={args.workers}",
+        "--worker-class=gthread",
+        f"--threads={args.threads}",
+        "--keep-alive=75",
+        "--log-level=warning",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/healthz", timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    stop(server)
+    sys.exit("gunicorn did not come up")
+
+
+def stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def call(base: str, path: str, body, key: str | None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method="POST" if data else "GET")
+    request.add_header("Content-Type", "application/json")
+    if key:
+        request.add_header("Authorization", f"Api-Key {key}")
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return json.loads(response.read())
+
+
+def check_same_answers(base: str, key: str) -> None:
+    """The API and its baseline must agree, or the comparison means nothing."""
+    for name, spec in ENDPOINTS.items():
+        api = call(base, spec["api"], spec["body"], key)
+        baseline = call(base, spec["baseline"], spec["body"], None)
+        if name == "sites":
+            same = [s["id"] for s in api["results"]] == [s["id"] for s in baseline["results"]]
+        else:
+            same = api["verdict"] == baseline["verdict"] and [
+                c["status"] for c in api["criteria"]
+            ] == [c["status"] for c in baseline["criteria"]]
+        if not same:
+            sys.exit(f"{name}: the API and the baseline disagree")
+        for _ in range(30):  # warm every worker thread: gazetteer, compiled rules
+            call(base, spec["api"], spec["body"], key)
+            call(base, spec["baseline"], spec["body"], None)
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    assert match, text
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def run_wrk(url: str, *, connections: int, duration: int, threads: int, script, key) -> dict:
+    command = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration}s"]
+    command += ["--latency", "--timeout", "5s"]
+    if script:
+        command += ["-s", script]
+    if key:
+        command += ["-H", f"Authorization: Api-Key {key}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
+    if set(latency) != {"50", "99"}:
+        sys.exit(f"could not read wrk's output:\n{output}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)$", output, re.MULTILINE)
+    return {
+        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": _ms(latency["50"]),
+        "p99_ms": _ms(latency["99"]),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": errors.group(1) if errors else "",
+        "command": " ".join([*command, url]).replace(key or "\0", "<key>"),
+    }
+
+
+def post_script(body: dict, directory: str) -> str:
+    path = Path(directory) / "post.lua"
+    path.write_text(
+        'wrk.method = "POST"\n'
+        f"wrk.body = {json.dumps(json.dumps(body))}\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+    )
+    return str(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
+    parser.add_argument("--connections", default="10,50", help="comma-separated client counts")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--port", type=int, default=8097)
+    parser.add_argument("--database", default="bench_api")
+    parser.add_argument("--redis-db", type=int, default=9)
+    parser.add_argument("--keep-db", action="store_true")
+    args = parser.parse_args()
+    connections = [int(c) for c in args.connections.split(",")]
+
+    env = environment(args)
+    postgres(f'DROP DATABASE IF EXISTS "{args.database}"')
+    postgres(f'CREATE DATABASE "{args.database}"')
+    server = None
+    try:
+        manage(env, "migrate", "--noinput")
+        manage(env, "load_demo_catalog")
+        key = manage(env, "create_api_key", "Benchmark partner").strip().splitlines()[-1]
+        server = start_gunicorn(args, env)
+        base = f"http://127.0.0.1:{args.port}"
+        check_same_answers(base, key)
+        results = []
+        with tempfile.TemporaryDirectory() as directory:
+            for name, spec in ENDPOINTS.items():
+                script = post_script(spec["body"], directory) if spec["body"] else None
+                for clients in connections:
+                    for variant in ("api", "baseline"):
+                        figures = run_wrk(
+                            base + spec[variant],
+                            connections=clients,
+                            duration=args.duration,
+                            threads=args.wrk_threads,
+                            script=script,
+                            key=key if variant == "api" else None,
+                        )
+                        figures.update(endpoint=name, variant=variant, clients=clients)
+                        results.append(figures)
+                        print(
+                            f"{name:12} {variant:8} {clients:3} clients: "
+                            f"{figures['requests_per_s']:8.1f} req/s  "
+                            f"p50 {figures['p50_ms']:7.2f} ms  p99 {figures['p99_ms']:7.2f} ms",
+                            flush=True,
+                        )
+    finally:
+        if server is not None:
+            stop(server)
+        if not args.keep_db:
+            postgres(f'DROP DATABASE IF EXISTS "{args.database}"')
+
+    report(results, args)
+    if any(r["non_2xx"] or r["socket_errors"] for r in results):
+        sys.exit("some requests failed (see non_2xx / socket_errors)")
+
+
+def report(results: list[dict], args) -> None:
+    out = ROOT / "bench" / "results" / f"api-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    context = {"cpus": os.cpu_count(), "load_average_1_5_15": os.getloadavg()}
+    out.write_text(
+        json.dumps({"args": vars(args), "machine": context, "results": results}, indent=2)
+    )
+    print(f"machine: {context['cpus']} CPUs, load average {context['load_average_1_5_15']}")
+    print(f"\nWritten to {out.relative_to(ROOT)}\n")
+    print("| endpoint | clients | variant | req/s | p50 (ms) | p99 (ms) | requests |")
+    print("|---|---:|---|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r['endpoint']} | {r['clients']} | {r['variant']} | {r['requests_per_s']:.0f} "
+            f"| {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['requests']} |"
+        )
+    for r in results:
+        if r["endpoint"] and r["variant"] == "api" and r["clients"] == 10:
+            ok = r["requests_per_s"] >= 300 and r["p99_ms"] < 100
+            print(
+                f"target at 10 clients ({r['endpoint']}): >= 300 req/s and p99 < 100 ms: "
+                f"{'met' if ok else 'NOT met'}"
+            )
+
+
+if __name__ == "__main__":
+    main()
