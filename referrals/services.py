@@ -112,8 +112,12 @@ def contact_validate(
 
 
 def _check_site(*, trial, site) -> None:
+    from .selectors import REFERABLE_SITE_STATUSES
+
     if site is None or site.trial_id != trial.pk:
         raise ReferralRejected({"site": "is not a site of this trial"})
+    if site.status not in REFERABLE_SITE_STATUSES:
+        raise ReferralRejected({"site": "is not taking new patients for this trial"})
 
 
 def _check_consent(consent: Any) -> None:

@@ -16,16 +16,25 @@ from tests.referrals.conftest import CONTACT, ELIGIBLE_ANSWERS
 OUTSIDERS = ["other_site_coordinator", "other_clinician", "other_partner", "anonymous"]
 
 
+def referral_by(site, actor, **options):
+    """A referral made through the service as ``actor`` (notifications delivered)."""
+    return referral_create(
+        trial=site.trial,
+        site=site,
+        answers=ELIGIBLE_ANSWERS,
+        contact=CONTACT,
+        consent=True,
+        actor=actor,
+        **options,
+    )
+
+
 @pytest.fixture
 def clinician_referral(site, clinician, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return referral_create(
-            trial=site.trial,
-            site=site,
-            answers=ELIGIBLE_ANSWERS,
-            contact=CONTACT,
-            consent=True,
-            actor=Actor(label=clinician.username, user=clinician),
+        return referral_by(
+            site,
+            Actor(label=clinician.username, user=clinician),
             channel=Channel.CLINICIAN,
             clinician={"name": "Dr Who", "email": "dr@example.org"},
         )
@@ -34,14 +43,7 @@ def clinician_referral(site, clinician, django_capture_on_commit_callbacks):
 @pytest.fixture
 def partner_referral(site, partner_key, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return referral_create(
-            trial=site.trial,
-            site=site,
-            answers=ELIGIBLE_ANSWERS,
-            contact=CONTACT,
-            consent=True,
-            actor=Actor(label="partner", partner=partner_key[0]),
-        )
+        return referral_by(site, Actor(label="partner", partner=partner_key[0]))
 
 
 @pytest.fixture

@@ -127,6 +127,14 @@ def test_it_rejects_a_site_of_another_trial(post, site):
     assert error_fields(response) == {"site"}
 
 
+def test_it_rejects_a_site_that_is_not_recruiting(post, site):
+    site.status = "COMPLETED"
+    site.save()
+    response = post(body(site))
+    assert response.status_code == 400
+    assert error_fields(response) == {"site"}
+
+
 def test_it_rejects_an_unknown_site(post, site):
     response = post(body(site, site=999999))
     assert response.status_code == 400
