@@ -55,8 +55,16 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def warm_gazetteer():
+    """Build the offline gazetteer once, before any page needs it (it takes seconds)."""
+    from sites.geocoding import gazetteer
+
+    gazetteer()
+
+
 @pytest.fixture
-def demo_site(live_server, transactional_db):
+def demo_site(live_server, transactional_db, warm_gazetteer):
     """The live server with the demo catalog (CARE-MS II and CARE-MS I) loaded."""
     call_command("load_demo_catalog", verbosity=0)
     return live_server
@@ -110,10 +118,15 @@ def axe_violations(page) -> list[str]:
     ]
 
 
-def check_page(page, name: str) -> None:
-    """axe-core finds nothing; a full-page screenshot is saved at this context's size."""
-    violations = axe_violations(page)
-    assert violations == [], f"{name}: {violations}"
+def check_page(page, name: str, *, axe: bool = True) -> None:
+    """axe-core finds nothing; a full-page screenshot is saved at this context's size.
+
+    ``axe=False`` for a context with JavaScript off, where axe-core cannot run (and
+    Playwright's evaluate would wait for ever).
+    """
+    if axe:
+        violations = axe_violations(page)
+        assert violations == [], f"{name}: {violations}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     size = "phone" if page.viewport_size["width"] < 600 else "desktop"
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}.png"), full_page=True)
