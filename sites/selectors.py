@@ -9,7 +9,7 @@ The condition queries and the per-process site index
 well under 50 ms at registry scale (300,000 recruiting sites, 20,000 trials) on SQLite
 and PostgreSQL alike. They use a per-process numpy index of every located site (id,
 trial, status, unit vector) and every trial (NCT id, status, condition text), built on
-first use (about a second at that scale, ~20 MB) and then searched in memory: condition
+first use (1-3 s at that scale, ~20 MB of arrays) and then searched in memory: condition
 match over 20,000 short strings (cached per condition), one vectorised chord pass over
 the sites, then filter-and-refine.
 
