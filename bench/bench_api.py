@@ -75,6 +75,10 @@ ENDPOINTS = {
 }
 
 
+#: The API with a partner key, the API without one, and the plain Django view.
+VARIANTS = ("api", "api-anon", "baseline")
+
+
 def environment(args) -> dict[str, str]:
     return {
         **os.environ,
@@ -86,6 +90,7 @@ def environment(args) -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "0",
         "API_RATE_PARTNER": "100000000/minute",
+        "API_RATE_ANON": "100000000/minute",
         "LOG_LEVEL": "WARNING",
         "FIELD_ENCRYPTION_KEYS": "iSwZAOUP7dx7Ol4_Ve1HppNA5trZ7Ee1Mr3WX_FNC30=",
     }
@@ -239,19 +244,19 @@ def main() -> None:
             for name, spec in ENDPOINTS.items():
                 script = post_script(spec["body"], directory) if spec["body"] else None
                 for clients in connections:
-                    for variant in ("api", "baseline"):
+                    for variant in VARIANTS:
                         figures = run_wrk(
-                            base + spec[variant],
+                            base + spec[variant.split("-")[0]],
                             connections=clients,
                             duration=args.duration,
                             threads=args.wrk_threads,
                             script=script,
-                            key=key if variant == "api" else None,
+                            key=key if variant == "api" else None,  # api-anon: no key
                         )
                         figures.update(endpoint=name, variant=variant, clients=clients)
                         results.append(figures)
                         print(
-                            f"{name:12} {variant:8} {clients:3} clients: "
+                            f"{name:12} {variant:9} {clients:3} clients: "
                             f"{figures['requests_per_s']:8.1f} req/s  "
                             f"p50 {figures['p50_ms']:7.2f} ms  p99 {figures['p99_ms']:7.2f} ms",
                             flush=True,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, status
@@ -78,6 +79,16 @@ def problem_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, DataError):
+        # Input the database cannot hold or compare (a NUL character in a path segment,
+        # say, on PostgreSQL) that slipped past validation: still the caller's error.
+        logger.warning("Database refused a value from the request: %s", exc)
+        return problem(
+            400,
+            "Invalid request",
+            "A value in the request cannot be used (for example, it contains a NUL character).",
+        )
 
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail)

@@ -2,13 +2,15 @@
 
 DRF reads the request stream itself, so Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is not
 applied to API bodies unless a parser does it; these parsers refuse a larger body
-with a 413, and a body nested too deep to decode with a 400, instead of a 500.
+with a 413, and a body nested too deep to decode or holding an unpaired surrogate
+(``"\ud800"``, which cannot be encoded back) with a 400, instead of a 500.
 Kept apart from ``config.api`` for the same import-order reason as the throttles.
 """
 
 from __future__ import annotations
 
 import io
+import json
 
 from django.conf import settings
 from rest_framework import exceptions, status
@@ -30,9 +32,15 @@ class BoundedJSONParser(JSONParser):
         if limit is not None and len(raw) > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
         try:
-            return super().parse(io.BytesIO(raw), media_type, parser_context)
+            data = super().parse(io.BytesIO(raw), media_type, parser_context)
+            # "\ud800" is valid JSON but no text: refuse it here rather than fail later
+            # when a message quoting it is encoded.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
         except RecursionError:
             raise exceptions.ParseError("JSON parse error - nested too deeply") from None
+        except UnicodeEncodeError:
+            raise exceptions.ParseError("JSON parse error - unpaired surrogate in a string")
+        return data
 
 
 class FhirJsonParser(BoundedJSONParser):
