@@ -367,7 +367,7 @@ def match_results(request: HttpRequest) -> HttpResponse:
         "eligibility/match_results.html",
         {
             "flow": flow,
-            "matches": matches,
+            "matches": [(match, _first_reason(match.outcome)) for match in matches],
             "answers_summary": _answers_summary(store.answers, flow, lang),
             "more_questions": questionnaire_next(trials=flow.trials, answers=store.answers)
             is not None,
@@ -383,6 +383,15 @@ def match_restart(request: HttpRequest) -> HttpResponse:
 
 
 # --- presenting an outcome -----------------------------------------------------------------
+
+
+def _first_reason(outcome) -> str:
+    """The one criterion a match card names: the first that rules out, else the first open."""
+    for status in ("fail", "unknown"):
+        for criterion in outcome.criteria:
+            if criterion["status"] == status:
+                return criterion["text"]
+    return ""
 
 
 def _criteria_groups(criteria: list[dict]) -> list[dict]:
