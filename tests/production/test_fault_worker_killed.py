@@ -60,6 +60,9 @@ def test_a_task_killed_midway_runs_again_and_its_effect_happens_once(tmp_path, p
         assert lines(tmp_path / "effects.log") == ["referral-42"]  # effect once
         assert lines(tmp_path / "done.log") == ["referral-42"]
         assert "WorkerLostError" in (tmp_path / "worker.log").read_text()
+    except (AssertionError, TimeoutError) as failure:
+        log = (tmp_path / "worker.log").read_text(errors="replace")[-4000:]
+        raise AssertionError(f"{failure}\n--- worker log (tail) ---\n{log}") from failure
     finally:
         (tmp_path / "hold").unlink(missing_ok=True)
         stop_process(worker, timeout=20)
