@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from finder.forms import DEFAULT_CONDITION
 from finder.models import OverallStatus, Trial
+from finder.selectors import trials_search
 from finder.views import (
     bound_location_form,
     location_context,
@@ -126,12 +127,7 @@ def _trial_flow(trial: Trial) -> Flow:
 
 
 def _match_flow() -> Flow:
-    trials = list(
-        Trial.objects.filter(
-            overall_status=OverallStatus.RECRUITING,
-            condition_search__contains=DEFAULT_CONDITION,
-        ).order_by("nct_id")
-    )
+    trials = list(trials_search(condition=DEFAULT_CONDITION, statuses=[OverallStatus.RECRUITING]))
     return Flow(
         scope=MATCH_SCOPE,
         trials=trials,

@@ -4,6 +4,7 @@ Every page visited is checked with axe-core and saved as a screenshot (see conft
 """
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -90,6 +91,9 @@ def test_unknown_place_is_reported_next_to_the_field(page):
     assert "id_location_error" in described.split()
     assert page.locator("#id_location").get_attribute("aria-invalid") == "true"
     check_page(page, "search-unknown-place")
+    page.goto(page.base_url + "/no-such-page/")
+    expect(page.locator("h1")).to_have_text("Page not found")
+    check_page(page, "not-found")
 
 
 def test_trial_page_shows_what_seed_000_shows_with_the_protocol_age(page, phone_page):
@@ -143,7 +147,9 @@ def test_questionnaire_reaches_each_verdict(page, name, answers, verdict):
         expect(questions).to_contain_text("EDSS")
     if name == "eligible":
         assert len(asked) == len(ELIGIBLE)
-        assert page.url.endswith("/result/") and "35" not in page.url
+        # Answers never travel in a URL: the result's address is the same for everyone.
+        assert urlsplit(page.url).path == f"/trials/{CARE_MS_II}/check/result/"
+        assert urlsplit(page.url).query == ""
 
 
 def test_back_keeps_answers_and_an_answer_can_be_changed(page):
@@ -283,3 +289,22 @@ def test_find_trials_for_me_ranks_by_verdict_then_distance(page):
     cards.nth(1).get_by_role("link", name=re.compile("See why")).click()
     expect(page).to_have_url(re.compile(rf"/trials/{CARE_MS_I}/check/result/$"))
     expect(page.locator(".criterion-result--fail")).to_contain_text("other than corticosteroids")
+
+
+def test_every_page_at_phone_size(phone_page):
+    """Screenshots and axe-core of every page at phone size (desktop ones come above)."""
+    page = phone_page
+    page.goto(page.base_url + "/trials/?condition=multiple+sclerosis&location=Qwertyville")
+    check_page(page, "search-unknown-place")
+    page.goto(page.base_url + f"/trials/{CARE_MS_II}/check/")
+    answer_all(page, POSSIBLY_ELIGIBLE, screenshot_prefix="question")
+    check_page(page, "result-possibly-eligible")
+    page.goto(page.base_url + "/check/")
+    check_page(page, "match-start")
+    page.fill("#id_location", "94301")
+    page.get_by_role("button", name="Start the questions").click()
+    answer_all(page, POSSIBLY_ELIGIBLE)
+    expect(page).to_have_url(re.compile(r"/check/results/$"))
+    check_page(page, "match-results")
+    page.goto(page.base_url + "/trials/NCT99999999/")
+    check_page(page, "not-found")

@@ -80,3 +80,10 @@ def test_it_speaks_spanish(client, care_ms_ii):
     assert "Comprobar si puede participar" in html
     assert "Recluta en Madrid" in html and " km)" in html
     assert "Quedan unas 45 plazas hasta abril de 2026" in html
+
+
+def test_the_server_error_page_renders_without_a_request(db):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "Something went wrong" in html and "/static/css/site.css" in html
