@@ -1,9 +1,13 @@
 """Root URL configuration: each app owns its routes."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from config import health
+from config.converters import NctIdConverter
+
+# Before the apps' URL modules are imported (they are included by name below).
+register_converter(NctIdConverter, "nct")
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

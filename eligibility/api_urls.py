@@ -6,12 +6,12 @@ from .apis import TrialEligibilityApi, TrialQuestionnaireApi
 
 urlpatterns = [
     path(
-        "trials/<str:nct_id>/questionnaire/",
+        "trials/<nct:nct_id>/questionnaire/",
         TrialQuestionnaireApi.as_view(),
         name="api-trial-questionnaire",
     ),
     path(
-        "trials/<str:nct_id>/eligibility/",
+        "trials/<nct:nct_id>/eligibility/",
         TrialEligibilityApi.as_view(),
         name="api-trial-eligibility",
     ),

@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 from config.api import ApiInputError
 from finder.models import Trial
 
-from .facts import FACTS, InvalidAnswers, normalize_language
-from .schema import answers_schema
+from .facts import InvalidAnswers, normalize_language
+from .schema import ANSWER_KEYS, answers_schema
 from .selectors import trial_questions
 from .services import screening_evaluate
 
@@ -41,7 +41,7 @@ def invalid_answers_error(exc: InvalidAnswers) -> ApiInputError:
 
 
 class QuestionSerializer(serializers.Serializer):
-    key = serializers.ChoiceField(choices=sorted(FACTS))
+    key = serializers.ChoiceField(choices=ANSWER_KEYS)
     type = serializers.ChoiceField(choices=["integer", "number", "date", "choice", "multi_choice"])
     text = serializers.CharField()
     help = serializers.CharField()
@@ -64,7 +64,10 @@ class QuestionnaireSerializer(serializers.Serializer):
 
 
 LANG_PARAM = OpenApiParameter(
-    "lang", str, enum=["en", "es"], required=False, description="Language of the texts."
+    "lang",
+    str,
+    required=False,
+    description="Language of the texts: 'en' or 'es'; anything else falls back to English.",
 )
 
 
@@ -104,7 +107,7 @@ class EligibilityOutputSerializer(serializers.Serializer):
     nct_id = serializers.CharField()
     verdict = serializers.ChoiceField(choices=["eligible", "possibly_eligible", "ineligible"])
     criteria = CriterionResultSerializer(many=True)
-    missing = serializers.ListField(child=serializers.ChoiceField(choices=sorted(FACTS)))
+    missing = serializers.ListField(child=serializers.ChoiceField(choices=ANSWER_KEYS))
     criteria_version = serializers.IntegerField()
     screening_id = serializers.UUIDField()
 

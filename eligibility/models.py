@@ -94,3 +94,6 @@ class ScreeningReevaluation(models.Model):
                 fields=["screening", "criteria_version"], name="reevaluation_once_per_version"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.screening_id} v{self.criteria_version}: {self.verdict}"

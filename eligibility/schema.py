@@ -10,6 +10,9 @@ from typing import Any
 
 from .facts import FACTS, UNSURE
 
+#: The public answer keys, in a stable order (one OpenAPI enum everywhere).
+ANSWER_KEYS: list[str] = sorted(FACTS)
+
 
 def fact_schema(key: str) -> dict[str, Any]:
     """The JSON schema of one answer value."""

@@ -14,7 +14,7 @@ from .facts import AGE_KEYS, FACTS, UNSURE
 from .models import Criterion, Screening
 
 _COMPILED_MAX = 50_000
-_compiled: OrderedDict[tuple[int, int], CompiledTrial] = OrderedDict()
+_compiled: OrderedDict[tuple, CompiledTrial] = OrderedDict()
 _compiled_lock = threading.Lock()
 
 
@@ -28,21 +28,27 @@ def criterion_specs(criteria: list[Criterion]) -> list[CriterionSpec]:
     ]
 
 
+def _compiled_key(trial: Trial) -> tuple:
+    return (trial.pk, trial.created_at, trial.criteria_version)
+
+
 def trials_compiled(*, trials: list[Trial]) -> list[CompiledTrial]:
     """The compiled criteria of each trial, compiled once per criteria version.
 
-    Compiled trials are kept per process, keyed on (trial id, criteria version), so a
-    change to a trial's criteria (which bumps the version) is picked up at once.
+    Compiled trials are kept per process, keyed on the trial's identity and criteria
+    version, so a change to a trial's criteria (which bumps the version) is picked up at
+    once. The creation time is part of the identity because SQLite may reuse the id of
+    a deleted row.
     """
     out: dict[int, CompiledTrial] = {}
     todo: list[Trial] = []
     with _compiled_lock:
         for trial in trials:
-            compiled = _compiled.get((trial.pk, trial.criteria_version))
+            compiled = _compiled.get(_compiled_key(trial))
             if compiled is None:
                 todo.append(trial)
             else:
-                _compiled.move_to_end((trial.pk, trial.criteria_version))
+                _compiled.move_to_end(_compiled_key(trial))
                 out[trial.pk] = compiled
     if todo:
         by_trial: dict[int, list[Criterion]] = {t.pk: [] for t in todo}
@@ -51,7 +57,7 @@ def trials_compiled(*, trials: list[Trial]) -> list[CompiledTrial]:
         with _compiled_lock:
             for trial in todo:
                 compiled = compile_trial(criterion_specs(by_trial[trial.pk]), trial_id=trial.pk)
-                _compiled[(trial.pk, trial.criteria_version)] = compiled
+                _compiled[_compiled_key(trial)] = compiled
                 out[trial.pk] = compiled
             while len(_compiled) > _COMPILED_MAX:
                 _compiled.popitem(last=False)

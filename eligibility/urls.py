@@ -7,14 +7,14 @@ from . import views
 app_name = "eligibility"
 
 urlpatterns = [
-    path("trials/<str:nct_id>/check/", views.trial_check, name="trial_check"),
+    path("trials/<nct:nct_id>/check/", views.trial_check, name="trial_check"),
     path(
-        "trials/<str:nct_id>/check/result/",
+        "trials/<nct:nct_id>/check/result/",
         views.trial_check_result,
         name="trial_check_result",
     ),
     path(
-        "trials/<str:nct_id>/check/restart/",
+        "trials/<nct:nct_id>/check/restart/",
         views.trial_check_restart,
         name="trial_check_restart",
     ),

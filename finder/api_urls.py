@@ -13,7 +13,7 @@ from .apis import (
 
 urlpatterns = [
     path("trials/", TrialListApi.as_view(), name="api-trials"),
-    path("trials/<str:nct_id>/", TrialDetailApi.as_view(), name="api-trial-detail"),
+    path("trials/<nct:nct_id>/", TrialDetailApi.as_view(), name="api-trial-detail"),
     path("match/", MatchApi.as_view(), name="api-match"),
     path("fhir/ResearchStudy", ResearchStudySearchApi.as_view(), name="fhir-research-study-search"),
     path(

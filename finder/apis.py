@@ -33,7 +33,7 @@ from eligibility.apis import (
     request_language,
 )
 from eligibility.facts import FACTS, InvalidAnswers
-from eligibility.schema import answers_schema
+from eligibility.schema import ANSWER_KEYS, answers_schema
 from sites.apis import OriginSerializer
 
 from . import fhir
@@ -537,7 +537,7 @@ class MatchSerializer(serializers.Serializer):
     phase_label = serializers.CharField()
     verdict = serializers.ChoiceField(choices=["eligible", "possibly_eligible", "ineligible"])
     criteria = CriterionResultSerializer(many=True, help_text="Each criterion and why.")
-    missing = serializers.ListField(child=serializers.ChoiceField(choices=sorted(FACTS)))
+    missing = serializers.ListField(child=serializers.ChoiceField(choices=ANSWER_KEYS))
     criteria_version = serializers.IntegerField()
     nearest_site = NearestSiteSerializer(allow_null=True)
     other_locations = serializers.IntegerField(allow_null=True)

@@ -37,6 +37,7 @@ from eligibility.models import CriterionSource
 from eligibility.services import criteria_replace
 from sites.countries import country_code_for
 from sites.models import GeocodeStatus, Site, SiteStatus, site_registry_key
+from sites.selectors import site_index_invalidate
 
 from .ctgov import (
     RawStudy,
@@ -367,7 +368,11 @@ def _sites_sync(trial: Trial, locations: Sequence[StudyLocation]) -> bool:
         Site.objects.bulk_update(to_update, fields=[*sorted(updated_fields), "updated_at"])
     if existing:
         Site.objects.filter(pk__in=[site.pk for site in existing.values()]).delete()
-    return bool(to_create or to_update or existing)
+    changed = bool(to_create or to_update or existing)
+    if changed:
+        # Bulk writes send no signals: tell the per-process distance index after commit.
+        transaction.on_commit(site_index_invalidate)
+    return changed
 
 
 def _site_values(location: StudyLocation) -> dict[str, Any]:

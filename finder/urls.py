@@ -11,7 +11,7 @@ from . import views
 finder_patterns = [
     path("", views.home, name="home"),
     path("trials/", views.trial_search, name="trial_search"),
-    path("trials/<str:nct_id>/", views.trial_detail, name="trial_detail"),
+    path("trials/<nct:nct_id>/", views.trial_detail, name="trial_detail"),
 ]
 
 urlpatterns = [

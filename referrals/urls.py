@@ -11,12 +11,12 @@ from . import views
 
 urlpatterns = [
     # The patient
-    path("trials/<str:nct_id>/contact/", views.referral_create_view, name="referral_create"),
+    path("trials/<nct:nct_id>/contact/", views.referral_create_view, name="referral_create"),
     path("referrals/sent/", views.referral_sent_view, name="referral_sent"),
     # The referring clinician
     path("clinician/referrals/", views.clinician_referral_list, name="clinician_referral_list"),
     path(
-        "clinician/trials/<str:nct_id>/refer/",
+        "clinician/trials/<nct:nct_id>/refer/",
         views.clinician_referral_create,
         name="clinician_referral_create",
     ),

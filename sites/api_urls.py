@@ -5,5 +5,5 @@ from django.urls import path
 from sites.apis import TrialSitesApi
 
 urlpatterns = [
-    path("trials/<str:nct_id>/sites/", TrialSitesApi.as_view(), name="api-trial-sites"),
+    path("trials/<nct:nct_id>/sites/", TrialSitesApi.as_view(), name="api-trial-sites"),
 ]

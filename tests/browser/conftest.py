@@ -1,28 +1,19 @@
 """Browser tests: Debian's chromium driven by Playwright against pytest-django's live server.
 
-Without /usr/bin/chromium the tests are skipped, unless REQUIRE_BROWSER=1 (CI), when
-they fail instead. The browser never downloads anything: it runs with the network
-features that phone home switched off, and only ever talks to the live server.
+The ``browser`` fixture (tests/conftest.py) is shared by the whole session: without
+/usr/bin/chromium the tests are skipped, unless REQUIRE_BROWSER=1 (CI), when they fail
+instead. The browser never downloads anything and only ever talks to the live server.
 
 Every page a test visits can be checked with ``check_page(page, name)``: axe-core (no
 violation of any rule) and a full-page screenshot at the context's size, saved to
 ``artifacts/screenshots/<name>-<size>.png``.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -36,23 +27,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is missing and REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    # The live server runs in a thread of this process; Playwright's sync API runs an
-    # event loop here, which Django would otherwise refuse to run ORM calls next to.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -249,7 +249,8 @@ def test_keyboard_alone_completes_the_questionnaire(page):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.textContent.trim()") == "Check if you may qualify":
             break
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/check/$"))
     while page.locator("input[name=question]").count():
         key = current_key(page)
@@ -265,8 +266,8 @@ def test_keyboard_alone_completes_the_questionnaire(page):
         outline = focused.evaluate("e => getComputedStyle(e).outlineStyle")
         assert outline != "none" or key != "age"
         page.keyboard.type(value)
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
     expect(page.locator(".verdict h2")).to_have_text("This study is probably not a match for you")
 
 

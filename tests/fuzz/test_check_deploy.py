@@ -21,6 +21,8 @@ RELAXED = (
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
     "SECURE_HSTS_SECONDS",
+    # Set by the browser tests for Playwright's event loop; never in production.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 

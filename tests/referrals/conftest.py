@@ -354,68 +354,13 @@ def delivered_messages(mail_dir: Path) -> list[str]:
 
 # --- the browser ------------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 
-def _browser_already_running(request):
-    """A Playwright browser another fixture of this session started, if any.
-
-    Playwright's sync API allows one instance per thread: while ``tests/browser``'s
-    session-scoped ``browser`` is open, a second ``sync_playwright()`` fails, so these
-    tests borrow that browser (and never close it).
-    """
-    # pytest keeps fixture definitions in private tables whose names change between
-    # versions; a shared session fixture in tests/conftest.py would make this go away.
-    manager = request._fixturemanager
-    for table_name in ("_arg2fixturedefs", "_arg2nodeid2fixturedefs", "_arg2node2fixturedefs"):
-        entry = (getattr(manager, table_name, None) or {}).get("browser")
-        if not entry:
-            continue
-        groups = entry.values() if isinstance(entry, dict) else [entry]
-        for group in groups:
-            for fixturedef in group if isinstance(group, list | tuple) else [group]:
-                cached = getattr(fixturedef, "cached_result", None)
-                if cached and cached[0] is not None:
-                    return cached[0]
-    return None
-
-
-@pytest.fixture(scope="module")
-def chromium(request):
-    """Debian's chromium through Playwright (skipped without it unless REQUIRE_BROWSER=1).
-
-    Module-scoped, so it is closed before any later module starts its own Playwright.
-    """
-    if not CHROMIUM.exists():
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is missing and REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
-    # make next to it are still synchronous. Put back as it was afterwards, so later
-    # tests (e.g. of `check --deploy`) do not see it.
-    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        borrowed = _browser_already_running(request)
-        if borrowed is not None:
-            yield borrowed
-            return
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM),
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--disable-sync"],
-            )  # fmt: skip
-            yield browser
-            browser.close()
-    finally:
-        if saved is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
+@pytest.fixture
+def chromium(browser):
+    """The session's browser (tests/conftest.py)."""
+    return browser
 
 
 @pytest.fixture
