@@ -37,6 +37,22 @@ EXAMPLES_PER_OPERATION = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "60"))
 
 
 @pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calling the WSGI app directly fires request_finished, which would close the
+    database connection holding the test's transaction (on PostgreSQL the next query
+    then fails). Django's test client disconnects the same handler for the same reason.
+    """
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
 def _high_rates(settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,

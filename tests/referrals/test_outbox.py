@@ -58,7 +58,7 @@ def test_the_periodic_task_delivers_what_is_pending_exactly_once(
         referral_for(site=site)
         referral_for(site=site)
     assert mail.outbox == []
-    assert outbox_deliver_pending_task.delay().get() == 4
+    assert outbox_deliver_pending_task.apply().get() == 4
     assert len(mail.outbox) == 4
     assert outbox_deliver_pending() == 0  # nothing twice
     assert len(mail.outbox) == 4

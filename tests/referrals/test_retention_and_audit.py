@@ -27,7 +27,7 @@ def test_contacts_are_erased_after_the_retention_period(referral, settings):
     settings.REFERRAL_RETENTION_DAYS = 30
     referral_note_add(referral=referral, note="Call mornings", actor=Actor("c"))
     close(referral, days_ago=31)
-    assert referral_contacts_erase_expired.delay().get() == 1
+    assert referral_contacts_erase_expired.apply().get() == 1
     fresh = Referral.objects.get(pk=referral.pk)
     assert (fresh.contact_name, fresh.contact_email, fresh.contact_phone) == ("", "", "")
     assert fresh.contact_erased_at is not None
@@ -42,20 +42,20 @@ def test_contacts_are_erased_after_the_retention_period(referral, settings):
     assert AuditEvent.objects.filter(
         action="erase", referral=referral, actor_label="retention"
     ).exists()
-    assert referral_contacts_erase_expired.delay().get() == 0  # once
+    assert referral_contacts_erase_expired.apply().get() == 0  # once
 
 
 def test_contacts_are_kept_until_the_period_has_passed(referral, settings):
     settings.REFERRAL_RETENTION_DAYS = 30
     close(referral, days_ago=29)
-    assert referral_contacts_erase_expired.delay().get() == 0
+    assert referral_contacts_erase_expired.apply().get() == 0
     assert Referral.objects.get(pk=referral.pk).contact_name != ""
 
 
 def test_open_referrals_are_never_erased(referral, settings):
     settings.REFERRAL_RETENTION_DAYS = 0
     Referral.objects.filter(pk=referral.pk).update(created_at=timezone.now() - timedelta(days=999))
-    assert referral_contacts_erase_expired.delay().get() == 0
+    assert referral_contacts_erase_expired.apply().get() == 0
 
 
 def test_enrolled_closes_the_referral_too(referral, settings):
@@ -63,7 +63,7 @@ def test_enrolled_closes_the_referral_too(referral, settings):
     for status in (Status.CONTACTED, Status.VISIT_BOOKED):
         referral_status_change(referral=referral, to_status=status, actor=Actor("c"))
     close(referral, days_ago=2, status=Status.ENROLLED)
-    assert referral_contacts_erase_expired.delay().get() == 1
+    assert referral_contacts_erase_expired.apply().get() == 1
 
 
 def test_erasure_cancels_pending_messages(site, coordinator, settings):

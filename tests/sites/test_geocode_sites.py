@@ -23,7 +23,7 @@ def pending(**fields):
 def test_it_places_sites_from_zip_codes_and_cities():
     by_zip = pending()
     by_city = pending(postal_code="", city="Madrid", state="", country="Spain", country_code="")
-    report = geocode_sites.delay([by_zip.pk, by_city.pk]).get()
+    report = geocode_sites.apply(args=[[by_zip.pk, by_city.pk]]).get()
     assert report == {"placed": [by_zip.pk, by_city.pk], "failed": []}
     by_zip.refresh_from_db()
     by_city.refresh_from_db()
