@@ -15,3 +15,15 @@ class NctIdConverter:
 
     def to_url(self, value: str) -> str:
         return str(value)
+
+
+class ReferralReferenceConverter:
+    """A referral reference as people type it: letters, digits and a dash, any case."""
+
+    regex = "[0-9A-Za-z-]{1,32}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return str(value)

@@ -162,6 +162,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "referrals.accounts.axes_username"
 AXES_SENSITIVE_PARAMETERS = ["password", "name", "email", "phone"]
 
 LANGUAGE_CODE = "en"

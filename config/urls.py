@@ -4,10 +4,11 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 
 from config import health
-from config.converters import NctIdConverter
+from config.converters import NctIdConverter, ReferralReferenceConverter
 
 # Before the apps' URL modules are imported (they are included by name below).
 register_converter(NctIdConverter, "nct")
+register_converter(ReferralReferenceConverter, "reference")
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -6,5 +6,7 @@ from .apis import ReferralCreateApi, ReferralDetailApi
 
 urlpatterns = [
     path("referrals/", ReferralCreateApi.as_view(), name="api-referral-create"),
-    path("referrals/<str:reference>/", ReferralDetailApi.as_view(), name="api-referral-detail"),
+    path(
+        "referrals/<reference:reference>/", ReferralDetailApi.as_view(), name="api-referral-detail"
+    ),
 ]

@@ -21,7 +21,7 @@ urlpatterns = [
         name="clinician_referral_create",
     ),
     path(
-        "clinician/referrals/<str:reference>/",
+        "clinician/referrals/<reference:reference>/",
         views.clinician_referral_detail,
         name="clinician_referral_detail",
     ),
@@ -29,15 +29,17 @@ urlpatterns = [
     path("team/referrals/", views.team_referral_queue, name="team_referral_queue"),
     path("team/referrals/export.csv", views.team_referral_export, name="team_referral_export"),
     path(
-        "team/referrals/<str:reference>/", views.team_referral_detail, name="team_referral_detail"
+        "team/referrals/<reference:reference>/",
+        views.team_referral_detail,
+        name="team_referral_detail",
     ),
     path(
-        "team/referrals/<str:reference>/status/",
+        "team/referrals/<reference:reference>/status/",
         views.team_referral_status,
         name="team_referral_status",
     ),
     path(
-        "team/referrals/<str:reference>/notes/",
+        "team/referrals/<reference:reference>/notes/",
         views.team_referral_note,
         name="team_referral_note",
     ),

@@ -20,6 +20,24 @@ def _clear_cache(settings):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    """Unit tests see a task's effect at once, on the real database and cache either way.
+
+    With ``REDIS_URL`` set (CI's second pass) Celery would otherwise publish to Redis
+    and nothing would run the task inside the test's transaction. Real workers are
+    exercised by the tests that start their own (tests/referrals' ``celery_worker``, the
+    worker-kill fault test) and by the cluster test (two workers on PostgreSQL + Redis),
+    which switch this off for their own scope.
+    """
+    from config.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
 # --- the one browser of the session ------------------------------------------------------------
 
 CHROMIUM = "/usr/bin/chromium"
