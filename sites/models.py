@@ -3,10 +3,18 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from finder.models import OverallStatus
 
-# A location's recruitment status uses the registry's overall-status vocabulary.
-SiteStatus = OverallStatus
+class SiteStatus(models.TextChoices):
+    RECRUITING = "RECRUITING", _("Recruiting")
+    NOT_YET_RECRUITING = "NOT_YET_RECRUITING", _("Not yet recruiting")
+    ENROLLING_BY_INVITATION = "ENROLLING_BY_INVITATION", _("Enrolling by invitation")
+    ACTIVE_NOT_RECRUITING = "ACTIVE_NOT_RECRUITING", _("Active, not recruiting")
+    SUSPENDED = "SUSPENDED", _("Suspended")
+    TERMINATED = "TERMINATED", _("Terminated")
+    COMPLETED = "COMPLETED", _("Completed")
+    WITHDRAWN = "WITHDRAWN", _("Withdrawn")
+    AVAILABLE = "AVAILABLE", _("Available")
+    UNKNOWN = "UNKNOWN", _("Unknown status")
 
 
 class GeocodeStatus(models.TextChoices):
