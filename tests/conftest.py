@@ -38,6 +38,25 @@ def _tasks_run_in_process():
     app.conf.task_always_eager = saved
 
 
+@pytest.fixture
+def candidate_answers():
+    """A typical CARE-MS II candidate (relapsed on interferon), excluded from CARE-MS I."""
+    return {
+        "age": 34,
+        "ms_diagnosis": "yes",
+        "ms_course": "relapsing_remitting",
+        "years_since_first_symptoms": 6,
+        "edss": 3.5,
+        "relapses_last_12_months": 1,
+        "relapses_last_24_months": 2,
+        "relapse_on_interferon_or_glatiramer": "yes",
+        "mri_lesions_confirmed": "yes",
+        "treatments_ever": ["interferon_beta"],
+        "treatments_last_6_months": ["interferon_beta"],
+        "investigational_drug_ever": "no",
+    }
+
+
 # --- the one browser of the session ------------------------------------------------------------
 
 CHROMIUM = "/usr/bin/chromium"

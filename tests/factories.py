@@ -1,5 +1,8 @@
 """factory_boy factories for the catalog, sites and criteria."""
 
+import json
+from pathlib import Path
+
 import factory
 
 from eligibility.models import Criterion, CriterionKind
@@ -61,3 +64,11 @@ class CriterionFactory(factory.django.DjangoModelFactory):
     patient_text = "You are 18 to 55 years old."
     patient_text_es = "Tiene entre 18 y 55 años."
     rule = factory.LazyFunction(lambda: {"fact": "age", "op": "between", "value": [18, 55]})
+
+
+RULESETS = Path(__file__).resolve().parents[1] / "eligibility" / "rulesets"
+
+
+def load_ruleset(nct_id: str) -> list[dict]:
+    """The curated criteria of a demo trial, as ``criteria_replace`` takes them."""
+    return json.loads((RULESETS / f"{nct_id}.json").read_text())

@@ -1,21 +1,12 @@
 """Fixtures for the partner API tests: the two CARE-MS trials with criteria and sites."""
 
-import json
-from pathlib import Path
-
 import pytest
 from rest_framework.test import APIClient
 
 from config.throttling import cache_outage
 from eligibility.services import criteria_replace
 from finder.models import Arm, Intervention, Partner, PartnerAPIKey
-from tests.factories import SiteFactory, TrialFactory
-
-RULESETS = Path(__file__).resolve().parents[2] / "eligibility" / "rulesets"
-
-
-def load_ruleset(nct_id: str) -> list[dict]:
-    return json.loads((RULESETS / f"{nct_id}.json").read_text())
+from tests.factories import SiteFactory, TrialFactory, load_ruleset
 
 
 @pytest.fixture(autouse=True)
@@ -117,25 +108,6 @@ def care_ms_i(db):
 @pytest.fixture
 def catalog(care_ms_ii, care_ms_i):
     return [care_ms_ii, care_ms_i]
-
-
-@pytest.fixture
-def candidate_answers():
-    """A typical CARE-MS II candidate (relapsed on interferon), excluded from CARE-MS I."""
-    return {
-        "age": 34,
-        "ms_diagnosis": "yes",
-        "ms_course": "relapsing_remitting",
-        "years_since_first_symptoms": 6,
-        "edss": 3.5,
-        "relapses_last_12_months": 1,
-        "relapses_last_24_months": 2,
-        "relapse_on_interferon_or_glatiramer": "yes",
-        "mri_lesions_confirmed": "yes",
-        "treatments_ever": ["interferon_beta"],
-        "treatments_last_6_months": ["interferon_beta"],
-        "investigational_drug_ever": "no",
-    }
 
 
 def assert_problem(response, status: int, *fields: str) -> dict:
