@@ -7,7 +7,6 @@ referral outside that scope is simply not found: every route answers 404 for it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
+from sites import ranking
 from sites.models import Site, SiteStatus
 
 from .models import Referral, SiteMembership
@@ -108,15 +108,6 @@ class SiteChoice:
     distance_km: float | None
 
 
-def _haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
-
-
 def referral_sites(*, trial, origin: tuple[float, float] | None = None) -> list[SiteChoice]:
     """The trial's sites a patient can ask to be referred to, nearest first.
 
@@ -125,17 +116,21 @@ def referral_sites(*, trial, origin: tuple[float, float] | None = None) -> list[
     sites: Iterable[Site] = Site.objects.filter(
         trial=trial, status__in=REFERABLE_SITE_STATUSES
     ).order_by("country", "city", "facility", "pk")
-    choices = [
-        SiteChoice(
-            site=site,
-            distance_km=_haversine_km(origin, (site.latitude, site.longitude))
-            if origin is not None and site.has_coordinates
-            else None,
-        )
-        for site in sites
-    ]
-    if origin is not None:
-        choices.sort(key=lambda c: (c.distance_km is None, c.distance_km or 0.0))
+    if origin is None:
+        return [SiteChoice(site=site, distance_km=None) for site in sites]
+    sites = list(sites)
+    located = [site for site in sites if site.has_coordinates]
+    # The same exact geodesic ranking as the trial page and the sites API.
+    ranked = ranking.rank_points(
+        origin=origin,
+        ids=[site.pk for site in located],
+        latitudes=[site.latitude for site in located],
+        longitudes=[site.longitude for site in located],
+    )
+    choices = [SiteChoice(site=located[r.position], distance_km=r.distance_km) for r in ranked]
+    choices.extend(
+        SiteChoice(site=site, distance_km=None) for site in sites if not site.has_coordinates
+    )
     return choices
 
 
