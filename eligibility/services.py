@@ -15,6 +15,7 @@ from finder.models import Trial
 
 from .engine.evaluate import ELIGIBLE, INELIGIBLE, POSSIBLY_ELIGIBLE, TrialResult
 from .engine.questions import next_question
+from .engine.rules import rule_facts as engine_rule_facts
 from .facts import InvalidAnswers, derive_facts, validate_answers
 from .models import Criterion, CriterionKind, CriterionSource, Screening
 from .selectors import trial_compiled, trials_compiled
@@ -57,18 +58,8 @@ class CriterionInput:
 
 
 def rule_facts(rule) -> set[str]:
-    """The answer keys a stored rule reads (``age`` and ``birth_date`` count as one)."""
-    found: set[str] = set()
-    stack = [rule]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if "fact" in node:
-                found.add("age" if node["fact"] == "birth_date" else str(node["fact"]))
-            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
+    """The answer keys a valid rule reads (``age`` and ``birth_date`` count as one)."""
+    return {"age" if key == "birth_date" else key for key in engine_rule_facts(rule)}
 
 
 def criterion_rule_validate(*, rule, label: str) -> None:
