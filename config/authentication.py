@@ -16,17 +16,13 @@ class PartnerApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
         from rest_framework_api_key.permissions import KeyParser
 
-        from finder.models import PartnerAPIKey
+        from finder.api_keys import usable_api_key
 
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header.lower().startswith(self.keyword.lower() + " "):
             return None
-        key = KeyParser().get_from_authorization(request)
-        try:
-            api_key = PartnerAPIKey.objects.get_from_key(key or "")
-        except PartnerAPIKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
-        if api_key.has_expired or not api_key.partner.is_active:
+        api_key = usable_api_key(KeyParser().get_from_authorization(request) or "")
+        if api_key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         return AnonymousUser(), api_key
 

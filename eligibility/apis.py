@@ -123,6 +123,11 @@ def eligibility_output(outcome) -> dict:
     }
 
 
+#: What a screening reads of its trial: the compiled-criteria cache key and the NCT id
+#: (the registry text, often tens of kilobytes, is not loaded for every screening).
+SCREENING_TRIAL_FIELDS = ("id", "nct_id", "created_at", "criteria_version")
+
+
 class TrialEligibilityApi(APIView):
     """Check answers against one trial's criteria; every criterion gets a status and reason.
 
@@ -145,7 +150,9 @@ class TrialEligibilityApi(APIView):
         tags=["eligibility"],
     )
     def post(self, request, nct_id: str):
-        trial = get_object_or_404(Trial, nct_id=nct_id.upper())
+        trial = get_object_or_404(
+            Trial.objects.only(*SCREENING_TRIAL_FIELDS), nct_id=nct_id.upper()
+        )
         body = request.data
         if not isinstance(body, dict):
             raise ApiInputError({"body": "must be a JSON object with an 'answers' object"})

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
+from .api_keys import InvalidatingQuerySet
+
 
 class OverallStatus(models.TextChoices):
     RECRUITING = "RECRUITING", _("Recruiting")
@@ -190,6 +192,8 @@ class Partner(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = InvalidatingQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -197,7 +201,7 @@ class Partner(models.Model):
         return self.name
 
 
-class PartnerAPIKeyManager(APIKeyManager):
+class PartnerAPIKeyManager(APIKeyManager.from_queryset(InvalidatingQuerySet)):
     def get_usable_keys(self):
         # Authentication reads the partner of every key it checks: one query, not two.
         return super().get_usable_keys().select_related("partner")

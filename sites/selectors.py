@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.db.models.signals import post_delete, post_save
 
 from finder.models import OverallStatus, Trial
@@ -164,15 +164,58 @@ def trial_sites_ranked(
     country, city and id; with ``radius_km`` they are left out, as are sites farther than
     the radius. Without an origin the sites come unranked in that country/city order.
     ``status`` keeps only sites of that status; ``limit`` keeps the first ``limit``.
+
+    With an origin the located sites are ranked from the per-process site index (ids,
+    statuses and coordinates, as fresh as the index: see the module docstring), so only
+    the rows returned are read from the database; a trial the index does not hold yet
+    is ranked from the database.
     """
     _check_radius(radius_km, origin)
-    sites = Site.objects.filter(trial_id=trial.pk)
-    if status:
-        sites = sites.filter(status=status)
-    rows = list(sites.order_by("country", "city", "id").values(*_SITE_FIELDS))
-    if origin is None:
-        return [_ranked_site(row, None) for row in rows[:limit]]
+    if limit == 0:
+        return []
 
+    def sites(**filters):
+        queryset = Site.objects.filter(trial_id=trial.pk, **filters)
+        return queryset.filter(status=status) if status else queryset
+
+    if origin is None:
+        return [_ranked_site(row, None) for row in _ordered_rows(sites())[:limit]]
+
+    index = site_index()
+    positions = index.trial_positions(trial.pk, status=status)
+    if positions is None:
+        return _trial_sites_ranked_from_rows(sites(), origin, radius_km, limit)
+    point = _origin_point(origin)
+    ranked = ranking.rank_points(
+        origin=point,
+        ids=index.site_ids[positions],
+        latitudes=index.latitudes[positions],
+        longitudes=index.longitudes[positions],
+        c2=ranking.chord2(ranking.origin_vector(point), index.xyz[:, positions]),
+        limit=limit,
+        radius_km=radius_km,
+    )
+    ids = [int(index.site_ids[positions[r.position]]) for r in ranked]
+    rows = _site_rows(ids)
+    result = [
+        _ranked_site(rows[site_id], r.distance_km)
+        for site_id, r in zip(ids, ranked, strict=True)
+        if site_id in rows  # deleted since the index was built
+    ]
+    if radius_km is None and (limit is None or len(result) < limit):
+        unlocated = sites().filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
+        more = None if limit is None else limit - len(result)
+        result.extend(_ranked_site(row, None) for row in _ordered_rows(unlocated)[:more])
+    return result
+
+
+def _ordered_rows(sites) -> list[dict]:
+    return list(sites.order_by("country", "city", "id").values(*_SITE_FIELDS))
+
+
+def _trial_sites_ranked_from_rows(sites, origin, radius_km, limit) -> list[RankedSite]:
+    """``trial_sites_ranked`` reading every site of the trial from the database."""
+    rows = _ordered_rows(sites)
     located = [r for r in rows if r["latitude"] is not None and r["longitude"] is not None]
     ranked = ranking.rank_points(
         origin=_origin_point(origin),
@@ -211,9 +254,21 @@ class SiteIndex:
     longitudes: np.ndarray
     xyz: np.ndarray
     status_codes: dict[str, int]
+    trial_slots: dict[int, int] = field(default_factory=dict)  # Trial.pk -> slot
     _condition_masks: dict[str, np.ndarray] = field(default_factory=dict)
     _selections: dict[tuple, Selection] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def trial_positions(self, trial_pk: int, *, status: str | None = None) -> np.ndarray | None:
+        """Positions of a trial's located sites (of ``status``), by id; ``None``: no such trial."""
+        slot = self.trial_slots.get(trial_pk)
+        if slot is None:
+            return None
+        start, end = np.searchsorted(self.site_trial, [slot, slot + 1])
+        positions = np.arange(start, end)
+        if status:
+            positions = positions[self.site_status[positions] == self.status_codes.get(status, -2)]
+        return positions
 
     def codes(self, statuses: Iterable[str]) -> np.ndarray:
         return np.array(
@@ -390,6 +445,7 @@ def _build_index(version: str) -> SiteIndex:
         longitudes=longitudes,
         xyz=ranking.unit_vectors(latitudes, longitudes),
         status_codes=status_codes,
+        trial_slots=slot_of_trial,
     )
     logger.info(
         "Built the site index: %d sites, %d trials in %.2f s",

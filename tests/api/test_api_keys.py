@@ -4,9 +4,11 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from finder.api_keys import usable_api_key
 from finder.models import Partner, PartnerAPIKey
 from tests.api.conftest import assert_problem
 
@@ -72,19 +74,80 @@ def test_an_unknown_key_is_a_401(api, catalog, header):
     assert "API key" in body["detail"]
 
 
+# Each change is made after the key has answered once (so it is in the key cache).
+
+
 def test_a_revoked_key_is_a_401(keyed_api, catalog):
+    assert keyed_api.get(URL).status_code == 200
     PartnerAPIKey.objects.update(revoked=True)
     assert_problem(keyed_api.get(URL), 401)
 
 
+def test_a_key_revoked_by_saving_it_is_a_401(keyed_api, catalog):
+    assert keyed_api.get(URL).status_code == 200
+    api_key = PartnerAPIKey.objects.get()
+    api_key.revoked = True
+    api_key.save()
+    assert_problem(keyed_api.get(URL), 401)
+
+
+def test_a_deleted_key_is_a_401(keyed_api, catalog):
+    assert keyed_api.get(URL).status_code == 200
+    PartnerAPIKey.objects.get().delete()
+    assert_problem(keyed_api.get(URL), 401)
+
+
 def test_an_expired_key_is_a_401(keyed_api, catalog):
+    assert keyed_api.get(URL).status_code == 200
     PartnerAPIKey.objects.update(expiry_date=timezone.now() - timedelta(minutes=1))
     assert_problem(keyed_api.get(URL), 401)
 
 
 def test_a_deactivated_partners_key_is_a_401(keyed_api, catalog):
+    assert keyed_api.get(URL).status_code == 200
     Partner.objects.update(is_active=False)
     assert_problem(keyed_api.get(URL), 401)
+
+
+def test_a_partner_deactivated_by_saving_it_is_a_401(keyed_api, catalog):
+    assert keyed_api.get(URL).status_code == 200
+    partner = Partner.objects.get()
+    partner.is_active = False
+    partner.save()
+    assert_problem(keyed_api.get(URL), 401)
+
+
+class TestKeyCache:
+    def test_a_known_key_costs_no_query_once_cached(self, partner_key, django_assert_num_queries):
+        cache.clear()
+        with django_assert_num_queries(1):
+            first = usable_api_key(partner_key)
+        with django_assert_num_queries(1):  # the first one only started the generation
+            usable_api_key(partner_key)
+        with django_assert_num_queries(0):
+            again = usable_api_key(partner_key)
+        assert again == first and again.partner.name == "Example MS Society"
+
+    def test_the_secret_is_checked_even_when_cached(self, partner_key):
+        for _ in range(3):
+            assert usable_api_key(partner_key) is not None
+        prefix, secret = partner_key.split(".")
+        assert usable_api_key(f"{prefix}.{secret[:-1]}x") is None
+        assert usable_api_key(prefix) is None
+        assert usable_api_key(f"{prefix}.") is None
+
+    def test_without_the_cache_keys_are_read_from_the_database(
+        self, partner_key, monkeypatch, caplog
+    ):
+        def unreachable(*args, **kwargs):
+            raise ConnectionError("cache down")
+
+        monkeypatch.setattr(cache, "get_many", unreachable)
+        monkeypatch.setattr(cache, "set", unreachable)
+        assert usable_api_key(partner_key).partner.name == "Example MS Society"
+        PartnerAPIKey.objects.update(revoked=True)  # logs, does not raise
+        assert usable_api_key(partner_key) is None
+        assert "Cache unavailable" in caplog.text
 
 
 def test_a_401_says_how_to_authenticate(api, catalog):

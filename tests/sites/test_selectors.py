@@ -270,3 +270,45 @@ def test_a_trials_sites_equal_brute_force(seed):
         assert [(s.distance_km, s.id) for s in got] == expected
         top = trial_sites_ranked(trial=trial, origin=origin, limit=7)
         assert [(s.distance_km, s.id) for s in top] == expected[:7]
+
+
+@pytest.mark.parametrize("status", [None, SiteStatus.RECRUITING, SiteStatus.COMPLETED])
+def test_a_trial_the_index_does_not_hold_yet_is_ranked_from_the_database(status):
+    """Bulk writes without an invalidation: the index misses the trial for up to the
+    recheck interval, and the ranking reads the database instead of answering empty."""
+    origin = coordinates_place(51.5, -0.13)
+    trials = registry(3, trials=2, sites=80)
+    indexed = trial_sites_ranked(trial=trials[0], origin=origin, status=status, limit=30)
+    assert selectors.site_index().trial_positions(trials[0].pk) is not None
+
+    (late,) = Trial.objects.bulk_create([Trial(nct_id="NCT79999999", brief_title="Late")])
+    Site.objects.bulk_create(
+        [
+            Site(
+                trial=late,
+                registry_key=f"late{s.id}",
+                facility=s.facility,
+                city=s.city,
+                country=s.country,
+                latitude=s.latitude,
+                longitude=s.longitude,
+                status=s.status,
+            )
+            for s in trials[0].sites.order_by("id")
+        ]
+    )
+    assert selectors.site_index().trial_positions(late.pk) is None
+    from_rows = trial_sites_ranked(trial=late, origin=origin, status=status, limit=30)
+    assert [(s.distance_km, s.status) for s in from_rows] == [
+        (s.distance_km, s.status) for s in indexed
+    ]
+    assert {s.trial_id for s in from_rows} == {late.pk}
+
+
+def test_a_trials_unlocated_sites_fill_the_limit_after_the_located_ones():
+    trial = TrialFactory()
+    located = SiteFactory(trial=trial)
+    unlocated = [SiteFactory(trial=trial, latitude=None, longitude=None, city=c) for c in "BA"]
+    ranked = trial_sites_ranked(trial=trial, origin=coordinates_place(0.0, 0.0), limit=2)
+    assert [s.id for s in ranked] == [located.id, unlocated[1].id]
+    assert trial_sites_ranked(trial=trial, origin=coordinates_place(0.0, 0.0), limit=0) == []
