@@ -1,15 +1,17 @@
 r"""Exact nearest-first ranking by WGS-84 geodesic distance, made fast by filter-and-refine.
 
-Plain Python, numpy and geopy; no Django. The order is by the exact ellipsoidal distance
-that ``geopy.distance.geodesic`` returns (Karney's algorithm, via geographiclib), ties
-broken by id. ``geodesic_km`` calls the same geographiclib routine with the same
-ellipsoid as geopy, so its results are bit-for-bit geopy's (a test checks this), minus
-geopy's per-call object overhead.
+Plain Python, numpy and pyproj; no Django. The order is by the exact ellipsoidal
+distance on the WGS-84 ellipsoid as geopy defines it, ties broken by id. The exact
+distance is Karney's algorithm, the one ``geopy.distance.geodesic`` runs through
+geographiclib, computed by PROJ's C implementation of it through ``pyproj.Geod``,
+vectorised: about 2 µs a pair instead of 60-200 µs a pair in pure Python. The two
+agree to within 1e-11 km (a test checks thousands of pairs, polar, antimeridian and
+near-antipodal ones included); distances are shown rounded to the metre.
 
 Why a cheap bound is enough
 ---------------------------
-Computing the geodesic costs ~60 µs a pair in Python; 300,000 sites would take 18 s. A
-great-circle angle takes a few nanoseconds a pair with numpy. We compute, for every
+Computing the geodesic costs ~2 µs a pair even in C; 300,000 sites would take most of
+a second. A great-circle angle takes a few nanoseconds a pair with numpy. We compute, for every
 candidate, the central angle :math:`\theta` between the two points placed on a unit
 sphere *at their geodetic latitude and longitude*, and turn it into an interval that is
 guaranteed to hold the exact geodesic distance :math:`s`:
@@ -71,8 +73,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from geographiclib.geodesic import Geodesic
 from geopy.distance import ELLIPSOIDS
+from pyproj import Geod
 
 _A_KM, _B_KM, _FLATTENING = ELLIPSOIDS["WGS-84"]
 _E2 = _FLATTENING * (2 - _FLATTENING)
@@ -93,16 +95,29 @@ _CHORD2_ABS = 1e-14
 _DISTANCE_REL = 1e-9
 _DISTANCE_ABS_KM = 1e-6
 
-# geopy.distance.geodesic builds exactly this object (kilometres, WGS-84) for each call.
-_GEODESIC = Geodesic(_A_KM, _FLATTENING)
-_DISTANCE_ONLY = Geodesic.DISTANCE
+# The ellipsoid geopy's geodesic uses (its semi-major axis is in km, PROJ's in metres).
+_GEOD = Geod(a=_A_KM * 1000.0, f=_FLATTENING)
 
 
 def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """The WGS-84 geodesic distance in km, identical to ``geopy.distance.geodesic(...).km``."""
-    return _GEODESIC.Inverse(float(lat1), float(lon1), float(lat2), float(lon2), _DISTANCE_ONLY)[
-        "s12"
-    ]
+    """The WGS-84 geodesic distance in km (Karney's algorithm, as geopy's geodesic)."""
+    _, _, metres = _GEOD.inv(float(lon1), float(lat1), float(lon2), float(lat2))
+    return metres / 1000.0
+
+
+def geodesic_km_from(
+    origin: tuple[float, float], latitudes: np.ndarray, longitudes: np.ndarray
+) -> np.ndarray:
+    """``geodesic_km`` from ``origin`` to each point, in one vectorised call."""
+    latitudes = np.asarray(latitudes, dtype=np.float64)
+    longitudes = np.asarray(longitudes, dtype=np.float64)
+    if len(latitudes) == 0:
+        return np.empty(0, dtype=np.float64)
+    n = len(latitudes)
+    _, _, metres = _GEOD.inv(
+        np.full(n, float(origin[1])), np.full(n, float(origin[0])), longitudes, latitudes
+    )
+    return np.asarray(metres, dtype=np.float64) / 1000.0
 
 
 def km_to_miles(km: float) -> float:
@@ -215,44 +230,33 @@ def rank_points(
     n = len(ids)
     if n == 0 or limit == 0:
         return []
-    origin_lat, origin_lon = origin
     if radius_km is None and (limit is None or limit >= n):
         candidates = np.arange(n)  # every point is returned: nothing to filter
-        exact = [_exact_row(origin, latitudes, longitudes, ids, i) for i in candidates]
-        exact.sort()
-        return [Ranked(position=i, distance_km=km) for km, _, i in exact]
-
-    if c2 is None:
-        c2 = chord2(
-            origin_vector(origin), unit_vectors(latitudes, longitudes) if xyz is None else xyz
-        )
-    reach = math.inf if radius_km is None else radius_km
-    if limit is not None and limit < n:
-        nearest = np.argpartition(c2, limit - 1)[:limit]
-        _, upper = distance_bounds_km(c2[nearest])
-        reach = min(reach, float(upper.max()))
-    candidates = np.flatnonzero(c2 <= chord2_reaching(reach))
-    # Refine in order of the lower bound, and stop once no later candidate can beat the
-    # current limit-th exact distance (a tie still could, so only a strictly larger
-    # lower bound stops).
-    candidates = candidates[np.argsort(c2[candidates], kind="stable")]
-    lower, _ = distance_bounds_km(c2[candidates])
-    exact: list[tuple[float, int, int]] = []
-    for i, low in zip(candidates.tolist(), lower.tolist(), strict=True):
-        if limit is not None and len(exact) >= limit and low > exact[limit - 1][0]:
-            break
-        row = _exact_row(origin, latitudes, longitudes, ids, i)
-        if radius_km is None or row[0] <= radius_km:
-            bisect.insort(exact, row)
-    if limit is not None:
-        exact = exact[:limit]
-    return [Ranked(position=i, distance_km=km) for km, _, i in exact]
+    else:
+        if c2 is None:
+            c2 = chord2(
+                origin_vector(origin), unit_vectors(latitudes, longitudes) if xyz is None else xyz
+            )
+        reach = math.inf if radius_km is None else radius_km
+        if limit is not None and limit < n:
+            nearest = np.argpartition(c2, limit - 1)[:limit]
+            _, upper = distance_bounds_km(c2[nearest])
+            reach = min(reach, float(upper.max()))
+        # Only points whose interval reaches below ``reach`` can make the cut.
+        candidates = np.flatnonzero(c2 <= chord2_reaching(reach))
+    km = geodesic_km_from(origin, latitudes[candidates], longitudes[candidates])
+    if radius_km is not None:
+        inside = km <= radius_km
+        candidates, km = candidates[inside], km[inside]
+    order = np.lexsort((ids[candidates], km))[:limit]
+    return [Ranked(position=int(candidates[j]), distance_km=float(km[j])) for j in order]
 
 
-def _exact_row(origin, latitudes, longitudes, ids, i: int) -> tuple[float, int, int]:
-    """(exact distance, id, position): sorting these sorts by distance, ties by id."""
-    km = geodesic_km(origin[0], origin[1], latitudes[i], longitudes[i])
-    return km, int(ids[i]), int(i)
+def _exact_row(origin, latitudes, longitudes, ids, positions) -> tuple[float, int, int]:
+    """(exact distance, id, position) of the nearest of ``positions``, ties by id."""
+    km = geodesic_km_from(origin, latitudes[positions], longitudes[positions])
+    best = int(np.lexsort((ids[positions], km))[0])
+    return float(km[best]), int(ids[positions[best]]), int(positions[best])
 
 
 @dataclass(frozen=True)
@@ -306,7 +310,7 @@ def rank_groups(
         span = c2[starts[g] : ends[g]]
         site_lower, _ = distance_bounds_km(span)
         local = positions[starts[g] + np.flatnonzero(site_lower <= upper[g])]
-        return min(_exact_row(origin, latitudes, longitudes, ids, int(p)) for p in local)
+        return _exact_row(origin, latitudes, longitudes, ids, local)
 
     limit_total = np.inf if radius_km is None else radius_km
     reachable = np.flatnonzero(lower <= limit_total)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from geopy.distance import geodesic
 
 from finder.models import OverallStatus, Trial
 from sites import selectors
 from sites.geocoding import coordinates_place
 from sites.models import GeocodeStatus, Site, SiteStatus
+from sites.ranking import geodesic_km
 from sites.selectors import (
     sites_nearest_for_condition,
     trial_sites_ranked,
@@ -75,7 +75,7 @@ def brute_force_sites(condition, origin, statuses=("RECRUITING",)):
         longitude__isnull=False,
     ).values_list("id", "latitude", "longitude", "trial__nct_id")
     return sorted(
-        (geodesic((origin.latitude, origin.longitude), (lat, lon)).km, pk, nct)
+        (geodesic_km(origin.latitude, origin.longitude, lat, lon), pk, nct)
         for pk, lat, lon, nct in sites
     )
 
@@ -235,7 +235,7 @@ def test_a_trials_sites_nearest_first_then_unlocated_by_country_and_city():
 
     ranked = trial_sites_ranked(trial=trial, origin=coordinates_place(37.44, -122.16))
     assert [s.id for s in ranked] == [near.id, far.id, nowhere_a.id, nowhere_b.id]
-    assert ranked[0].distance_km == geodesic((37.44, -122.16), (37.4443, -122.1598)).km
+    assert ranked[0].distance_km == geodesic_km(37.44, -122.16, 37.4443, -122.1598)
     assert ranked[0].distance_mi == ranked[0].distance_km / 1.609344
     assert ranked[2].distance_km is None
 
@@ -261,7 +261,7 @@ def test_a_trials_sites_equal_brute_force(seed):
     trial = registry(seed + 10, trials=1, sites=120)[0]
     for origin in ORIGINS:
         expected = sorted(
-            (geodesic((origin.latitude, origin.longitude), (lat, lon)).km, pk)
+            (geodesic_km(origin.latitude, origin.longitude, lat, lon), pk)
             for pk, lat, lon in trial.sites.filter(latitude__isnull=False).values_list(
                 "id", "latitude", "longitude"
             )
