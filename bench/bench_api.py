@@ -128,6 +128,7 @@ def start_gunicorn(args, env) -> subprocess.Popen:
     command = [
         GUNICORN,
         "config.wsgi:application",
+        "--config=python:config.gunicorn",
         f"--bind=127.0.0.1:{args.port}",
         f"--workers={args.workers}",
         "--worker-class=gthread",

@@ -78,7 +78,7 @@ class TestCacheDown:
     def dead_cache(self, settings, low_rates):
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "config.cache.RedisCache",
                 "LOCATION": DEAD_REDIS,
                 "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
             }
@@ -124,7 +124,7 @@ def test_counters_live_in_redis(api, db, settings, low_rates):
     # Our own database number and key prefix: the shared Redis is never flushed.
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:6379/11",
             "KEY_PREFIX": f"test-throttle-{uuid.uuid4()}",
         }
