@@ -259,6 +259,19 @@ def wrk_script(spec: dict, variant: str, zips: list[str], path: Path) -> str:
     return str(path)
 
 
+def machine_speed_ms() -> float:
+    """A fixed pure-Python workload, timed: how fast this shared machine runs right now.
+
+    Recorded before every round, so runs made at different times can be compared (the
+    same code measured ~1.0 s and ~1.8 s for this loop within one hour here).
+    """
+    started = time.perf_counter()
+    total = 0
+    for i in range(2_000_000):
+        total += i
+    return (time.perf_counter() - started) * 1000
+
+
 def summarise(runs: list[dict], baseline_runs: list[dict]) -> dict:
     """Medians over the rounds, and the per-round ratio to the baseline's requests/s."""
     median = {
@@ -316,6 +329,7 @@ def main() -> None:
                 }
                 for clients in connections:
                     for round_ in range(args.rounds):
+                        speed = machine_speed_ms()
                         for variant in VARIANTS:
                             figures = run_wrk(
                                 base + "/",
@@ -326,7 +340,11 @@ def main() -> None:
                                 key=key if variant == "api" else None,  # api-anon: no key
                             )
                             figures.update(
-                                endpoint=name, variant=variant, clients=clients, round=round_
+                                endpoint=name,
+                                variant=variant,
+                                clients=clients,
+                                round=round_,
+                                machine_speed_ms=speed,
                             )
                             runs.append(figures)
                             print(
@@ -361,12 +379,22 @@ def report(runs: list[dict], args) -> None:
     out = ROOT / "bench" / "results" / f"api-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     context = {"cpus": os.cpu_count(), "load_average_1_5_15": os.getloadavg()}
+    speeds = sorted({r["machine_speed_ms"] for r in runs})
+    context["machine_speed_ms"] = {
+        "median": statistics.median(speeds),
+        "min": speeds[0],
+        "max": speeds[-1],
+    }
     out.write_text(
         json.dumps(
             {"args": vars(args), "machine": context, "summary": summary, "runs": runs}, indent=2
         )
     )
     print(f"machine: {context['cpus']} CPUs, load average {context['load_average_1_5_15']}")
+    print(
+        "speed probe (2M-iteration Python loop, before each round): median "
+        f"{statistics.median(speeds):.0f} ms, range {speeds[0]:.0f}-{speeds[-1]:.0f} ms"
+    )
     print(f"\nWritten to {out.relative_to(ROOT)}\n")
     print(f"Medians over {args.rounds} rounds of {args.duration} s; ratio: req/s over the")
     print("baseline's in the same round, median over the rounds.\n")
