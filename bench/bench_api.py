@@ -42,6 +42,7 @@ import json
 import os
 import random
 import re
+import resource
 import signal
 import statistics
 import subprocess
@@ -214,6 +215,36 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
+def cpu_seconds(web_group: int) -> dict[str, float]:
+    """CPU seconds (user + system) so far of the web server, PostgreSQL and Redis.
+
+    ``web_group`` is gunicorn's process group (the arbiter and its workers, every thread
+    included). Read from /proc; wrk's own CPU comes from ``getrusage`` of children.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {"web": 0.0, "postgres": 0.0, "redis": 0.0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(fields[2]) == web_group:
+            totals["web"] += seconds
+        elif name.startswith("postgres"):
+            totals["postgres"] += seconds
+        elif name.startswith("redis-server"):
+            totals["redis"] += seconds
+    totals["wrk"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime + (
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime
+    )
+    return totals
+
+
 def run_wrk(url: str, *, connections: int, duration: int, threads: int, script, key) -> dict:
     command = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration}s"]
     command += ["--latency", "--timeout", "5s", "-s", script]
@@ -280,8 +311,11 @@ def summarise(runs: list[dict], baseline_runs: list[dict]) -> dict:
     ratios = [
         r["requests_per_s"] / b["requests_per_s"] for r, b in zip(runs, baseline_runs, strict=True)
     ]
+    parts = runs[0]["cpu_ms_per_request"]
+    cpu = {p: statistics.median(r["cpu_ms_per_request"][p] for r in runs) for p in parts}
     return {
         **median,
+        "cpu_ms_per_request": cpu,
         "requests_per_s_min": min(r["requests_per_s"] for r in runs),
         "requests_per_s_max": max(r["requests_per_s"] for r in runs),
         "ratio_to_baseline": statistics.median(ratios),
@@ -331,6 +365,7 @@ def main() -> None:
                     for round_ in range(args.rounds):
                         speed = machine_speed_ms()
                         for variant in VARIANTS:
+                            before = cpu_seconds(server.pid)
                             figures = run_wrk(
                                 base + "/",
                                 connections=clients,
@@ -339,6 +374,12 @@ def main() -> None:
                                 script=scripts[variant],
                                 key=key if variant == "api" else None,  # api-anon: no key
                             )
+                            after = cpu_seconds(server.pid)
+                            n = max(figures["requests"], 1)
+                            figures["cpu_ms_per_request"] = {
+                                part: round(1000 * (after[part] - before[part]) / n, 3)
+                                for part in after
+                            }
                             figures.update(
                                 endpoint=name,
                                 variant=variant,
@@ -398,14 +439,21 @@ def report(runs: list[dict], args) -> None:
     print(f"\nWritten to {out.relative_to(ROOT)}\n")
     print(f"Medians over {args.rounds} rounds of {args.duration} s; ratio: req/s over the")
     print("baseline's in the same round, median over the rounds.\n")
-    print("| endpoint | clients | variant | req/s (min-max) | ratio | p50 (ms) | p99 (ms) |")
-    print("|---|---:|---|---:|---:|---:|---:|")
+    print("CPU: milliseconds of CPU per request (median over the rounds) of the web server")
+    print("(gunicorn), PostgreSQL, Redis and wrk; 2 cores give 2,000 ms of CPU a second.\n")
+    print(
+        "| endpoint | clients | variant | req/s (min-max) | ratio | p50 (ms) | p99 (ms) "
+        "| CPU web / pg / redis / wrk (ms) |"
+    )
+    print("|---|---:|---|---:|---:|---:|---:|---|")
     for r in summary:
+        cpu = r["cpu_ms_per_request"]
         print(
             f"| {r['endpoint']} | {r['clients']} | {r['variant']} "
             f"| {r['requests_per_s']:.0f} ({r['requests_per_s_min']:.0f}-"
             f"{r['requests_per_s_max']:.0f}) | {r['ratio_to_baseline']:.2f} "
-            f"| {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |"
+            f"| {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
+            f"| {cpu['web']:.2f} / {cpu['postgres']:.2f} / {cpu['redis']:.2f} / {cpu['wrk']:.2f} |"
         )
     for r in summary:
         if r["variant"] == "api" and r["clients"] == 10:
