@@ -10,7 +10,8 @@ a delete, and also ``QuerySet.update()``, which sends no signal, through
 :class:`InvalidatingQuerySet`) replaces a *generation* token in the cache, and an
 entry counts only if it was stored under the current generation. The generation and
 the entry come back in one round trip (``get_many``). A write made by raw SQL is not
-seen until the entry expires.
+seen until the entry expires. Entries are also keyed on the two models' fields, so a
+deploy that changes them never unpickles a row of the old shape.
 
 If the cache cannot be reached, every request reads the database, as it would without
 the cache. A key revoked during a cache outage that did not also empty the cache (a
@@ -20,6 +21,8 @@ answer for up to :data:`ENTRY_SECONDS` after the cache is back.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import uuid
 
@@ -32,8 +35,18 @@ GENERATION_CACHE_KEY = "finder:api-keys:generation"
 ENTRY_SECONDS = 60
 
 
+@functools.cache
+def _shape() -> str:
+    """The cached rows' shape: a deploy that changes either model's fields starts afresh
+    instead of unpickling rows of the old shape."""
+    from finder.models import Partner, PartnerAPIKey
+
+    names = [f.attname for model in (PartnerAPIKey, Partner) for f in model._meta.concrete_fields]
+    return hashlib.sha256(" ".join(names).encode()).hexdigest()[:12]
+
+
 def _entry_cache_key(prefix: str) -> str:
-    return f"finder:api-key:{prefix}"
+    return f"finder:api-key:{_shape()}:{prefix}"
 
 
 def api_keys_changed() -> None:

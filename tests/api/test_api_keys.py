@@ -190,3 +190,14 @@ class TestAdmin:
         response = admin_client.get(f"/admin/finder/partner/{partner.pk}/change/")
         assert response.status_code == 200
         assert PartnerAPIKey.objects.get().prefix in response.content.decode()
+
+
+def test_cached_keys_are_stored_under_the_models_shape(partner_key):
+    from finder import api_keys
+
+    cache.clear()
+    for _ in range(2):
+        usable_api_key(partner_key)
+    prefix = partner_key.split(".")[0]
+    assert api_keys._shape() in api_keys._entry_cache_key(prefix)
+    assert cache.get(api_keys._entry_cache_key(prefix)) is not None
