@@ -132,7 +132,8 @@ class TestKeyCache:
         for _ in range(3):
             assert usable_api_key(partner_key) is not None
         prefix, secret = partner_key.split(".")
-        assert usable_api_key(f"{prefix}.{secret[:-1]}x") is None
+        wrong = secret[:-1] + ("y" if secret.endswith("x") else "x")  # one character off
+        assert usable_api_key(f"{prefix}.{wrong}") is None
         assert usable_api_key(prefix) is None
         assert usable_api_key(f"{prefix}.") is None
 
