@@ -72,3 +72,28 @@ RULESETS = Path(__file__).resolve().parents[1] / "eligibility" / "rulesets"
 def load_ruleset(nct_id: str) -> list[dict]:
     """The curated criteria of a demo trial, as ``criteria_replace`` takes them."""
     return json.loads((RULESETS / f"{nct_id}.json").read_text())
+
+
+#: A CARE-MS II candidate who meets every criterion, as the API takes the answers.
+ELIGIBLE_ANSWERS = {
+    "age": 34,
+    "ms_diagnosis": "yes",
+    "ms_course": "relapsing_remitting",
+    "years_since_first_symptoms": 4,
+    "edss": 2.5,
+    "relapses_last_12_months": 1,
+    "relapses_last_24_months": 2,
+    "relapse_on_interferon_or_glatiramer": "yes",
+    "mri_lesions_confirmed": "yes",
+    "treatments_ever": ["interferon_beta"],
+    "treatments_last_6_months": ["interferon_beta"],
+    "investigational_drug_ever": "no",
+}
+
+
+def as_form(answers: dict) -> dict[str, list[str]]:
+    """Answers as the questionnaire form posts them: every value a list of strings."""
+    return {
+        key: [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        for key, value in answers.items()
+    }

@@ -10,22 +10,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import CARE_MS_I, CARE_MS_II, PHONE, check_page
+from tests.web.conftest import ELIGIBLE_FORM
 
 #: A typical CARE-MS II candidate: relapsing MS, relapsed on interferon beta.
-ELIGIBLE = {
-    "age": "35",
-    "ms_diagnosis": "yes",
-    "ms_course": "relapsing_remitting",
-    "years_since_first_symptoms": "4",
-    "relapses_last_12_months": "1",
-    "relapses_last_24_months": "2",
-    "relapse_on_interferon_or_glatiramer": "yes",
-    "edss": "3",
-    "mri_lesions_confirmed": "yes",
-    "treatments_ever": ["interferon_beta"],
-    "treatments_last_6_months": ["interferon_beta"],
-    "investigational_drug_ever": "no",
-}
+ELIGIBLE = ELIGIBLE_FORM
 #: The same patient who does not know their EDSS score.
 POSSIBLY_ELIGIBLE = {**ELIGIBLE, "edss": "unsure"}
 #: Too old for CARE-MS II (18 to 55): the questionnaire ends after one question.

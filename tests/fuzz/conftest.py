@@ -9,23 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import ELIGIBLE_ANSWERS, as_form
+
 RULESETS = Path(__file__).resolve().parents[2] / "eligibility" / "rulesets"
 TRIAL = "NCT00548405"
 #: A CARE-MS II candidate who meets every criterion, as the questionnaire form posts it.
-ELIGIBLE_FORM_ANSWERS = {
-    "age": ["34"],
-    "ms_diagnosis": ["yes"],
-    "ms_course": ["relapsing_remitting"],
-    "years_since_first_symptoms": ["4"],
-    "edss": ["2.5"],
-    "relapses_last_12_months": ["1"],
-    "relapses_last_24_months": ["2"],
-    "relapse_on_interferon_or_glatiramer": ["yes"],
-    "mri_lesions_confirmed": ["yes"],
-    "treatments_ever": ["interferon_beta"],
-    "treatments_last_6_months": ["interferon_beta"],
-    "investigational_drug_ever": ["no"],
-}
+ELIGIBLE_FORM_ANSWERS = as_form(ELIGIBLE_ANSWERS)
 QUESTION = re.compile(r'name="question" value="([a-z0-9_]+)"')
 
 

@@ -21,25 +21,14 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 
+from tests.factories import ELIGIBLE_ANSWERS, as_form
+
 from .servers import free_port
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 TRIAL = "NCT00548405"
-ANSWERS = {
-    "age": ["34"],
-    "ms_diagnosis": ["yes"],
-    "ms_course": ["relapsing_remitting"],
-    "years_since_first_symptoms": ["4"],
-    "edss": ["2.5"],
-    "relapses_last_12_months": ["1"],
-    "relapses_last_24_months": ["2"],
-    "relapse_on_interferon_or_glatiramer": ["yes"],
-    "mri_lesions_confirmed": ["yes"],
-    "treatments_ever": ["interferon_beta"],
-    "treatments_last_6_months": ["interferon_beta"],
-    "investigational_drug_ever": ["no"],
-}
+ANSWERS = as_form(ELIGIBLE_ANSWERS)
 QUESTION = re.compile(r'name="question" value="([a-z0-9_]+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SITE_CHOICE = re.compile(r'name="site"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="site"')

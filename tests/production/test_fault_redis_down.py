@@ -22,26 +22,14 @@ import time
 import pytest
 import requests
 
+from tests.factories import ELIGIBLE_ANSWERS
+
 from .load import Load, statuses, wait_for_requests
 from .servers import free_port, wait_until
 
 pytestmark = pytest.mark.slow
 
 TRIAL = "NCT00548405"
-ELIGIBLE_ANSWERS = {  # a CARE-MS II candidate who meets every criterion
-    "age": 34,
-    "ms_diagnosis": "yes",
-    "ms_course": "relapsing_remitting",
-    "years_since_first_symptoms": 4,
-    "edss": 2.5,
-    "relapses_last_12_months": 1,
-    "relapses_last_24_months": 2,
-    "relapse_on_interferon_or_glatiramer": "yes",
-    "mri_lesions_confirmed": "yes",
-    "treatments_ever": ["interferon_beta"],
-    "treatments_last_6_months": ["interferon_beta"],
-    "investigational_drug_ever": "no",
-}
 
 
 def patient_and_api_urls(base: str) -> list[str]:

@@ -27,25 +27,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import ELIGIBLE_ANSWERS  # re-exported to the referral tests
+
 ROOT = Path(__file__).resolve().parents[2]
 RULESETS = ROOT / "eligibility" / "rulesets"
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
-#: A CARE-MS II candidate who meets every criterion.
-ELIGIBLE_ANSWERS = {
-    "age": 34,
-    "ms_diagnosis": "yes",
-    "ms_course": "relapsing_remitting",
-    "years_since_first_symptoms": 4,
-    "edss": 2.5,
-    "relapses_last_12_months": 1,
-    "relapses_last_24_months": 2,
-    "relapse_on_interferon_or_glatiramer": "yes",
-    "mri_lesions_confirmed": "yes",
-    "treatments_ever": ["interferon_beta"],
-    "treatments_last_6_months": ["interferon_beta"],
-    "investigational_drug_ever": "no",
-}
 #: The same patient with the EDSS unknown: possibly eligible.
 POSSIBLY_ELIGIBLE_ANSWERS = {**ELIGIBLE_ANSWERS, "edss": "unsure"}
 #: Too old for CARE-MS II.
