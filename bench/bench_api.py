@@ -239,9 +239,8 @@ def cpu_seconds(web_group: int) -> dict[str, float]:
             totals["postgres"] += seconds
         elif name.startswith("redis-server"):
             totals["redis"] += seconds
-    totals["wrk"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime + (
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime
-    )
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    totals["wrk"] = children.ru_utime + children.ru_stime
     return totals
 
 
@@ -301,6 +300,18 @@ def machine_speed_ms() -> float:
     for i in range(2_000_000):
         total += i
     return (time.perf_counter() - started) * 1000
+
+
+def measure(server, base: str, *, clients: int, **wrk) -> dict:
+    """One wrk run, with the CPU each request cost the web server, PostgreSQL, Redis, wrk."""
+    before = cpu_seconds(server.pid)
+    figures = run_wrk(base + "/", connections=clients, **wrk)
+    after = cpu_seconds(server.pid)
+    n = max(figures["requests"], 1)
+    figures["cpu_ms_per_request"] = {
+        part: round(1000 * (after[part] - before[part]) / n, 3) for part in after
+    }
+    return figures
 
 
 def summarise(runs: list[dict], baseline_runs: list[dict]) -> dict:
@@ -365,21 +376,15 @@ def main() -> None:
                     for round_ in range(args.rounds):
                         speed = machine_speed_ms()
                         for variant in VARIANTS:
-                            before = cpu_seconds(server.pid)
-                            figures = run_wrk(
-                                base + "/",
-                                connections=clients,
+                            figures = measure(
+                                server,
+                                base,
+                                clients=clients,
                                 duration=args.duration,
                                 threads=args.wrk_threads,
                                 script=scripts[variant],
                                 key=key if variant == "api" else None,  # api-anon: no key
                             )
-                            after = cpu_seconds(server.pid)
-                            n = max(figures["requests"], 1)
-                            figures["cpu_ms_per_request"] = {
-                                part: round(1000 * (after[part] - before[part]) / n, 3)
-                                for part in after
-                            }
                             figures.update(
                                 endpoint=name,
                                 variant=variant,

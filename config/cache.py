@@ -2,9 +2,9 @@
 
 ``django.core.cache.backends.redis.RedisCacheClient.get_client`` builds a new
 ``redis.Redis`` object for every cache operation. With redis-py 8 that object's
-constructor (its response-callback tables) costs about as much as the round trip
-itself: measured at roughly a tenth of the CPU of a keyed partner API request, which
-touches the cache three times (key lookup, throttle counter, site index version).
+constructor (its response-callback tables) showed in profiles of a keyed partner API
+request, which touches the cache three times (key lookup, throttle counter, site index
+version), at about the cost of the round trip itself.
 ``redis.Redis`` is thread-safe (each command borrows a connection from the pool), so
 one client per pool is shared by every thread of the process. Behaviour is otherwise
 Django's own.
