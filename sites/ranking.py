@@ -12,9 +12,9 @@ Why a cheap bound is enough
 ---------------------------
 Even in C the geodesic costs over a microsecond a pair; 300,000 sites would take about
 half a second. A great-circle angle takes a few nanoseconds a pair with numpy. We
-compute, for every candidate, the central angle :math:`\theta` between the two points placed on a unit
-sphere *at their geodetic latitude and longitude*, and turn it into an interval that is
-guaranteed to hold the exact geodesic distance :math:`s`:
+compute, for every candidate, the central angle :math:`\theta` between the two points
+placed on a unit sphere *at their geodetic latitude and longitude*, and turn it into an
+interval that is guaranteed to hold the exact geodesic distance :math:`s`:
 
 .. math::  m\,\theta \;\le\; s \;\le\; M\,\theta, \qquad
            m = a(1-e^2) \approx 6335.439\ \mathrm{km},\quad
