@@ -3,13 +3,24 @@
 Command-line flags (bind, workers, threads, timeouts) still come from the operator.
 """
 
+import gc
+
 
 def post_worker_init(worker):
-    """Build the offline gazetteer before the worker takes traffic.
+    """Build the offline gazetteer before the worker takes traffic, then freeze the heap.
 
-    It is built lazily on first use otherwise, and that first patient to type a city
-    name would wait for it (about 2 s on a quiet machine, far more under load).
+    The gazetteer is built lazily on first use otherwise, and that first patient to type
+    a city name would wait for it (about 2 s on a quiet machine, far more under load).
+
+    It is also a few hundred thousand long-lived objects. Left in the collector's oldest
+    generation, every full collection walks all of them, about 0.2 s during which no
+    thread of the worker runs: that pause was the 99th-percentile latency under load
+    (``bench/bench_api.py``). ``gc.freeze()`` moves everything alive now (Django, the
+    URL resolvers, the gazetteer) out of the collector's sight; objects made later are
+    collected as before.
     """
     from sites.geocoding import gazetteer
 
     gazetteer()
+    gc.collect()
+    gc.freeze()
