@@ -35,6 +35,8 @@ MAX_AGE = 120
 
 def normalize_language(lang: str | None) -> str:
     """Map ``"es"``, ``"es-MX"``, ``"ES"`` to ``"es"``; anything untranslated to English."""
+    if lang in LANGUAGES:  # the usual case: already normalised (called per text piece)
+        return lang
     if not lang:
         return DEFAULT_LANGUAGE
     base = lang.lower().replace("_", "-").split("-", 1)[0]

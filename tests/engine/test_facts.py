@@ -12,6 +12,7 @@ from eligibility.facts import (
     InvalidAnswers,
     age_on,
     derive_facts,
+    normalize_language,
     prepare_facts,
     validate_answers,
 )
@@ -312,3 +313,21 @@ def test_describe_answer_in_both_languages():
     assert "natalizumab and rituximab" in FACTS["treatments_ever"].describe_answer(
         ["natalizumab", "rituximab"], "en"
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "en"),
+        ("es", "es"),
+        ("ES", "es"),
+        ("es-MX", "es"),
+        ("es_AR", "es"),
+        ("en-GB", "en"),
+        ("fr", "en"),
+        ("", "en"),
+        (None, "en"),
+    ],
+)
+def test_a_language_tag_maps_to_a_translated_language_or_english(lang, expected):
+    assert normalize_language(lang) == expected
