@@ -322,10 +322,17 @@ def celery_worker(redis_server, mail_dir, tmp_path, file_database, settings):
 
 
 def _reset_celery_connections(app) -> None:
-    """Drop pooled broker connections so the next publish uses the current broker_url."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Drop pooled broker connections so the next publish uses the current broker_url.
+
+    The app's pool is kombu's process-wide pool for its broker URL: closing it in place
+    would leave a closed pool registered for that URL, and every later publish to it
+    (eager tasks acquire a producer too) would fail with "Acquire on closed pool".
+    ``kombu.pools.reset()`` closes the pools *and* forgets them.
+    """
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 
