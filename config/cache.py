@@ -12,8 +12,6 @@ Django's own.
 
 from __future__ import annotations
 
-import threading
-
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 
@@ -21,22 +19,14 @@ from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCach
 class RedisCacheClient(DjangoRedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._clients: dict[int, object] = {}
-        self._clients_lock = threading.Lock()
+        self._clients: dict[int, object] = {}  # id of a pool in self._pools -> its client
 
     def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
         if client is None:
-            with self._clients_lock:
-                client = self._clients.get(index)
-                if client is None:
-                    if index not in self._pools:
-                        self._pools[index] = self._pool_class.from_url(
-                            self._servers[index], **self._pool_options
-                        )
-                    pool = self._pools[index]
-                    client = self._clients[index] = self._client(connection_pool=pool)
+            # Two threads may both build one; setdefault keeps the first for everyone.
+            client = self._clients.setdefault(id(pool), self._client(connection_pool=pool))
         return client
 
 
