@@ -34,7 +34,7 @@ from eligibility.apis import (
 )
 from eligibility.facts import FACTS, InvalidAnswers
 from eligibility.schema import ANSWER_KEYS, answers_schema
-from sites.apis import OriginSerializer
+from sites.apis import OriginSerializer, origin_dict
 
 from . import fhir
 from .models import ArmType, OverallStatus, Phase, Sex
@@ -341,12 +341,6 @@ class TrialListApi(APIView):
             "results": results,
         }
         return Response(TrialListOutputSerializer(body).data)
-
-
-def origin_dict(origin) -> dict[str, Any] | None:
-    if origin is None:
-        return None
-    return {"latitude": origin.latitude, "longitude": origin.longitude, "label": origin.label}
 
 
 def nearest_site_dict(site) -> dict[str, Any] | None:

@@ -133,35 +133,25 @@ class TrialSitesApi(APIView):
         # Built directly rather than through TrialSitesOutputSerializer (which documents
         # it): DRF's per-field serialisation cost more than the ranking.
         return Response(
-            {
-                "origin": None
-                if origin is None
-                else {
-                    "latitude": origin.latitude,
-                    "longitude": origin.longitude,
-                    "label": origin.label,
-                },
-                "results": [ranked_site_json(site) for site in sites],
-            }
+            {"origin": origin_dict(origin), "results": [ranked_site_json(s) for s in sites]}
         )
 
 
-def _metres(km: float | None) -> float | None:
-    return None if km is None else round(float(km), 3)
+def origin_dict(origin) -> dict | None:
+    """A geocoded origin as ``OriginSerializer`` documents it."""
+    if origin is None:
+        return None
+    return {"latitude": origin.latitude, "longitude": origin.longitude, "label": origin.label}
+
+
+#: The fields of a ranked site in the response, in ``RankedSiteSerializer``'s order.
+RANKED_SITE_FIELDS = tuple(RankedSiteSerializer().fields)
 
 
 def ranked_site_json(site: RankedSite) -> dict:
-    """A ranked site as ``RankedSiteSerializer`` documents it."""
-    return {
-        "id": site.id,
-        "facility": site.facility,
-        "city": site.city,
-        "state": site.state,
-        "postal_code": site.postal_code,
-        "country": site.country,
-        "status": site.status,
-        "latitude": site.latitude,
-        "longitude": site.longitude,
-        "distance_km": _metres(site.distance_km),
-        "distance_mi": _metres(site.distance_mi),
-    }
+    """A ranked site as ``RankedSiteSerializer`` documents it (distances to the metre)."""
+    data = {name: getattr(site, name) for name in RANKED_SITE_FIELDS}
+    for name in ("distance_km", "distance_mi"):
+        if data[name] is not None:
+            data[name] = round(float(data[name]), 3)
+    return data

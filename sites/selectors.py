@@ -174,8 +174,8 @@ def trial_sites_ranked(
     if limit == 0:
         return []
 
-    def sites(**filters):
-        queryset = Site.objects.filter(trial_id=trial.pk, **filters)
+    def sites():
+        queryset = Site.objects.filter(trial_id=trial.pk)
         return queryset.filter(status=status) if status else queryset
 
     if origin is None:
