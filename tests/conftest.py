@@ -40,21 +40,13 @@ def _tasks_run_in_process():
 
 @pytest.fixture
 def candidate_answers():
-    """A typical CARE-MS II candidate (relapsed on interferon), excluded from CARE-MS I."""
-    return {
-        "age": 34,
-        "ms_diagnosis": "yes",
-        "ms_course": "relapsing_remitting",
-        "years_since_first_symptoms": 6,
-        "edss": 3.5,
-        "relapses_last_12_months": 1,
-        "relapses_last_24_months": 2,
-        "relapse_on_interferon_or_glatiramer": "yes",
-        "mri_lesions_confirmed": "yes",
-        "treatments_ever": ["interferon_beta"],
-        "treatments_last_6_months": ["interferon_beta"],
-        "investigational_drug_ever": "no",
-    }
+    """A typical CARE-MS II candidate (relapsed on interferon), excluded from CARE-MS I.
+
+    ``ELIGIBLE_ANSWERS`` with a longer history and a higher EDSS, still within range.
+    """
+    from tests.factories import ELIGIBLE_ANSWERS  # imports models: not at collection
+
+    return {**ELIGIBLE_ANSWERS, "years_since_first_symptoms": 6, "edss": 3.5}
 
 
 # --- the one browser of the session ------------------------------------------------------------
