@@ -14,10 +14,10 @@ def post_worker_init(worker):
 
     It is also a few hundred thousand long-lived objects. Left in the collector's oldest
     generation, every full collection walks all of them, about 0.2 s during which no
-    thread of the worker runs: that pause was the 99th-percentile latency under load
-    (``bench/bench_api.py``). ``gc.freeze()`` moves everything alive now (Django, the
-    URL resolvers, the gazetteer) out of the collector's sight; objects made later are
-    collected as before.
+    thread of the worker runs (``bench/bench_gc.py``): that pause was the
+    99th-percentile latency under load (``bench/bench_api.py``). ``gc.freeze()`` moves
+    everything alive now (Django, the URL resolvers, the gazetteer) out of the
+    collector's sight; objects made later are collected as before.
     """
     from sites.geocoding import gazetteer
 
