@@ -252,7 +252,7 @@ def rank_points(
     return [Ranked(position=int(candidates[j]), distance_km=float(km[j])) for j in order]
 
 
-def _exact_row(origin, latitudes, longitudes, ids, positions) -> tuple[float, int, int]:
+def _nearest_exact(origin, latitudes, longitudes, ids, positions) -> tuple[float, int, int]:
     """(exact distance, id, position) of the nearest of ``positions``, ties by id."""
     km = geodesic_km_from(origin, latitudes[positions], longitudes[positions])
     best = int(np.lexsort((ids[positions], km))[0])
@@ -310,7 +310,7 @@ def rank_groups(
         span = c2[starts[g] : ends[g]]
         site_lower, _ = distance_bounds_km(span)
         local = positions[starts[g] + np.flatnonzero(site_lower <= upper[g])]
-        return _exact_row(origin, latitudes, longitudes, ids, local)
+        return _nearest_exact(origin, latitudes, longitudes, ids, local)
 
     limit_total = np.inf if radius_km is None else radius_km
     reachable = np.flatnonzero(lower <= limit_total)
