@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, TooManyFieldsSent
 from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -34,6 +35,25 @@ class ApiInputError(exceptions.ValidationError):
     def __init__(self, errors: dict[str, str], detail: str | None = None):
         super().__init__({k: [v] for k, v in errors.items()})
         self.summary = detail
+
+
+class JsonBooleanField(serializers.Field):
+    """A JSON ``true`` or ``false`` and nothing else.
+
+    DRF's ``BooleanField`` also takes ``"yes"``, ``"on"``, ``"1"``, ``1`` and ``1.0``; for
+    consent that coercion would turn a form value or a typo into an agreement. The error
+    never repeats the submitted value.
+    """
+
+    default_error_messages = {"invalid": "must be the JSON boolean true or false"}
+
+    def to_internal_value(self, data):
+        if data is True or data is False:
+            return data
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return bool(value)
 
 
 def flatten_errors(detail, prefix: str = "") -> list[dict[str, str]]:
@@ -80,6 +100,19 @@ def problem_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, TooManyFieldsSent):
+        # Django raises it on first access to request.GET; DRF would let it become a 500.
+        # django.request logs the 400 in one short line; nothing more is logged.
+        return problem(
+            400,
+            "Too many parameters",
+            f"A request may carry at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} query or "
+            "form parameters.",
+            [{"field": "query", "message": "too many parameters"}],
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return problem(400, "Bad request", "The request cannot be processed.")
 
     if isinstance(exc, DataError):
         # Input the database cannot hold or compare (a NUL character in a path segment,

@@ -23,8 +23,36 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
+def nesting_depth(data, *, limit: int) -> int:
+    """How deeply ``data`` nests objects and arrays, counted without recursion.
+
+    Stops counting at ``limit + 1``: the caller only needs to know it is too deep.
+    """
+    deepest = 0
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 class BoundedJSONParser(JSONParser):
-    """JSON bodies up to ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes."""
+    """JSON bodies up to ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes, nested at most
+    ``API_MAX_JSON_DEPTH`` levels.
+
+    The depth is bounded before anything walks the body recursively (the FHIR models
+    validate nested extensions recursively, so a 5 KB body nested 150 deep would
+    otherwise end in a ``RecursionError``).
+    """
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -40,6 +68,11 @@ class BoundedJSONParser(JSONParser):
             raise exceptions.ParseError("JSON parse error - nested too deeply") from None
         except UnicodeEncodeError:
             raise exceptions.ParseError("JSON parse error - unpaired surrogate in a string")
+        depth_limit = settings.API_MAX_JSON_DEPTH
+        if nesting_depth(data, limit=depth_limit) > depth_limit:
+            raise exceptions.ParseError(
+                f"JSON parse error - nested more than {depth_limit} levels deep"
+            )
         return data
 
 

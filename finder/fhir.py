@@ -576,6 +576,11 @@ def validate_bundle(data: Any) -> None:
                 for error in exc.errors()[:20]
             ]
         ) from None
+    except RecursionError:
+        # The parser bounds nesting depth; this is the last line of defence.
+        raise FhirInputError(
+            [Issue("error", "too-costly", "The Bundle is nested too deeply.", "Bundle")]
+        ) from None
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         # fhir.resources raises KeyError for an unknown resourceType inside the Bundle.
         raise FhirInputError(

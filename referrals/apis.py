@@ -14,7 +14,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiInputError
+from config.api import ApiInputError, JsonBooleanField
 from eligibility.schema import answers_schema
 from finder.models import Trial
 from sites.models import Site
@@ -67,7 +67,7 @@ class ReferralCreateApi(APIView):
         site = serializers.IntegerField()
         answers = serializers.JSONField()
         contact = ContactSerializer()
-        consent = serializers.BooleanField(required=False, default=False)
+        consent = JsonBooleanField(required=False, default=False)
 
     @extend_schema(
         operation_id="referral_create",

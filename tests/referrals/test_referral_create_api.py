@@ -105,6 +105,19 @@ def test_it_rejects_a_false_consent(post, site):
     assert error_fields(response) == {"consent"}
 
 
+@pytest.mark.parametrize("coerced", ["yes", "on", "t", "1", "true", 1, 1.0, [True], {"v": True}])
+def test_it_accepts_only_json_true_as_consent(post, site, coerced):
+    response = post(body(site, consent=coerced))
+    assert response.status_code == 400
+    assert error_fields(response) == {"consent"}
+    assert not Referral.objects.exists()
+
+
+def test_a_consent_error_does_not_echo_the_value(post, site):
+    response = post(body(site, consent="a-value-to-look-for"))
+    assert "a-value-to-look-for" not in response.content.decode()
+
+
 def test_it_rejects_an_ineligible_screening(post, site):
     response = post(body(site, answers=INELIGIBLE_ANSWERS))
     assert response.status_code == 400
