@@ -40,8 +40,8 @@ from eligibility.engine.evaluate import (  # noqa: E402
     compile_trial,
     criteria_from_ruleset,
 )
+from eligibility.engine.facts import ASKING_ORDER, TREATMENT_CODES, prepare_facts  # noqa: E402
 from eligibility.engine.questions import next_question  # noqa: E402
-from eligibility.facts import ASKING_ORDER, TREATMENT_CODES, prepare_facts  # noqa: E402
 
 TODAY = date(2025, 6, 15)
 RULESETS = ROOT / "eligibility" / "rulesets"

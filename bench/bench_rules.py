@@ -38,7 +38,7 @@ from eligibility.engine.evaluate import (  # noqa: E402
     interpret_rule,
     verdict_of,
 )
-from eligibility.facts import TREATMENT_CODES, prepare_facts  # noqa: E402
+from eligibility.engine.facts import TREATMENT_CODES, prepare_facts  # noqa: E402
 
 TODAY = date(2025, 6, 15)
 TARGET_MS = 50.0

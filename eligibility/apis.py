@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from config.api import ApiInputError
 from finder.models import Trial
 
-from .facts import InvalidAnswers, normalize_language
+from .engine.facts import InvalidAnswers, normalize_language
 from .schema import ANSWER_KEYS, answers_schema
 from .selectors import trial_questions
 from .services import screening_evaluate

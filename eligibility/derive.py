@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from finder.ctgov import split_age
 
-#: The ``age`` fact's domain (``eligibility.facts``): bounds outside it restrict nobody.
+#: The ``age`` fact's domain (``eligibility.engine.facts``): bounds outside it restrict nobody.
 AGE_MIN, AGE_MAX = 0, 120
 
 _MS_CONDITION_RE = re.compile(r"\bmultiple sclerosis\b|\b(?:rr|sp|pp|r)?ms\b", re.IGNORECASE)

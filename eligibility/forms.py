@@ -2,7 +2,7 @@
 
 Nothing here retypes a question, a range or a choice: :func:`question_form` builds the
 field from a :class:`eligibility.selectors.Question` (itself read from
-``eligibility.facts.FACTS``). What this module adds is the patient's side of the web
+``eligibility.engine.facts.FACTS``). What this module adds is the patient's side of the web
 form: numbers typed with a decimal comma, a "not sure" button for numbers, a "none of
 these" box for treatment lists, and error messages in plain, translated words.
 """
@@ -16,7 +16,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .facts import UNSURE, format_number
+from .engine.facts import UNSURE, format_number
 from .selectors import Question
 
 #: The submit button a patient presses when they do not know a number or a list.

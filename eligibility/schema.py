@@ -1,6 +1,6 @@
 """The OpenAPI description of an ``answers`` object, derived from the fact registry.
 
-One source of truth: the keys, types, ranges and codes come from ``eligibility.facts``,
+One source of truth: the keys, types, ranges and codes come from ``eligibility.engine.facts``,
 never retyped here.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .facts import FACTS, UNSURE
+from .engine.facts import FACTS, UNSURE
 
 #: The public answer keys, in a stable order (one OpenAPI enum everywhere).
 ANSWER_KEYS: list[str] = sorted(FACTS)

@@ -10,7 +10,7 @@ from typing import Any
 from finder.models import Trial
 
 from .engine.evaluate import CompiledTrial, CriterionSpec, compile_trial
-from .facts import AGE_KEYS, FACTS, UNSURE
+from .engine.facts import AGE_KEYS, FACTS, UNSURE
 from .models import Criterion, Screening
 
 _COMPILED_MAX = 50_000

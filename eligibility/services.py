@@ -14,9 +14,9 @@ from django.db.models import F
 from finder.models import Trial
 
 from .engine.evaluate import ELIGIBLE, INELIGIBLE, POSSIBLY_ELIGIBLE, TrialResult
+from .engine.facts import InvalidAnswers, derive_facts, validate_answers
 from .engine.questions import next_question
 from .engine.rules import rule_facts as engine_rule_facts
-from .facts import InvalidAnswers, derive_facts, validate_answers
 from .models import Criterion, CriterionKind, CriterionSource, Screening
 from .selectors import trial_compiled, trials_compiled
 

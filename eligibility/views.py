@@ -37,7 +37,7 @@ from finder.views import (
 from sites.models import Site
 from sites.selectors import trial_sites_ranked
 
-from .facts import FACTS, UNSURE, InvalidAnswers, validate_answers
+from .engine.facts import FACTS, UNSURE, InvalidAnswers, validate_answers
 from .forms import QuestionForm
 from .models import Screening
 from .selectors import Question, question_for, trial_questions

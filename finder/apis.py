@@ -32,7 +32,7 @@ from eligibility.apis import (
     invalid_answers_error,
     request_language,
 )
-from eligibility.facts import FACTS, InvalidAnswers
+from eligibility.engine.facts import FACTS, InvalidAnswers
 from eligibility.schema import ANSWER_KEYS, answers_schema
 from sites.apis import OriginSerializer, origin_dict
 

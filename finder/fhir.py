@@ -747,7 +747,7 @@ def _read_medications(
             recency_unknown = True
         elif taken_recently:
             recent.add(treatment)
-    from eligibility.facts import TREATMENT_CODES
+    from eligibility.engine.facts import TREATMENT_CODES
 
     result.answers["treatments_ever"] = [code for code in TREATMENT_CODES if code in ever]
     if recency_unknown and not recent:

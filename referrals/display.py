@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eligibility.facts import ASKING_ORDER, FACTS, UNSURE
+from eligibility.engine.facts import ASKING_ORDER, FACTS, UNSURE
 
 _STATUS_LABELS = {"pass": "Met", "fail": "Not met", "unknown": "Not known"}
 

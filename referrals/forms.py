@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from eligibility.facts import UNSURE
+from eligibility.engine.facts import UNSURE
 
 from .models import TRANSITIONS, Status
 

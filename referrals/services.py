@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from email_validator import EmailNotValidError, validate_email
 
-from eligibility.facts import InvalidAnswers
+from eligibility.engine.facts import InvalidAnswers
 from eligibility.models import Screening, Verdict
 
 from .audit import Actor, audit_record

@@ -10,7 +10,7 @@ operand pre-processed; :func:`interpret_rule` walks the JSON on every call and i
 deliberately simple, as the benchmark baseline and the oracle the tests compare against.
 
 Evaluation takes *prepared facts*: answers passed through
-:func:`eligibility.facts.prepare_facts` (validated, normalised, ``age`` derived).
+:func:`eligibility.engine.facts.prepare_facts` (validated, normalised, ``age`` derived).
 """
 
 from __future__ import annotations
@@ -22,15 +22,7 @@ from functools import cached_property, lru_cache
 from types import CodeType
 from typing import Any, Literal
 
-from eligibility.engine.rules import (
-    OPERATORS,
-    Rule,
-    RuleError,
-    probe_values,
-    rule_facts,
-    validate_rule,
-)
-from eligibility.facts import (
+from .facts import (
     ASKING_ORDER,
     FACTS,
     UNSURE,
@@ -38,6 +30,14 @@ from eligibility.facts import (
     join_words,
     normalize_language,
     prepare_facts,
+)
+from .rules import (
+    OPERATORS,
+    Rule,
+    RuleError,
+    probe_values,
+    rule_facts,
+    validate_rule,
 )
 
 Truth = bool | None

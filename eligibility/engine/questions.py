@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from eligibility.engine.evaluate import FAIL, STATUS_UNKNOWN, CompiledTrial
-from eligibility.facts import FACTS, prepare_facts
+from .evaluate import FAIL, STATUS_UNKNOWN, CompiledTrial
+from .facts import FACTS, prepare_facts
 
 #: The rule-level fact asked through ``birth_date`` or ``age``.
 AGE = "age"

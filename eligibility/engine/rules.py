@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from eligibility.facts import FACTS, UNSURE, Fact, format_number
+from .facts import FACTS, UNSURE, Fact, format_number
 
 Rule = dict[str, Any]
 Predicate = Callable[[Any], bool]

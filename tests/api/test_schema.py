@@ -57,7 +57,7 @@ def test_the_key_scheme_is_optional(schema):
 
 
 def test_the_answers_schema_is_derived_from_the_fact_registry(schema):
-    from eligibility.facts import FACTS
+    from eligibility.engine.facts import FACTS
 
     body = schema["paths"]["/api/v1/match/"]["post"]["requestBody"]["content"]
     ref = body["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]

@@ -59,7 +59,7 @@ class TestQuestionnaireNext:
         assert (two.verdict, one.verdict) == ("eligible", "ineligible")
 
     def test_it_rejects_invalid_answers(self, care_ms_ii):
-        from eligibility.facts import InvalidAnswers
+        from eligibility.engine.facts import InvalidAnswers
 
         with pytest.raises(InvalidAnswers):
             questionnaire_next(trials=[care_ms_ii], answers={"edss": 11}, today=TODAY)

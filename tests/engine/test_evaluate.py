@@ -16,7 +16,7 @@ from eligibility.engine.evaluate import (
     interpret_rule,
     verdict_of,
 )
-from eligibility.facts import InvalidAnswers
+from eligibility.engine.facts import InvalidAnswers
 
 TODAY = date(2025, 6, 15)
 AGE = {"fact": "age", "op": "between", "value": [18, 55]}
@@ -221,7 +221,7 @@ def test_result_as_dict_has_the_api_fields():
 
 def test_engine_imports_no_django():
     code = (
-        "import sys, eligibility.facts, eligibility.engine.rules, "
+        "import sys, eligibility.engine.facts, eligibility.engine.rules, "
         "eligibility.engine.evaluate, eligibility.engine.questions; "
         "sys.exit('django' in sys.modules)"
     )

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from eligibility.facts import (
+from eligibility.engine.facts import (
     ASKING_ORDER,
     FACTS,
     TREATMENT_CODES,

@@ -19,9 +19,9 @@ from eligibility.engine.evaluate import (
     kleene_not,
     verdict_of,
 )
+from eligibility.engine.facts import FACTS, prepare_facts
 from eligibility.engine.questions import next_question, relevant_facts
 from eligibility.engine.rules import probe_values, validate_rule
-from eligibility.facts import FACTS, prepare_facts
 
 from .conftest import TODAY
 

@@ -3,8 +3,8 @@
 import pytest
 
 from eligibility.engine.evaluate import CriterionSpec, compile_trial
+from eligibility.engine.facts import FACTS
 from eligibility.engine.questions import is_settled, next_question, relevant_facts
-from eligibility.facts import FACTS
 
 from .conftest import TODAY
 from .test_vignettes_care_ms import CARE_MS_2_CANDIDATE, NEWLY_DIAGNOSED

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
+from eligibility.engine.facts import TREATMENT_CODES
 from eligibility.engine.rules import validate_rule
-from eligibility.facts import TREATMENT_CODES
 
 from .conftest import RULESETS, TODAY
 

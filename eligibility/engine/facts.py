@@ -6,8 +6,8 @@ declared here once, with its type, range, step, choices and their labels, whethe
 and Spanish. The questionnaire form, the API serializer, the OpenAPI schema and the rule
 validator are all derived from :data:`FACTS`; nothing else retypes a key.
 
-This module is plain Python (no Django import) so the engine can be tested and
-benchmarked on its own.
+It lives inside the engine package, which is plain Python (no Django import, no import
+of our apps), so the engine can be tested and benchmarked on its own.
 """
 
 from __future__ import annotations
