@@ -192,7 +192,7 @@ def api_not_found(request, *args, **kwargs):
 
 
 class PartnerApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "config.authentication.PartnerApiKeyAuthentication"
+    target_class = "partners.authentication.PartnerApiKeyAuthentication"
     name = "PartnerApiKey"
 
     def get_security_definition(self, auto_schema):

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "finder",
     "sites",
     "eligibility",
+    "partners",
     "referrals",
 ]
 
@@ -231,7 +232,7 @@ REST_FRAMEWORK = {
     # JSON only: the browsable documentation is Swagger UI at /api/v1/docs/.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.parsers.BoundedJSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["config.authentication.PartnerApiKeyAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.PartnerApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "config.api.problem_exception_handler",

@@ -1,7 +1,6 @@
 """Curator admin: trials with their arms, interventions and sites inline."""
 
 from django.contrib import admin
-from rest_framework_api_key.models import APIKey
 
 from eligibility.admin import CriterionInline
 from eligibility.services import trial_criteria_version_bump
@@ -11,9 +10,6 @@ from .models import Arm, Intervention, Phase, Trial
 
 admin.site.site_header = "MS Trial Finder: curation and site teams"
 admin.site.site_title = "MS Trial Finder admin"
-# Partners' keys are managed as PartnerAPIKey; the library's own key model is unused.
-if admin.site.is_registered(APIKey):
-    admin.site.unregister(APIKey)
 
 
 class PhaseFilter(admin.SimpleListFilter):
@@ -132,6 +128,3 @@ class TrialAdmin(admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
         if formset.model is CriterionInline.model and formset.has_changed():
             trial_criteria_version_bump(trial=form.instance)
-
-
-from . import admin_partners  # noqa: E402, F401  (partners and their API keys)

@@ -4,18 +4,3 @@ from django.apps import AppConfig
 class FinderConfig(AppConfig):
     name = "finder"
     verbose_name = "Trial catalog"
-
-    def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
-        from .api_keys import api_keys_changed
-        from .models import Partner, PartnerAPIKey
-
-        def retire_cached_keys(sender, **kwargs) -> None:
-            api_keys_changed()
-
-        for model in (Partner, PartnerAPIKey):
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    retire_cached_keys, sender=model, weak=False, dispatch_uid=f"api-keys-{model}"
-                )

@@ -10,13 +10,14 @@ from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import ApiInputError, JsonBooleanField
 from eligibility.schema import answers_schema
 from finder.models import Trial
+from partners.authentication import HasPartnerKey
 from sites.models import Site
 
 from .audit import actor_from_request, audit_record
@@ -25,13 +26,6 @@ from .selectors import referral_for_partner
 from .services import ReferralRejected, referral_create
 
 PROBLEM = OpenApiResponse(description="Problem details (RFC 9457) naming the offending fields.")
-
-
-class HasPartnerKey(permissions.BasePermission):
-    """Only callers with a valid partner API key (401 without one)."""
-
-    def has_permission(self, request, view) -> bool:
-        return getattr(request.auth, "partner", None) is not None
 
 
 class ContactSerializer(serializers.Serializer):

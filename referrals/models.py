@@ -109,7 +109,11 @@ class Referral(models.Model):
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     partner = models.ForeignKey(
-        "finder.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+        "partners.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals",
     )
     referred_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -272,7 +276,7 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     partner = models.ForeignKey(
-        "finder.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_label = models.CharField(
         max_length=150, help_text=_("user name, partner name, 'patient' or 'system'")

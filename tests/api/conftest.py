@@ -5,7 +5,8 @@ from rest_framework.test import APIClient
 
 from config.throttling import cache_outage
 from eligibility.services import criteria_replace
-from finder.models import Arm, Intervention, Partner, PartnerAPIKey
+from finder.models import Arm, Intervention
+from partners.models import Partner, PartnerAPIKey
 from tests.factories import SiteFactory, TrialFactory, load_ruleset
 
 

@@ -8,8 +8,8 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from finder.api_keys import usable_api_key
-from finder.models import Partner, PartnerAPIKey
+from partners.keys import usable_api_key
+from partners.models import Partner, PartnerAPIKey
 from tests.api.conftest import assert_problem
 
 pytestmark = pytest.mark.django_db
@@ -168,7 +168,7 @@ class TestAdmin:
     def test_creating_a_key_shows_it_once(self, admin_client):
         partner = Partner.objects.create(name="Example Hospital")
         response = admin_client.post(
-            "/admin/finder/partnerapikey/add/",
+            "/admin/partners/partnerapikey/add/",
             {"name": "EHR bridge", "partner": partner.pk},
             follow=True,
         )
@@ -180,7 +180,7 @@ class TestAdmin:
     def test_the_revoke_action_revokes(self, admin_client, partner_key):
         api_key = PartnerAPIKey.objects.get_from_key(partner_key)
         admin_client.post(
-            "/admin/finder/partnerapikey/",
+            "/admin/partners/partnerapikey/",
             {"action": "revoke_keys", "_selected_action": [api_key.pk]},
         )
         api_key.refresh_from_db()
@@ -188,13 +188,13 @@ class TestAdmin:
 
     def test_the_partner_page_lists_its_keys(self, admin_client, partner_key):
         partner = Partner.objects.get()
-        response = admin_client.get(f"/admin/finder/partner/{partner.pk}/change/")
+        response = admin_client.get(f"/admin/partners/partner/{partner.pk}/change/")
         assert response.status_code == 200
         assert PartnerAPIKey.objects.get().prefix in response.content.decode()
 
 
 def test_cached_keys_are_stored_under_the_models_shape(partner_key):
-    from finder import api_keys
+    from partners import keys as api_keys
 
     cache.clear()
     for _ in range(2):

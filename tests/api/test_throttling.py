@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from config.throttling import cache_outage
-from finder.models import Partner, PartnerAPIKey
+from partners.models import Partner, PartnerAPIKey
 from tests.api.conftest import assert_problem
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import factory
 from django.contrib.auth import get_user_model
 
-from finder.models import Partner, PartnerAPIKey
+from partners.models import Partner, PartnerAPIKey
 from referrals.models import ClinicianProfile, SiteMembership, SiteRole
 
 PASSWORD = "correct horse battery staple 42"

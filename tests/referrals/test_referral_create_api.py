@@ -201,7 +201,7 @@ def test_it_refuses_an_anonymous_caller(post, site):
 
 
 def test_it_refuses_a_revoked_key(post, site, partner_key):
-    from finder.models import PartnerAPIKey
+    from partners.models import PartnerAPIKey
 
     PartnerAPIKey.objects.filter(partner=partner_key[0]).update(revoked=True)
     assert post(body(site)).status_code == 401

@@ -88,9 +88,12 @@ def test_the_task_retries_with_back_off_while_the_geocoder_is_down(fake_geocoder
         return fake_geocoder(query, **kwargs)
 
     monkeypatch.setattr(geocoding, "online_geocoder", lambda: flaky)
+    # Full jitter draws the delay from [0, backoff]; take the top of the range so the
+    # test sees the back-off itself (a draw of 0 is allowed, and was 1 run in 31).
+    monkeypatch.setattr("celery.utils.time.random.randrange", lambda stop: stop - 1)
     with pytest.raises(Retry) as caught:
         geocode_sites.apply(args=[[site.pk]]).get()
-    assert caught.value.when > 0  # a delay, not an immediate hammering
+    assert caught.value.when == geocode_sites.retry_backoff  # a delay, not a hammering
     assert Site.objects.get(pk=site.pk).geocode_status == GeocodeStatus.PENDING
     with pytest.raises(Retry):
         geocode_sites.apply(args=[[site.pk]], retries=1).get()

@@ -1,7 +1,8 @@
-"""Partner API key authentication (kept apart from config.api: DRF imports it early)."""
+"""Partner API key authentication and permission (kept apart from config.api: DRF imports
+the authentication class early)."""
 
 from django.contrib.auth.models import AnonymousUser
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 
 
 class PartnerApiKeyAuthentication(authentication.BaseAuthentication):
@@ -16,7 +17,7 @@ class PartnerApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
         from rest_framework_api_key.permissions import KeyParser
 
-        from finder.api_keys import usable_api_key
+        from .keys import usable_api_key
 
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header.lower().startswith(self.keyword.lower() + " "):
@@ -28,3 +29,10 @@ class PartnerApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class HasPartnerKey(permissions.BasePermission):
+    """Only callers with a valid partner API key (401 without one)."""
+
+    def has_permission(self, request, view) -> bool:
+        return getattr(request.auth, "partner", None) is not None

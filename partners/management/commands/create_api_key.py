@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from finder.models import Partner, PartnerAPIKey
+from partners.models import Partner, PartnerAPIKey
 
 
 class Command(BaseCommand):

@@ -31,7 +31,7 @@ from django.db import models
 
 logger = logging.getLogger(__name__)
 
-GENERATION_CACHE_KEY = "finder:api-keys:generation"
+GENERATION_CACHE_KEY = "partners:api-keys:generation"
 ENTRY_SECONDS = 60
 
 
@@ -39,14 +39,14 @@ ENTRY_SECONDS = 60
 def _shape() -> str:
     """The cached rows' shape: a deploy that changes either model's fields starts afresh
     instead of unpickling rows of the old shape."""
-    from finder.models import Partner, PartnerAPIKey
+    from .models import Partner, PartnerAPIKey
 
     names = [f.attname for model in (PartnerAPIKey, Partner) for f in model._meta.concrete_fields]
     return hashlib.sha256(" ".join(names).encode()).hexdigest()[:12]
 
 
 def _entry_cache_key(prefix: str) -> str:
-    return f"finder:api-key:{_shape()}:{prefix}"
+    return f"partners:api-key:{_shape()}:{prefix}"
 
 
 def api_keys_changed() -> None:
@@ -86,7 +86,7 @@ def usable_api_key(key: str):
 
 
 def _from_database(prefix: str):
-    from finder.models import PartnerAPIKey
+    from .models import PartnerAPIKey
 
     return PartnerAPIKey.objects.get_usable_keys().filter(prefix=prefix).first()
 

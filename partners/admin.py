@@ -6,8 +6,13 @@ the clear. Revoking is one action and cannot be undone: a revoked key answers 40
 
 from django.contrib import admin, messages
 from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
 from .models import Partner, PartnerAPIKey
+
+# Partners' keys are managed as PartnerAPIKey; the library's own key model is unused.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 
 class PartnerAPIKeyInline(admin.TabularInline):
