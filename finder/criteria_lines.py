@@ -23,6 +23,7 @@ line, a heading or a note.
 """
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 
 INCLUSION = "inclusion"
@@ -58,10 +59,15 @@ class CriteriaText:
 
 # --- cleaning ----------------------------------------------------------------------------
 
-_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
-_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
-_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
-_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# One pass of str.translate: line separators to "\n", odd spaces and control characters to
+# " ", invisible ones (zero-width, BOM, soft hyphen) dropped. "\r\n" and "\r" come first.
+_TRANSLATION = {
+    **dict.fromkeys((0x0B, 0x0C, 0x85, 0x2028, 0x2029), "\n"),
+    **dict.fromkeys((*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F), " "),
+    **dict.fromkeys((0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000), " "),
+    **dict.fromkeys((0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0xAD)),
+}
+_ODD_CHARACTER = re.compile("[" + "".join(map(chr, _TRANSLATION)) + "]")
 # CommonMark lets any ASCII punctuation be backslash-escaped; the v2 API escapes freely.
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
@@ -73,12 +79,14 @@ def clean_registry_text(text: str) -> str:
     """
     if not text:
         return ""
-    text = _NEWLINES.sub("\n", text)
-    text = _INVISIBLE.sub("", text)
-    text = _SPACES.sub(" ", text)
-    text = _CONTROLS.sub(" ", text)
-    text = _MARKDOWN_ESCAPE.sub(r"\1", text)
-    return "\n".join(line.expandtabs(4).rstrip() for line in text.split("\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _ODD_CHARACTER.search(text):  # translate() is slow; most texts need none of it
+        text = text.translate(_TRANSLATION)
+    if "\\" in text:
+        text = _MARKDOWN_ESCAPE.sub(r"\1", text)
+    if "\t" in text:
+        return "\n".join(line.expandtabs(4).rstrip() for line in text.split("\n"))
+    return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
 # --- markers -----------------------------------------------------------------------------
@@ -89,8 +97,10 @@ _BULLET = re.compile(
     r"|(o)(?=\s\s))\s*"
 )
 _NUMBER = re.compile(r"(?:\((\d{1,3})\)|(\d{1,3})([.)]))(?=\s|$)\s*")
-_DOTTED = re.compile(r"(\d{1,2}(?:\.\d{1,2})+)(?:\.(?=\s|$)|(?=\s+[^\W\d_]*[A-Z]))\s*")
+# "1.1." or "2.3 Text", not "1.5 times the upper limit" wrapped to a line start.
+_DOTTED = re.compile(r"(\d{1,2}(?:\.\d{1,2})+)(?:\.(?=\s|$)|(?=\s+[A-Z]))\s*")
 _LETTER = re.compile(r"(?:\(([a-zA-Z]{1,5})\)|([a-zA-Z]{1,5})([.)]))(?=\s|$)\s*")
+_LETTER_END = re.compile(r"^\S{1,6}[.)](?:\s|$)")
 _ROMAN = re.compile(r"(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})$")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
 
@@ -115,6 +125,9 @@ class _Marker:
 
 
 def _ordered_marker(text: str) -> _Marker | None:
+    first = text[:1]
+    if not (first.isdigit() or first == "(" or (first.isalpha() and _LETTER_END.search(text))):
+        return None
     if m := _NUMBER.match(text):
         if m.group(1):
             return _Marker(("number", "()"), int(m.group(1)), m.end())
@@ -136,8 +149,11 @@ def _ordered_marker(text: str) -> _Marker | None:
     return None
 
 
+_BULLET_CHARACTERS = frozenset("-*•·‣◦○●▪▫■□–—➢►✓✔+o\uf0a7\uf0b7\uf076\uf0d8\uf0fc")
+
+
 def _marker(text: str) -> _Marker | None:
-    if m := _BULLET.match(text):
+    if text[:1] in _BULLET_CHARACTERS and (m := _BULLET.match(text)):
         char = m.group(1) or m.group(2) or m.group(3)
         inner = _ordered_marker(text[m.end() :])
         if inner is not None:  # "* 1) Males ...", "- 1. Diagnosis ...": the number counts
@@ -190,10 +206,6 @@ _TRAILING_LINK = {
 }  # fmt: skip
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+(?:['’.\-/][^\W_]+)*", text)
-
-
 def _bare(text: str) -> str:
     """A heading as written: no marker, no surrounding emphasis, no final colon."""
     return text.strip().strip("*_#").strip().rstrip(":").rstrip(" -–").strip().strip("*_")
@@ -205,17 +217,29 @@ def _ends_with_colon(text: str) -> bool:
 
 def _kind_of_heading(text: str) -> str | None:
     """The kind a heading says, or None if it says neither or both."""
-    kinds = {EXCLUSION if (m.group(1) or m.group(2).lower() == "ex") else INCLUSION
-             for m in _KIND_WORD.finditer(text)}  # fmt: skip
+    kinds = set()
+    for m in _KIND_WORD.finditer(text):
+        # "Non-inclusion criteria" (a translation habit) are exclusion criteria.
+        kinds.add(EXCLUSION if m.group(1) or m.group(2).lower() == "ex" else INCLUSION)
     return kinds.pop() if len(kinds) == 1 else None
 
 
 def _is_boilerplate(text: str) -> bool:
-    return len(text) < 400 and bool(_BOILERPLATE.search(text))
+    if len(text) >= 400:
+        return False
+    lowered = text.lower()
+    if "criteri" not in lowered and "intended" not in lowered and "contact" not in lowered:
+        return False
+    return bool(_BOILERPLATE.search(text))
 
 
-def _is_kind_heading(text: str) -> bool:
-    """'Inclusion Criteria:', 'Key Exclusion Criteria', 'Exclusion criteria (MS patients)'."""
+def _is_kind_heading(text: str, *, bulleted: bool = False) -> bool:
+    """'Inclusion Criteria:', 'Key Exclusion Criteria', 'Exclusion criteria (MS patients)'.
+
+    A bulleted one needs its colon: "* Exclusion criteria of the parent study" is an item.
+    """
+    if "lusion" not in text.lower() or (bulleted and not _ends_with_colon(text)):
+        return False
     bare = _bare(text)
     words = bare.split()
     if not words or len(words) > 12 or bare[-1] in _TERMINAL + ",":
@@ -226,12 +250,19 @@ def _is_kind_heading(text: str) -> bool:
     return bool(_CRITERIA_WORD.search(bare)) or _ends_with_colon(text) or len(words) <= 2
 
 
+_GENERAL_HEADING = re.compile(
+    r"((key|main|major|general|other|additional|study)\s+)?(eligibility\s+)?criteria",
+    re.IGNORECASE,
+)
+
+
 def _is_general_heading(text: str) -> bool:
-    """'Major criteria include:', 'Eligibility criteria:': a heading that says no kind."""
+    """'Major criteria include:', 'Eligibility criteria': a heading that says no kind."""
     bare = _bare(text)
     words = bare.split()
     return (
         0 < len(words) <= 6
+        and (_ends_with_colon(text) or bool(_GENERAL_HEADING.fullmatch(bare)))
         and bool(_CRITERIA_WORD.search(bare))
         and bare[-1] not in _TERMINAL + ","
         and not _ALTERNATIVES.search(bare)
@@ -277,14 +308,27 @@ class _Block:
     lines: list[str]
     raw_last: str
     heading: bool = False
+    _text: str | None = None
 
     @property
     def text(self) -> str:
-        return " ".join(" ".join(self.lines).split())
+        # Read only once pass 1 has finished the block; cached, as it is read often.
+        if self._text is None:
+            self._text = " ".join(" ".join(self.lines).split())
+        return self._text
 
 
 def _first_word(text: str) -> str:
     return text.split(maxsplit=1)[0] if text.strip() else ""
+
+
+# Nobody wraps text narrower than this; below it "the next word would not fit" means nothing.
+_MIN_WRAP_WIDTH = 60
+
+
+def _is_full(block: _Block, stripped: str, width: int) -> bool:
+    """Whether the line above was wrapped: the next line's first word would not have fit."""
+    return width >= _MIN_WRAP_WIDTH and len(block.raw_last) + 1 + len(_first_word(stripped)) > width
 
 
 def _continues(block: _Block, stripped: str, indent: int, width: int) -> bool:
@@ -292,13 +336,13 @@ def _continues(block: _Block, stripped: str, indent: int, width: int) -> bool:
     last = block.lines[-1] if block.lines else ""
     if not last:
         return True  # a bare bullet, its text on the next line
-    full = len(block.raw_last) + 1 + len(_first_word(stripped)) > width
+    if indent == block.text_col > block.indent:
+        return True  # the classic textblock wraps to the item's text column
+    full = _is_full(block, stripped, width)
     if _ends_with_colon(last):
         return full and stripped[0].islower()
     if stripped[0].islower() or stripped[0] in ",;:)]}%&":
         return True
-    if indent == block.text_col and block.text_col > block.indent:
-        return True  # the classic textblock wraps to the item's text column
     if last[-1] not in _TERMINAL:
         return full or len(last) >= 60 or not stripped[0].isalpha()
     return full
@@ -329,7 +373,7 @@ def _blocks(text: str) -> list[_Block | None]:
         content = stripped[marker.width :].strip() if marker else stripped
         if marker and marker.letter and not _letter_is_marker(marker, blocks, current):
             marker, content = None, stripped
-        inline = _INLINE_HEADING.fullmatch(content)
+        inline = _INLINE_HEADING.fullmatch(content) if ":" in content else None
         if inline and _is_kind_heading(inline.group(1) + ":"):
             # "Inclusion Criteria: Age 18 to 55": a heading, then the rest as its own block.
             blocks.append(_Block(indent, indent, None, [inline.group(1) + ":"], raw, True))
@@ -338,7 +382,7 @@ def _blocks(text: str) -> list[_Block | None]:
             if marker is not None:
                 content = content[marker.width :].strip()
         current = _Block(indent, indent + (marker.width if marker else 0), marker, [content], raw)
-        current.heading = _is_kind_heading(content)
+        current.heading = _is_kind_heading(content, bulleted=marker is not None)
         blocks.append(current)
         if current.heading:
             current = None
@@ -349,14 +393,13 @@ def _is_bare(block: _Block) -> bool:
     return not block.lines or not block.lines[-1]
 
 
-def _joins(
-    current: _Block, stripped: str, indent: int, marker: _Marker | None, width: int
-) -> bool:
+def _joins(current: _Block, stripped: str, indent: int, marker: _Marker | None, width: int) -> bool:
+    """Whether a line right below `current` belongs to it rather than starting a block."""
     if current.heading:
         return False
     if _is_bare(current):
-        return marker is None
-    full = len(current.raw_last) + 1 + len(_first_word(stripped)) > width
+        return marker is None and not _is_kind_heading(stripped)
+    full = _is_full(current, stripped, width)
     if marker is not None:
         # A marker-looking word that the classic textblock wrapped to the text column.
         return (
@@ -376,37 +419,183 @@ def _letter_is_marker(marker: _Marker, blocks: list, current: _Block | None) -> 
     last = current.lines[-1] if current.lines else ""
     if not last or last[-1] in _TERMINAL + ":":
         return True
-    for block in reversed(blocks[-40:]):
-        if block is not None and block.marker is not None and block.marker.letter:
-            if block.marker.style == marker.style and block.marker.value == marker.value - 1:
-                return True
-    return False
+    return any(  # the letter before it, whatever its delimiter: "a." then "b)"
+        block is not None
+        and block.marker is not None
+        and block.marker.style[:2] == marker.style[:2]
+        and block.marker.value == marker.value - 1
+        for block in blocks[-40:]
+    )
 
 
 _INLINE_HEADING = re.compile(r"([^:]{3,80}):\s+(\S.*)")
 
 
+# --- pass 1b: enumerations written inline ------------------------------------------------
+# The v2 API often keeps sub-items on their parent's line: "including: a. Arrhythmia ...",
+# "either: i. Chronic angina, or ii. Heart failure. c. Valve disease ...". Only a run of
+# consecutive markers counts (or a first one whose follower is the next block), each after
+# ":" or a sentence or list boundary, so "see item c.i. below" or "Section 3.5" never split.
+
+_INLINE_FIRST = re.compile(r":\s+(\((?:1|a|i|A|I)\)|(?:1|a|i|A|I)[.)])\s+(?=\S)")
+_INLINE_DEPTH = 3
+
+
+def _to_roman(value: int) -> str:
+    out = ""
+    for number, letters in ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while value >= number:
+            out, value = out + letters, value - number
+    return out
+
+
+def _marker_token(style: tuple, value: int) -> str | None:
+    delimiter = style[-1]
+    if style[0] == "number":
+        token = str(value)
+    elif style[0] == "alpha" and 1 <= value <= 26:
+        token = chr(96 + value) if style[1] == "lower" else chr(64 + value)
+    elif style[0] == "roman" and 1 <= value <= 39:
+        token = _to_roman(value) if style[1] == "lower" else _to_roman(value).upper()
+    else:
+        return None
+    return f"({token})" if delimiter == "()" else token + delimiter
+
+
+def _find_inline(text: str, style: tuple, value: int, start: int) -> re.Match | None:
+    token = _marker_token(style, value)
+    if token is None or token not in text:
+        return None
+    pattern = r"(?:[.,;:]|\b(?:and|or))\s+(" + re.escape(token) + r")\s+(?=\S)"
+    return re.compile(pattern).search(text, start)
+
+
+def _styles_after(marker: _Marker) -> list[tuple[tuple, int]]:
+    """The (style, value) the next item may have; a lone 'i' may be a letter or roman."""
+    following = [(marker.style, marker.value + 1)]
+    if marker.letter and _roman_value(marker.letter) is not None:
+        _, case, delimiter = marker.style
+        roman = ("roman", case, delimiter)
+        following.append((roman, _roman_value(marker.letter) + 1))
+    return following
+
+
+def _run(text: str, marker: _Marker, start: int) -> list[tuple[re.Match, _Marker]]:
+    """The inline markers that continue `marker`'s numbering in `text`, in order."""
+    found: list[tuple[re.Match, _Marker]] = []
+    for style, value in _styles_after(marker):
+        position = start
+        while (m := _find_inline(text, style, value, position)) is not None and len(found) < 50:
+            found.append((m, _Marker(style, value, 0)))
+            value, position = value + 1, m.end()
+        if found:
+            break
+    return found
+
+
+def _piece(template: _Block, indent: int, marker: _Marker | None, text: str) -> _Block:
+    return _Block(indent, indent, marker, [text], template.raw_last)
+
+
+def _split_at(
+    template: _Block, indent: int, text: str, run: list[tuple[re.Match, _Marker]]
+) -> list[_Block]:
+    """The blocks that `run`'s markers begin, each up to the next marker."""
+    ends = [m.start(1) for m, _ in run[1:]] + [len(text)]
+    return [
+        _piece(template, indent, marker, text[m.end() : end].strip())
+        for (m, marker), end in zip(run, ends, strict=True)
+    ]
+
+
+def _first_inline(text: str) -> tuple[re.Match, _Marker] | None:
+    m = _INLINE_FIRST.search(text) if ":" in text else None
+    marker = _ordered_marker(m.group(1) + " ") if m else None
+    if marker is None:
+        return None
+    if marker.letter in ("i", "I"):  # first of a list after a colon: roman, not the ninth letter
+        _, case, delimiter = marker.style
+        marker = _Marker(("roman", case, delimiter), 1, marker.width)
+    return m, marker
+
+
+def _expand(block: _Block, next_marker: _Marker | None) -> list[_Block]:
+    """An item, then the siblings it wrote inline ("..., and ii. MRI evidence ...")."""
+    text = block.text
+    pieces = [block]
+    if block.marker is not None and block.marker.value is not None:
+        run = _run(text, block.marker, 0)
+        if run:
+            first = _piece(block, block.indent, block.marker, text[: run[0][0].start(1)].strip())
+            pieces = [first, *_split_at(block, block.indent, text, run)]
+    out: list[_Block] = []
+    for index, piece in enumerate(pieces):
+        follower = next_marker if index == len(pieces) - 1 else None
+        out.extend(_expand_children(piece, follower, 0))
+    return out
+
+
+def _expand_children(piece: _Block, follower: _Marker | None, depth: int) -> list[_Block]:
+    """An item, then the sub-items it wrote inline after a colon ("either: i. ..., or ii. ...").
+
+    A single inline first item counts when the next block carries on its numbering.
+    """
+    first = _first_inline(piece.text) if depth < _INLINE_DEPTH else None
+    if first is None:
+        return [piece]
+    text = piece.text
+    m, marker = first
+    run = _run(text, marker, m.end())
+    continued = follower is not None and (follower.style, follower.value) in _styles_after(marker)
+    if not run and not continued:
+        return [piece]
+    out = [_piece(piece, piece.indent, piece.marker, text[: m.start(1)].strip())]
+    for child in _split_at(piece, piece.indent + 2, text, [(m, marker), *run]):
+        out.extend(_expand_children(child, None, depth + 1))
+    return out
+
+
+def _expanded(blocks: list[_Block | None]) -> list[_Block]:
+    real = [b for b in blocks if b is not None]
+    out: list[_Block] = []
+    for index, block in enumerate(real):
+        if block.heading:
+            out.append(block)
+            continue
+        following = real[index + 1] if index + 1 < len(real) else None
+        next_marker = following.marker if following is not None else None
+        out.extend(_expand(block, next_marker))
+    return out
+
+
 # --- pass 2: blocks to a tree ----------------------------------------------------------------
 
 
-@dataclass(eq=False)
 class _Node:
-    block: _Block
-    paragraphs: list[str]
-    children: list["_Node"] = field(default_factory=list)
-    flattened: bool = False  # its children sit at its own level, e.g. after "for:"
+    """An item or paragraph of the tree, with the items under it."""
+
+    __slots__ = ("_paragraphs", "_text", "block", "children", "indent", "is_intro")
+
+    def __init__(self, block: _Block) -> None:
+        self.block = block
+        self.indent = block.indent
+        self.children: list[_Node] = []
+        self._paragraphs: list[str] = []
+        self._text: str | None = ""
+        self.is_intro = False
+        self.add_paragraph(block.text)
+
+    def add_paragraph(self, text: str) -> None:
+        if text:
+            self._paragraphs.append(text)
+            self._text = None
+            self.is_intro = _ends_with_colon(text)
 
     @property
     def text(self) -> str:
-        return " ".join(p for p in self.paragraphs if p)
-
-    @property
-    def is_intro(self) -> bool:
-        return bool(self.paragraphs) and _ends_with_colon(self.paragraphs[-1])
-
-    @property
-    def indent(self) -> int:
-        return self.block.indent
+        if self._text is None:
+            self._text = " ".join(self._paragraphs)
+        return self._text
 
 
 @dataclass(eq=False)
@@ -415,6 +604,8 @@ class _Level:
     indent: int
     nodes: list[_Node] = field(default_factory=list)
     last: dict = field(default_factory=dict)  # style -> last ordered value
+    # Its items sit at their owner's own level ("Prior treatment with any of the following:"
+    # then "- cladribine"): only fragments of the owner belong to it.
     flattened: bool = False
 
     def add(self, node: _Node) -> None:
@@ -445,6 +636,7 @@ class _TreeBuilder:
         self._open_section()
 
     def _open_section(self) -> None:
+        # The section's own level shares its list of units: its items are the section's.
         self.levels = [_Level(None, -1, self.sections[-1].units)]
 
     def heading(self, text: str, *, says_kind: bool) -> None:
@@ -473,7 +665,6 @@ class _TreeBuilder:
             self.levels[-1].add(node)
             return
         level = _Level(owner, node.indent, flattened=flattened)
-        owner.flattened = owner.flattened or flattened
         self.levels.append(level)
         level.add(node)
 
@@ -481,8 +672,9 @@ class _TreeBuilder:
         return not level.flattened or _is_fragment(node.text)
 
     def item(self, block: _Block) -> None:
-        node = _Node(block, [block.text])
-        marker = block.marker = self._resolve_letter(block.marker)
+        block.marker = self._resolve_letter(block.marker)
+        node = _Node(block)
+        marker = block.marker
         current = self.current
         # 1. The numbering continues a list that is open (the nearest in indentation).
         if marker.value is not None:
@@ -496,8 +688,12 @@ class _TreeBuilder:
                 return
         # 2. A sub-list: under a line ending in ":", or indented deeper.
         if current is not None and self._starts_sublist(current, node):
-            same_level = node.indent <= current.indent and any(
-                marker.style in lvl.last for lvl in self.levels if current in lvl.nodes
+            # A list restarting at 1 is a sub-list wherever it sits; an unnumbered item at the
+            # intro's own level is one only when it reads as a fragment of the intro.
+            same_level = (
+                marker.value != 1
+                and node.indent <= current.indent
+                and any(marker.style in lvl.last for lvl in self.levels if current in lvl.nodes)
             )
             if not same_level or _is_fragment(node.text):
                 self._push(current, node, flattened=same_level)
@@ -533,9 +729,11 @@ class _TreeBuilder:
         return node.indent > current.indent
 
     def _place(self, node: _Node, levels: list[_Level]) -> None:
-        best = min(
-            levels, key=lambda lvl: (abs(lvl.indent - node.indent), -self.levels.index(lvl))
-        )
+        """Into the open list nearest in indentation, the deepest of equals."""
+        best = levels[0]
+        for level in levels[1:]:  # in depth order: a later one wins a tie
+            if abs(level.indent - node.indent) <= abs(best.indent - node.indent):
+                best = level
         self._pop_to(best)
         best.add(node)
 
@@ -548,9 +746,9 @@ class _TreeBuilder:
             if owner is not None and owner.block.marker is not None and block.indent > owner.indent:
                 self._pop_to(level)
                 if owner.is_intro or owner.children:
-                    self._push(owner, _Node(block, [text]))
+                    self._push(owner, _Node(block))
                 else:
-                    owner.paragraphs.append(text)
+                    owner.add_paragraph(text)
                 return
         if self._is_sub_heading(block, next_block, current):
             self.heading(text, says_kind=False)
@@ -562,12 +760,15 @@ class _TreeBuilder:
             and _is_fragment(text)
             and not _is_note(text)
         ):
-            self._push(current, _Node(block, [text]), flattened=True)
+            self._push(current, _Node(block), flattened=True)
             return
         self._pop_to(self.levels[0])
-        self.levels[0].add(_Node(block, [text]))
+        self.levels[0].add(_Node(block))
 
-    def _is_sub_heading(self, block: _Block, next_block: _Block | None, current) -> bool:
+    def _is_sub_heading(
+        self, block: _Block, next_block: _Block | None, current: _Node | None
+    ) -> bool:
+        """A short label over a list: "Prior/Concomitant Therapy:", "Persons with MS:"."""
         text = block.text
         if _is_general_heading(text) or _is_label(text):
             return True
@@ -584,7 +785,7 @@ class _TreeBuilder:
 
 
 def _is_note(text: str) -> bool:
-    return _is_boilerplate(text) or bool(_NOTE.match(text))
+    return bool(_NOTE.match(text)) or _is_boilerplate(text)
 
 
 def _is_preamble(node: _Node, *, before_headings: bool) -> bool:
@@ -600,7 +801,12 @@ def _is_preamble(node: _Node, *, before_headings: bool) -> bool:
         return not _ALTERNATIVES.search(text) and text.split()[-1].rstrip(":").lower() not in (
             _TRAILING_LINK | {"any"}
         )
-    return bool(_CRITERIA_WORD.search(text)) and bool(_LIST_REFERENCE.search(text))
+    # A bulleted lead-in: "* To be eligible, candidates must meet the following criteria:".
+    return (
+        node.block.marker.value is None
+        and bool(re.search(r"eligib|(in|ex)clusion", text, re.IGNORECASE))
+        and bool(_LIST_REFERENCE.search(text))
+    )
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -625,51 +831,51 @@ def _render(text: str, items: list[tuple[int, str]]) -> str:
     return "\n".join([text] + ["  " * (depth - 1) + "- " + item for depth, item in items])
 
 
+def _line(unit: _Node, section: _Section, orders: dict, notes: list[str]) -> CriterionLine:
+    items = _descendants(unit, 1, notes)
+    kind = section.kind or INCLUSION
+    orders[kind] += 1
+    return CriterionLine(
+        kind=kind,
+        order=orders[kind],
+        text=_render(unit.text, items),
+        items=tuple(item for _, item in items),
+        heading=section.heading,
+        kind_inferred=section.kind is None,
+        item_levels=tuple(depth for depth, _ in items),
+    )
+
+
 def split_criteria(text: str | None) -> CriteriaText:
     """The criterion lines, headings and notes of a registry eligibility text."""
     if not text or not isinstance(text, str):
         return CriteriaText()
-    blocks = _blocks(clean_registry_text(text))
+    real = _expanded(_blocks(clean_registry_text(text)))
     builder = _TreeBuilder()
-    real = [b for b in blocks if b is not None]
     for index, block in enumerate(real):
         if block.heading:
             builder.heading(block.text, says_kind=True)
         elif block.marker is not None:
-            if block.text or block.lines:
-                builder.item(block)
+            builder.item(block)
         else:
             builder.paragraph(block, real[index + 1] if index + 1 < len(real) else None)
-    has_kind_headings = builder.seen_kind_heading
     lines: list[CriterionLine] = []
     notes: list[str] = []
     orders = {INCLUSION: 0, EXCLUSION: 0}
     for number, section in enumerate(builder.sections):
-        before_headings = has_kind_headings and section.kind is None and number == 0
-        pending = list(section.units)
+        before_headings = builder.seen_kind_heading and section.kind is None and number == 0
+        pending = deque(section.units)
         while pending:
-            unit = pending.pop(0)
+            unit = pending.popleft()
             text_ = unit.text
-            if _is_note(text_) or _is_preamble(unit, before_headings=before_headings):
-                notes.append(text_) if any(c.isalnum() for c in text_) else None
-                pending[:0] = unit.children
+            has_words = any(c.isalnum() for c in text_)
+            if has_words and not (
+                _is_note(text_) or _is_preamble(unit, before_headings=before_headings)
+            ):
+                lines.append(_line(unit, section, orders, notes))
                 continue
-            items = _descendants(unit, 1, notes)
-            if not any(c.isalnum() for c in text_):
-                # A bare bullet: its sub-items stand as lines of their own.
-                pending[:0] = unit.children
-                continue
-            kind = section.kind or INCLUSION
-            orders[kind] += 1
-            lines.append(
-                CriterionLine(
-                    kind=kind,
-                    order=orders[kind],
-                    text=_render(text_, items),
-                    items=tuple(item for _, item in items),
-                    heading=section.heading,
-                    kind_inferred=section.kind is None,
-                    item_levels=tuple(depth for depth, _ in items),
-                )
-            )
+            if has_words:
+                notes.append(text_)
+            # A note, a lead-in or a bare bullet: the items under it stand on their own.
+            pending.extendleft(reversed(unit.children))
     return CriteriaText(lines=tuple(lines), notes=tuple(notes), headings=tuple(builder.headings))
