@@ -10,7 +10,12 @@ operand pre-processed; :func:`interpret_rule` walks the JSON on every call and i
 deliberately simple, as the benchmark baseline and the oracle the tests compare against.
 
 Evaluation takes *prepared facts*: answers passed through
-:func:`eligibility.engine.facts.prepare_facts` (validated, normalised, ``age`` derived).
+:func:`eligibility.engine.facts.prepare_facts` (validated, normalised, ``age``, day
+counts and treatment lists derived).
+
+A criterion may have no rule (``CriterionSpec.rule is None``): a registered line the
+service cannot check (spec section 6.4). Its status is ``not_checked``, which counts
+like ``unknown`` in the verdict, so a trial with one is never ``eligible``.
 """
 
 from __future__ import annotations
@@ -24,8 +29,11 @@ from typing import Any, Literal
 
 from .facts import (
     ASKING_ORDER,
+    DERIVED_FROM,
     FACTS,
+    HISTORY_LISTS,
     UNSURE,
+    describe_history,
     is_known,
     join_words,
     normalize_language,
@@ -35,10 +43,14 @@ from .rules import (
     OPERATORS,
     Rule,
     RuleError,
+    iter_comparisons,
     probe_values,
+    rule_codes,
     rule_facts,
     validate_rule,
 )
+from .treatments import SIX_MONTHS_DAYS, derived_lists, dose_within
+from .values import DayRange, TreatmentHistory, json_value
 
 Truth = bool | None
 Evaluator = Callable[[Mapping[str, Any]], Truth]
@@ -52,6 +64,8 @@ EXCLUSION = "exclusion"
 CriterionKind = Literal["inclusion", "exclusion"]
 
 PASS, FAIL, STATUS_UNKNOWN = "pass", "fail", "unknown"
+#: A criterion with no rule: the study team checks it; counts like ``unknown``.
+NOT_CHECKED = "not_checked"
 ELIGIBLE, POSSIBLY_ELIGIBLE, INELIGIBLE = "eligible", "possibly_eligible", "ineligible"
 
 
@@ -95,10 +109,13 @@ def interpret_rule(rule: Rule, facts: Mapping[str, Any]) -> Truth:
         return kleene_any(interpret_rule(child, facts) for child in rule["any"])
     if "not" in rule:
         return kleene_not(interpret_rule(rule["not"], facts))
+    operator = OPERATORS[rule["op"]]
+    if operator.evaluate_facts is not None:
+        return operator.evaluate_facts(facts, rule.get("value"))
     value = facts.get(rule["fact"])
     if not is_known(value):
         return None
-    return OPERATORS[rule["op"]].test(value, rule.get("value"))
+    return operator.test(value, rule.get("value"))
 
 
 # --- the compiler -----------------------------------------------------------------------------
@@ -121,10 +138,13 @@ def _compile(rule: Rule) -> Evaluator:
         return _compile_junction(tuple(_compile(child) for child in rule["any"]), True)
     if "not" in rule:
         return _compile_not(_compile(rule["not"]))
-    return _compile_comparison(rule["fact"], OPERATORS[rule["op"]].build(rule.get("value")))
+    operator = OPERATORS[rule["op"]]
+    if operator.build_facts is not None:
+        return operator.build_facts(rule.get("value"))
+    return _compile_comparison(rule["fact"], operator.build(rule.get("value")))
 
 
-def _compile_comparison(key: str, predicate: Callable[[Any], bool]) -> Evaluator:
+def _compile_comparison(key: str, predicate: Callable[[Any], Truth]) -> Evaluator:
     def evaluate(facts: Mapping[str, Any]) -> Truth:
         value = facts.get(key)
         # `unsure` is a string; comparing it with a number would raise, so test it first.
@@ -170,11 +190,12 @@ class CriterionSpec:
 
     ``text`` and ``text_es`` are the patient-facing wording, written as a noun phrase
     ("People aged 18 to 55") so explanations can say "This study takes people aged ...".
+    ``rule`` is ``None`` for a registered line with no live rule: it is ``not_checked``.
     """
 
     id: Any
     kind: CriterionKind
-    rule: Rule
+    rule: Rule | None
     text: str
     text_es: str = ""
 
@@ -211,11 +232,22 @@ class CriterionResult:
 
 @dataclass(frozen=True)
 class TrialResult:
-    """A trial's verdict, every criterion's result, and the answer keys still unknown."""
+    """A trial's verdict, every criterion's result, and the answer keys still unknown.
+
+    ``checked`` of ``total`` criteria have a rule (the others are ``not_checked``).
+    """
 
     verdict: str
     results: tuple[CriterionResult, ...]
     missing: tuple[str, ...] = field(default=())
+
+    @property
+    def total(self) -> int:
+        return len(self.results)
+
+    @property
+    def checked(self) -> int:
+        return sum(1 for result in self.results if result.status != NOT_CHECKED)
 
 
 def criterion_status(kind: str, truth: Truth) -> str:
@@ -227,14 +259,27 @@ def criterion_status(kind: str, truth: Truth) -> str:
 
 
 def verdict_of(statuses: Iterable[str]) -> str:
-    """Spec section 2: ineligible if any fails, else possibly eligible if any unknown."""
+    """Spec sections 2 and 6.4: ineligible if any fails, else possibly eligible if any is
+    unknown or not checked, else eligible."""
     unknown = False
     for status in statuses:
         if status == FAIL:
             return INELIGIBLE
-        if status == STATUS_UNKNOWN:
+        if status in (STATUS_UNKNOWN, NOT_CHECKED):
             unknown = True
     return POSSIBLY_ELIGIBLE if unknown else ELIGIBLE
+
+
+def interpret_criterion(spec: CriterionSpec, facts: Mapping[str, Any]) -> str:
+    """A criterion's status by the interpreter (the reference for the compiled paths)."""
+    if spec.rule is None:
+        return NOT_CHECKED
+    return criterion_status(spec.kind, interpret_rule(spec.rule, facts))
+
+
+def interpret_verdict(specs: Iterable[CriterionSpec], facts: Mapping[str, Any]) -> str:
+    """A trial's verdict by the interpreter (the reference for the generated function)."""
+    return verdict_of(interpret_criterion(spec, facts) for spec in specs)
 
 
 @dataclass(frozen=True)
@@ -252,14 +297,23 @@ class CompiledCriterion:
     @cached_property
     def probes(self) -> Mapping[str, tuple[Any, ...]]:
         # Only the questionnaire needs them: computed on first use, not at compile time.
+        if self.spec.rule is None:
+            return {}
         return {key: probe_values(self.spec.rule, key) for key in self.facts}
 
     @property
     def kind(self) -> str:
         return self.spec.kind
 
+    @property
+    def checked(self) -> bool:
+        """Whether the criterion has a rule (else it is ``not_checked``)."""
+        return self.spec.rule is not None
+
     def status(self, facts: Mapping[str, Any]) -> str:
-        """``pass``, ``fail`` or ``unknown`` for prepared ``facts``."""
+        """``pass``, ``fail``, ``unknown`` or ``not_checked`` for prepared ``facts``."""
+        if self.spec.rule is None:
+            return NOT_CHECKED
         return criterion_status(self.spec.kind, self.evaluate(facts))
 
 
@@ -345,19 +399,36 @@ class _VerdictSource:
             inner = self.truth(rule["not"])
             expression = f"None if {inner} is None else (not {inner})"
         else:
-            variable = self.fetch(rule["fact"])
-            operator = OPERATORS[rule["op"]]
-            operand = rule.get("value")
-            if operator.source is not None:
-                test = operator.source(variable, operand, self.constant)
-            else:
-                test = f"{self.constant(operator.build(operand))}({variable})"
-            expression = f"None if {variable} is None else ({test})"
+            expression = self.comparison(rule)
         self.lines.append(f"    {target} = {expression}")
         return target
 
+    def comparison(self, rule: Rule) -> str:
+        """The expression of one comparison (TRUE, FALSE or None)."""
+        operator = OPERATORS[rule["op"]]
+        operand = rule.get("value")
+        if operator.build_facts is not None:
+            # It reads several facts (treatment_history, else the lists).
+            return f"{self.constant(operator.build_facts(operand))}(facts)"
+        fact = FACTS[rule["fact"]]
+        variable = self.fetch(rule["fact"])
+        predicate = f"{self.constant(operator.build(operand))}({variable})"
+        if operator.source is None:
+            test = predicate
+        else:
+            test = operator.source(variable, operand, self.constant)
+            if not (fact.has_plain_values or operator.source_any_value):
+                # Inline for plain values; `never`, a day range or an uncertain list
+                # take the three-valued predicate.
+                plain = self.constant(_PLAIN_TYPES[fact.type])
+                test = f"({test}) if {variable}.__class__ in {plain} else {predicate}"
+        return f"None if {variable} is None else ({test})"
+
     def function(self, criteria: Iterable[CompiledCriterion]) -> Callable[[Mapping], str]:
         for criterion in criteria:
+            if criterion.spec.rule is None:
+                self.lines.append("    unknown = True  # not checked")
+                continue
             result = self.truth(criterion.spec.rule)
             fails_on = "True" if criterion.kind == EXCLUSION else "False"
             self.lines.append(f"    if {result} is {fails_on}: return {INELIGIBLE!r}")
@@ -371,6 +442,12 @@ class _VerdictSource:
         # The source is built only from validated rules (see the class docstring).
         exec(_compiled_source(source), namespace)  # noqa: S102
         return namespace["verdict"]
+
+
+_NUMBER_TYPES = frozenset({int, float})
+_LIST_TYPES = frozenset({list, tuple})
+_PLAIN_TYPES = {"integer": _NUMBER_TYPES, "number": _NUMBER_TYPES, "days": _NUMBER_TYPES}
+_PLAIN_TYPES["multi_choice"] = _LIST_TYPES
 
 
 @lru_cache(maxsize=4096)
@@ -390,11 +467,17 @@ def compile_criterion(spec: CriterionSpec) -> CompiledCriterion:
         raise RuleError(
             "kind", f"must be 'inclusion' or 'exclusion', not {spec.kind!r}"
         ).for_criterion(spec.id)
+    if spec.rule is None:
+        return CompiledCriterion(spec, _not_checked, ())
     try:
         evaluator = compile_rule(spec.rule)
     except RuleError as error:
         raise error.for_criterion(spec.id) from None
     return CompiledCriterion(spec, evaluator, rule_facts(spec.rule))
+
+
+def _not_checked(facts: Mapping[str, Any]) -> Truth:
+    return None
 
 
 def compile_trial(criteria: Iterable[CriterionSpec], *, trial_id: Any = None) -> CompiledTrial:
@@ -421,7 +504,8 @@ def deciding_facts(rule: Rule, facts: Mapping[str, Any]) -> tuple[Truth, list[st
 
     A FALSE ``all`` is decided by its FALSE operands alone, a TRUE ``any`` by its TRUE
     ones, so "you told us you are 58" is not padded with facts that did not matter. For
-    an UNKNOWN result the keys are the unknown facts that would settle it.
+    an UNKNOWN result the keys are the unknown facts that would settle it. A treatment
+    history operator names the list that decided it when the history was not answered.
     """
     if "all" in rule or "any" in rule:
         children = [deciding_facts(child, facts) for child in rule.get("all") or rule["any"]]
@@ -434,6 +518,9 @@ def deciding_facts(rule: Rule, facts: Mapping[str, Any]) -> tuple[Truth, list[st
     if "not" in rule:
         truth, keys = deciding_facts(rule["not"], facts)
         return kleene_not(truth), keys
+    operator = OPERATORS[rule["op"]]
+    if operator.deciding_facts is not None:
+        return operator.deciding_facts(facts, rule.get("value"))
     return interpret_rule(rule, facts), [rule["fact"]]
 
 
@@ -451,6 +538,20 @@ _TEMPLATES = {
         "ask_one": "your answer to {questions} would tell us",
         "ask_many": "your answers to {questions} would tell us",
         "unsure": "you told us you are not sure about {questions}, which your doctor may know",
+        "month": (
+            "the month you gave for {questions} is not precise enough, and the exact day "
+            "would tell us"
+        ),
+        "dose_unsure": "you are not sure when you last took {treatments}",
+        "dose_month": (
+            "the month you gave for your last dose of {treatments} is not precise enough, "
+            "and the exact day would tell us"
+        ),
+        "undecided": "your answers so far do not settle it",
+        NOT_CHECKED: (
+            "We can't check this from your answers, so the study team will check it with "
+            "you: {rule}."
+        ),
     },
     "es": {
         (INCLUSION, PASS): "Este estudio admite a {text}; nos dijo que {facts}, así que lo cumple.",
@@ -465,6 +566,20 @@ _TEMPLATES = {
         "ask_one": "su respuesta a {questions} nos lo diría",
         "ask_many": "sus respuestas a {questions} nos lo dirían",
         "unsure": "nos dijo que no está seguro/a de {questions}, algo que su médico puede saber",
+        "month": (
+            "el mes que indicó en {questions} no es lo bastante preciso, y el día exacto nos "
+            "lo diría"
+        ),
+        "dose_unsure": "no está seguro/a de cuándo tomó por última vez {treatments}",
+        "dose_month": (
+            "el mes que indicó para su última dosis de {treatments} no es lo bastante "
+            "preciso, y el día exacto nos lo diría"
+        ),
+        "undecided": "sus respuestas hasta ahora no lo deciden",
+        NOT_CHECKED: (
+            "No podemos comprobarlo con sus respuestas, así que el equipo del estudio lo "
+            "comprobará con usted: {rule}."
+        ),
     },
 }
 
@@ -475,7 +590,109 @@ def _lower_first(text: str) -> str:
 
 
 def _quoted_questions(keys: list[str], lang: str) -> str:
-    return join_words([f"'{FACTS[key].question(lang)}'" for key in keys], lang)
+    # A day count is asked as its date ("When did your most recent MS attack begin?").
+    asked = dict.fromkeys(DERIVED_FROM.get(key, key) for key in keys)
+    return join_words([f"'{FACTS[key].question(lang)}'" for key in asked], lang)
+
+
+def _history_of(facts: Mapping[str, Any]) -> TreatmentHistory | None:
+    history = facts.get("treatment_history")
+    return history if isinstance(history, TreatmentHistory) else None
+
+
+def _derived_list_source(key: str, facts: Mapping[str, Any]) -> TreatmentHistory | None:
+    """The history a treatment list in ``facts`` was derived from, if it was."""
+    history = _history_of(facts)
+    if history is None or key not in HISTORY_LISTS:
+        return None
+    derived = derived_lists(history)[HISTORY_LISTS.index(key)]
+    return history if facts.get(key) == derived else None
+
+
+def facts_used(keys: Iterable[str], facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts a criterion reads, as JSON, with the answers they were derived from.
+
+    A day count comes with its dated answer (``last_relapse``), a derived treatment list
+    with ``treatment_history``, and ``treatment_history`` with the lists that stand in
+    for it when it is not answered.
+    """
+    used: dict[str, Any] = {}
+    for key in keys:
+        related: tuple[str, ...] = ()
+        if key in DERIVED_FROM:
+            related = (DERIVED_FROM[key],)
+        elif key in HISTORY_LISTS and _history_of(facts) is not None:
+            related = ("treatment_history",)
+        elif key == "treatment_history":
+            related = HISTORY_LISTS
+        for name in (key, *related):
+            if name in facts:
+                used[name] = json_value(facts[name])
+    return used
+
+
+def _told(rule: Rule, key: str, facts: Mapping[str, Any], lang: str) -> str:
+    """What the patient told us about ``key``, limited to what ``rule`` asks about."""
+    source = DERIVED_FROM.get(key)
+    if source is not None and is_known(facts.get(source)):
+        return FACTS[source].describe_answer(facts[source], lang)
+    if key == "treatment_history":
+        return describe_history(facts[key], rule_codes(rule, key), lang)
+    history = _derived_list_source(key, facts)
+    if history is not None:
+        return describe_history(history, rule_codes(rule, key), lang)
+    return FACTS[key].describe_answer(facts[key], lang)
+
+
+def _undecided_doses(rule: Rule, key: str, facts: Mapping[str, Any]) -> tuple[list, list]:
+    """Codes the rule lists whose last dose leaves it open: of unsure date, or a month."""
+    history = _history_of(facts) if key in (*HISTORY_LISTS, "treatment_history") else None
+    if history is None:
+        return [], []
+    codes = rule_codes(rule, key)
+    bounds = [SIX_MONTHS_DAYS]
+    if key == "treatment_history":
+        bounds = [c["value"]["days"] for c in _comparisons(rule, key) if c["op"] == "taken_within"]
+    unsure, months = [], []
+    for code, dose in history.doses.items():
+        if codes is not None and code not in codes:
+            continue
+        if dose == UNSURE:
+            unsure.append(code)
+        elif isinstance(dose, DayRange) and any(dose_within(dose, b) is None for b in bounds):
+            months.append(code)
+    return unsure, months
+
+
+def _comparisons(rule: Rule, key: str) -> list[Rule]:
+    return [c for c in iter_comparisons(rule) if c["fact"] == key]
+
+
+def _unknown_reasons(
+    rule: Rule, deciding: list[str], facts: Mapping[str, Any], lang: str
+) -> list[str]:
+    templates = _TEMPLATES[lang]
+    missing = [key for key in deciding if key not in facts]
+    unsure = [key for key in deciding if facts.get(key) == UNSURE]
+    months = [key for key in deciding if isinstance(facts.get(key), DayRange)]
+    reasons = []
+    if missing:
+        template = templates["ask_one"] if len(missing) == 1 else templates["ask_many"]
+        reasons.append(template.format(questions=_quoted_questions(missing, lang)))
+    if unsure:
+        reasons.append(templates["unsure"].format(questions=_quoted_questions(unsure, lang)))
+    if months:
+        reasons.append(templates["month"].format(questions=_quoted_questions(months, lang)))
+    label = FACTS["treatments_ever"].choice_label
+    for key in deciding:
+        if key not in (*HISTORY_LISTS, "treatment_history") or not is_known(facts.get(key)):
+            continue
+        doses_unsure, doses_month = _undecided_doses(rule, key, facts)
+        for template, codes in (("dose_unsure", doses_unsure), ("dose_month", doses_month)):
+            if codes:
+                treatments = join_words([label(code, lang) for code in codes], lang)
+                reasons.append(templates[template].format(treatments=treatments))
+    return list(dict.fromkeys(reasons)) or [templates["undecided"]]
 
 
 def explain_criterion(
@@ -485,27 +702,24 @@ def explain_criterion(
     lang = normalize_language(lang)
     spec = criterion.spec
     templates = _TEMPLATES[lang]
+    text = _lower_first(spec.text_for(lang))
+    rule_text = templates[spec.kind].format(text=text)
+    if spec.rule is None:
+        explanation = templates[NOT_CHECKED].format(rule=rule_text)
+        return CriterionResult(
+            spec.id, spec.kind, spec.text_for(lang), NOT_CHECKED, {}, explanation
+        )
     truth = criterion.evaluate(facts)
     status = criterion_status(spec.kind, truth)
     _, deciding = deciding_facts(spec.rule, facts)
-    text = _lower_first(spec.text_for(lang))
-    used = {key: facts[key] for key in criterion.facts if key in facts}
+    used = facts_used(criterion.facts, facts)
     if status == STATUS_UNKNOWN:
-        missing = [key for key in deciding if key not in facts]
-        unsure = [key for key in deciding if facts.get(key) == UNSURE]
-        reasons = []
-        if missing:
-            template = templates["ask_one"] if len(missing) == 1 else templates["ask_many"]
-            reasons.append(template.format(questions=_quoted_questions(missing, lang)))
-        if unsure:
-            reasons.append(templates["unsure"].format(questions=_quoted_questions(unsure, lang)))
-        explanation = templates["unknown"].format(
-            rule=templates[spec.kind].format(text=text), reasons="; ".join(reasons)
-        )
+        reasons = _unknown_reasons(spec.rule, deciding, facts, lang)
+        explanation = templates["unknown"].format(rule=rule_text, reasons="; ".join(reasons))
         return CriterionResult(
             spec.id, spec.kind, spec.text_for(lang), status, used, explanation, tuple(deciding)
         )
-    told = join_words([FACTS[key].describe_answer(facts[key], lang) for key in deciding], lang)
+    told = join_words([_told(spec.rule, key, facts, lang) for key in deciding], lang)
     explanation = templates[(spec.kind, status)].format(text=text, facts=told)
     return CriterionResult(spec.id, spec.kind, spec.text_for(lang), status, used, explanation)
 
@@ -517,6 +731,7 @@ __all__ = [
     "FALSE",
     "INCLUSION",
     "INELIGIBLE",
+    "NOT_CHECKED",
     "PASS",
     "POSSIBLY_ELIGIBLE",
     "STATUS_UNKNOWN",
@@ -535,7 +750,10 @@ __all__ = [
     "deciding_facts",
     "evaluate_trials",
     "explain_criterion",
+    "facts_used",
+    "interpret_criterion",
     "interpret_rule",
+    "interpret_verdict",
     "kleene_all",
     "kleene_any",
     "kleene_not",

@@ -2,22 +2,30 @@
 
 A fact is *relevant* to a trial when some value of it would change the status of one of
 the trial's unknown criteria (found by probing the fact's domain: every choice, the
-rule's constants and their neighbours, the empty list and each code). Relevance also
-respects what the verdict can still become:
+rule's constants and their neighbours, ``never`` and month-long day ranges straddling
+each bound, the empty list and each code, a treatment history with each listed code
+current, unsure or dated either side of each bound). Relevance also respects what the
+verdict can still become:
 
 - a trial with a failing criterion is settled (ineligible) and asks nothing more;
-- a trial with no unknown criterion is settled (eligible);
-- a trial with an unknown criterion that no unanswered fact can resolve (its facts were
-  answered ``unsure``) can never become eligible, so only facts that could still make
-  it fail are relevant to it.
+- a trial with no unknown criterion is settled (eligible, or possibly eligible when a
+  criterion is ``not_checked``);
+- any other trial gets every question that can still resolve one of its unknown
+  criteria, to pass as well as to fail, even when it can no longer become eligible (it
+  has a ``not_checked`` criterion, or an unknown no unanswered fact can resolve): the
+  study site wants to know which criteria are met.
 
 A fact already answered, ``unsure`` included, is never asked again. Rules test ``age``;
 the questionnaire asks it as ``birth_date`` (or ``age``, the caller's choice), and once
-either is answered the other is not relevant.
+either is answered the other is not relevant. Likewise rules test day counts
+(``days_since_last_relapse``) and the questionnaire asks their dates (``last_relapse``).
+A treatment history and a list of codes are asked whole, as one question.
 
 For a set of trials the next question is chosen greedily: the fact that could settle
 the most unsettled trials, then the one that could rule the most trials out, then the
-one relevant to the most trials, then the registry's asking order.
+one relevant to the most trials, then the registry's asking order. ``sex`` is asked
+before the pregnancy questions (``pregnancy_or_breastfeeding``, ``planning_pregnancy``,
+``contraception``) whenever both are still relevant.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from datetime import date
 from typing import Any
 
 from .evaluate import FAIL, STATUS_UNKNOWN, CompiledTrial
-from .facts import FACTS, prepare_facts
+from .facts import FACTS, PREGNANCY_FACTS, prepare_facts, question_key
 
 #: The rule-level fact asked through ``birth_date`` or ``age``.
 AGE = "age"
@@ -39,8 +47,7 @@ class TrialRelevance:
     """What each unanswered fact could still do to one trial.
 
     ``can_fail``: facts with a value that makes some criterion fail (settling the trial).
-    ``can_pass``: facts with a value that resolves some unknown criterion to pass, kept
-    only when the trial can still become eligible.
+    ``can_pass``: facts with a value that resolves some unknown criterion to pass.
     """
 
     settled: bool
@@ -62,11 +69,9 @@ def trial_relevance(trial: CompiledTrial, facts: Mapping[str, Any]) -> TrialRele
         return _SETTLED
     can_fail: set[str] = set()
     can_pass: set[str] = set()
-    stuck = False
     for criterion, status in zip(trial.criteria, statuses, strict=True):
         if status != STATUS_UNKNOWN:
             continue
-        resolvable = False
         for key in criterion.facts:
             if key in facts:
                 continue  # answered (possibly `unsure`): never asked again
@@ -76,15 +81,8 @@ def trial_relevance(trial: CompiledTrial, facts: Mapping[str, Any]) -> TrialRele
                 outcome = criterion.status(probe)
                 if outcome == FAIL:
                     can_fail.add(key)
-                    resolvable = True
                 elif outcome != STATUS_UNKNOWN:
                     can_pass.add(key)
-                    resolvable = True
-        stuck = stuck or not resolvable
-    if stuck:
-        # An unknown criterion nothing can resolve keeps the verdict at best "possibly
-        # eligible": only an answer that rules the patient out still changes it.
-        can_pass.clear()
     if not can_fail and not can_pass:
         return TrialRelevance(True, frozenset(), frozenset())
     return TrialRelevance(False, frozenset(can_fail), frozenset(can_pass))
@@ -95,7 +93,7 @@ def _as_trials(trials: CompiledTrial | Iterable[CompiledTrial]) -> list[Compiled
 
 
 def _question_key(key: str, age_key: str) -> str:
-    return age_key if key == AGE else key
+    return question_key(key, age_key=age_key)
 
 
 def relevant_facts(
@@ -119,7 +117,8 @@ def relevant_facts(
 
 
 def is_settled(trial: CompiledTrial, answers: Any, *, today: date) -> bool:
-    """True when no further answer can change ``trial``'s verdict."""
+    """True when no further answer can change the status of any of ``trial``'s criteria
+    (so its verdict is final) or a criterion already rules the patient out."""
     return trial_relevance(trial, prepare_facts(answers, today=today)).settled
 
 
@@ -160,6 +159,10 @@ def _next_question(
                 settles[key] = settles.get(key, 0) + 1
     if not touches:
         return None
+    if "sex" in touches and any(key in touches for key in PREGNANCY_FACTS):
+        # Sex may settle a pregnancy criterion, and a man is not asked about pregnancy
+        # before it has been given the chance to.
+        return "sex"
     best = min(
         touches,
         key=lambda key: (

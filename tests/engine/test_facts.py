@@ -43,9 +43,33 @@ def errors_for(answers) -> dict[str, str]:
     return caught.value.errors
 
 
+# Contract v2 (spec section 6) adds these keys to the same registry.
+SPEC_V2_KEYS = {
+    "last_relapse",
+    "days_since_last_relapse",
+    "last_systemic_steroids",
+    "days_since_systemic_steroids",
+    "last_investigational_drug",
+    "days_since_investigational_drug",
+    "last_new_mri_activity",
+    "days_since_new_mri_activity",
+    "last_live_vaccine",
+    "days_since_live_vaccine",
+    "treatment_history",
+    "pregnancy_or_breastfeeding",
+    "planning_pregnancy",
+    "contraception",
+    "other_conditions",
+    "years_since_cancer",
+    "implanted_device",
+    "can_have_mri",
+    "has_internet_device",
+}
+
+
 def test_registry_holds_exactly_the_spec_keys():
-    assert set(FACTS) == SPEC_KEYS
-    assert set(ASKING_ORDER) == SPEC_KEYS
+    assert set(FACTS) == SPEC_KEYS | SPEC_V2_KEYS
+    assert set(ASKING_ORDER) == SPEC_KEYS | SPEC_V2_KEYS
 
 
 def test_treatment_codes_are_the_spec_list():
@@ -67,6 +91,21 @@ def test_treatment_codes_are_the_spec_list():
         "cyclosporine",
         "ivig",
         "corticosteroids",
+        # added by contract v2 (spec section 6.2)
+        "ofatumumab",
+        "ublituximab",
+        "ozanimod",
+        "ponesimod",
+        "siponimod",
+        "diroximel_fumarate",
+        "monomethyl_fumarate",
+        "daclizumab",
+        "laquinimod",
+        "mycophenolate",
+        "btk_inhibitor",
+        "hsct",
+        "plasma_exchange",
+        "dalfampridine",
     )
 
 

@@ -77,12 +77,14 @@ def test_a_fact_that_cannot_change_a_passing_criterion_is_not_asked():
     assert next_question(trial, {"age": 12}, today=TODAY) == "edss"
 
 
-def test_only_facts_that_can_rule_out_are_asked_once_eligibility_is_out_of_reach():
+def test_every_question_is_asked_even_once_eligibility_is_out_of_reach():
     trial = small_trial(EDSS_5, DIAGNOSIS_OR_MRI)
-    # EDSS unsure: the trial can never be "eligible"; ms_diagnosis can only make the
-    # second criterion pass, which changes no verdict.
-    assert next_question(trial, {"edss": "unsure"}, today=TODAY) is None
+    # EDSS unsure: the trial can never be "eligible", but the site still wants to know
+    # whether the second criterion is met, so ms_diagnosis is asked (contract v2).
+    assert next_question(trial, {"edss": "unsure"}, today=TODAY) == "ms_diagnosis"
     assert next_question(trial, {"edss": 2.0}, today=TODAY) == "ms_diagnosis"
+    answers = {"edss": "unsure", "ms_diagnosis": "yes"}
+    assert next_question(trial, answers, today=TODAY) is None
 
 
 def test_exclusion_facts_are_asked_only_while_they_can_apply():

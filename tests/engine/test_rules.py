@@ -182,6 +182,10 @@ def test_every_operator_declares_types_and_semantics():
         "in",
         "contains_any",
         "is_empty",
+        # contract v2 (spec sections 6.1 and 6.2)
+        "ever",
+        "taken_within",
+        "currently_taking",
     }
     for operator in OPERATORS.values():
         assert operator.fact_types

@@ -8,10 +8,14 @@ import json
 
 import pytest
 
-from eligibility.engine.facts import TREATMENT_CODES
+from eligibility.engine.facts import TREATMENT_CODES, expand_treatment_codes
 from eligibility.engine.rules import validate_rule
 
 from .conftest import RULESETS, TODAY
+
+# The treatment codes of spec section 1; contract v2 appends more (section 6.2), which
+# CARE-MS I's exclusion covers through code groups (test_vignettes_v2.py).
+SECTION_1_TREATMENT_CODES = TREATMENT_CODES[: TREATMENT_CODES.index("corticosteroids") + 1]
 
 # Meets every CARE-MS II criterion: relapsed on interferon, never had alemtuzumab.
 CARE_MS_2_CANDIDATE = {
@@ -92,7 +96,9 @@ def test_care_ms_1_has_five_inclusions_and_two_exclusions(care_ms_1):
 
 def test_care_ms_1_prior_therapy_rule_covers_every_code_but_corticosteroids(care_ms_1):
     rule = next(c.spec.rule for c in care_ms_1.criteria if c.spec.id == "exclusion-1")
-    assert set(rule["value"]) == set(TREATMENT_CODES) - {"corticosteroids"}
+    codes = set(expand_treatment_codes(rule["value"]))
+    assert codes >= set(SECTION_1_TREATMENT_CODES) - {"corticosteroids"}
+    assert "corticosteroids" not in codes
 
 
 # --- the two typical patients -----------------------------------------------------------------
@@ -290,7 +296,7 @@ def test_care_ms_2_natalizumab_long_ago_is_allowed(care_ms_2):
     assert result.verdict == "eligible"
 
 
-@pytest.mark.parametrize("code", [c for c in TREATMENT_CODES if c != "corticosteroids"])
+@pytest.mark.parametrize("code", [c for c in SECTION_1_TREATMENT_CODES if c != "corticosteroids"])
 def test_care_ms_1_excludes_any_prior_therapy(care_ms_1, code):
     result = evaluate(care_ms_1, NEWLY_DIAGNOSED, treatments_ever=[code])
     assert [r.id for r in result.results if r.status == "fail"] == ["exclusion-1"]
