@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from eligibility.services import screening_evaluate
 from finder.models import Trial
-from sites.geocoding import origin_from_params
+from sites.location import origin_from_params
 from sites.selectors import trial_sites_ranked
 
 

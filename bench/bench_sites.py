@@ -100,6 +100,7 @@ def run_backend(args) -> dict:
     from django.db.models import Count
 
     from finder.models import Trial
+    from sites import index as site_index_module
     from sites import ranking, selectors
     from sites.geocoding import coordinates_place, gazetteer
     from sites.models import Site
@@ -137,9 +138,9 @@ def run_backend(args) -> dict:
             lon = float((city.longitude + rng.normal(0, 0.2) + 180) % 360 - 180)
         origins.append(coordinates_place(lat, lon))
 
-    selectors.site_index_invalidate()
+    site_index_module.site_index_invalidate()
     t0 = time.perf_counter()
-    index = selectors.site_index()
+    index = site_index_module.site_index()
     index_build_s = time.perf_counter() - t0
 
     def timed(fn, **kwargs):

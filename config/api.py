@@ -13,6 +13,7 @@ to ``ApiInputError`` (or a DRF ``ValidationError``) and this handler renders the
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, TooManyFieldsSent
@@ -20,9 +21,13 @@ from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from eligibility.engine.facts import InvalidAnswers, normalize_language
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +59,100 @@ class JsonBooleanField(serializers.Field):
 
     def to_representation(self, value):
         return bool(value)
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not declare, by name (a typo should not be silently ignored)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(dict.fromkeys(unknown, ["Unknown field."]))
+        return super().to_internal_value(data)
+
+
+class QueryParamsSerializer(serializers.Serializer):
+    """Query parameters where a blank value is an error, not "absent", unless allowed.
+
+    DRF treats ``?limit=`` like a missing ``limit`` (handy for HTML forms); an API caller
+    who sends it has made a mistake and is told so.
+    """
+
+    def to_internal_value(self, data):
+        blank = [
+            name
+            for name, field in self.fields.items()
+            if not getattr(field, "allow_blank", False)
+            and hasattr(data, "getlist")
+            and "" in data.getlist(name)
+        ]
+        if blank:
+            raise serializers.ValidationError(dict.fromkeys(blank, ["May not be blank."]))
+        return super().to_internal_value(data)
+
+
+def page_window(params: dict[str, Any]) -> tuple[int, int]:
+    """(limit, offset) from ``limit`` with ``offset`` or ``page``."""
+    limit = params["limit"]
+    if params.get("page") is not None and params.get("offset") is not None:
+        raise ApiInputError({"page": "Give offset or page, not both."})
+    if params.get("page") is not None:
+        return limit, (params["page"] - 1) * limit
+    return limit, params.get("offset") or 0
+
+
+def page_links(request, *, limit: int, offset: int, total: int) -> tuple[str | None, str | None]:
+    url = request.build_absolute_uri()
+    by_page = "page" in request.query_params
+
+    def at(start: int) -> str:
+        if by_page:
+            return replace_query_param(url, "page", start // limit + 1)
+        return replace_query_param(url, "offset", start)
+
+    following = at(offset + limit) if offset + limit < total else None
+    if offset <= 0:
+        previous = None
+    elif by_page or offset - limit > 0:
+        previous = at(max(offset - limit, 0))
+    else:
+        previous = remove_query_param(url, "offset")
+    return following, previous
+
+
+#: The largest page any list endpoint returns.
+MAX_PAGE_SIZE = 100
+
+
+def request_language(request) -> str:
+    """``?lang=es`` wins, then the negotiated language (Accept-Language, cookie)."""
+    return normalize_language(
+        request.query_params.get("lang") or getattr(request, "LANGUAGE_CODE", None)
+    )
+
+
+def problem_response(description: str) -> OpenApiResponse:
+    """An error response in the schema; its body is the one problem shape (see
+    :func:`add_error_responses`, which gives every error response its schema)."""
+    return OpenApiResponse(description=description)
+
+
+def invalid_answers_errors(exc: InvalidAnswers, *, prefix: str = "answers") -> dict[str, str]:
+    """Each invalid answer by its path in the request (``answers.edss``): the one map from
+    the engine's answer keys to request fields, for problem details and OperationOutcomes."""
+    if not prefix:
+        return dict(exc.errors)
+    return {(key if key == prefix else f"{prefix}.{key}"): m for key, m in exc.errors.items()}
+
+
+LANG_PARAM = OpenApiParameter(
+    "lang",
+    str,
+    required=False,
+    description="Language of patient texts: en or es (es-MX and the like count as es). "
+    "Anything else, or no value, gives English (then Accept-Language decides).",
+)
 
 
 def flatten_errors(detail, prefix: str = "") -> list[dict[str, str]]:
@@ -113,6 +212,15 @@ def problem_exception_handler(exc, context):
         )
     if isinstance(exc, SuspiciousOperation):
         return problem(400, "Bad request", "The request cannot be processed.")
+
+    if isinstance(exc, InvalidAnswers):
+        errors = invalid_answers_errors(exc)
+        detail = "Some answers are not valid: " + "; ".join(
+            f"{k}: {v}" for k, v in exc.errors.items()
+        )
+        return problem(
+            400, "Invalid request", detail, flatten_errors({k: [v] for k, v in errors.items()})
+        )
 
     if isinstance(exc, DataError):
         # Input the database cannot hold or compare (a NUL character in a path segment,

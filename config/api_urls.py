@@ -13,6 +13,8 @@ from .api import api_not_found
 
 urlpatterns = [
     path("", include("finder.api_urls")),
+    path("", include("match.api_urls")),
+    path("", include("fhir_api.api_urls")),
     path("", include("sites.api_urls")),
     path("", include("eligibility.api_urls")),
     path("", include("referrals.api_urls")),

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "finder",
     "sites",
     "eligibility",
+    "match",
+    "fhir_api",
     "partners",
     "referrals",
 ]

@@ -18,4 +18,6 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("", include("referrals.urls")),
     path("", include("finder.urls")),
+    path("", include("eligibility.urls")),
+    path("", include("match.urls")),
 ]

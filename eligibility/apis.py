@@ -3,41 +3,29 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    inline_serializer,
-)
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiInputError
+from config.api import LANG_PARAM, ApiInputError, problem_response, request_language
 from finder.models import Trial
 
-from .engine.facts import InvalidAnswers, normalize_language
 from .schema import ANSWER_KEYS, answers_schema
 from .selectors import trial_questions
-from .services import screening_evaluate
+from .services import answers_prepare, screening_evaluate
 
-PROBLEM = OpenApiResponse(description="Problem details (RFC 9457) naming the offending fields.")
-
-
-def request_language(request) -> str:
-    """``?lang=es`` wins, then the negotiated language (Accept-Language, cookie)."""
-    return normalize_language(
-        request.query_params.get("lang") or getattr(request, "LANGUAGE_CODE", None)
-    )
+PROBLEM = problem_response("Problem details (RFC 9457) naming the offending fields.")
 
 
-def invalid_answers_error(exc: InvalidAnswers) -> ApiInputError:
-    """Answer-level problems, each named by its path under ``answers``."""
-    return ApiInputError(
-        {(k if k == "answers" else f"answers.{k}"): v for k, v in exc.errors.items()},
-        detail="Some answers are not valid: "
-        + "; ".join(f"{k}: {v}" for k, v in exc.errors.items()),
-    )
+@extend_schema_field(answers_schema())
+class AnswersField(serializers.JSONField):
+    """An ``answers`` object; its keys and values are checked by the eligibility service."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("must be an object mapping answer keys to values")
+        return data
 
 
 class QuestionSerializer(serializers.Serializer):
@@ -49,6 +37,7 @@ class QuestionSerializer(serializers.Serializer):
         "QuestionChoice",
         {"value": serializers.CharField(), "label": serializers.CharField()},
         many=True,
+        source="choice_items",
     )
     min = serializers.FloatField(allow_null=True)
     max = serializers.FloatField(allow_null=True)
@@ -61,14 +50,6 @@ class QuestionnaireSerializer(serializers.Serializer):
     criteria_version = serializers.IntegerField()
     language = serializers.CharField()
     questions = QuestionSerializer(many=True)
-
-
-LANG_PARAM = OpenApiParameter(
-    "lang",
-    str,
-    required=False,
-    description="Language of the texts: 'en' or 'es'; anything else falls back to English.",
-)
 
 
 class TrialQuestionnaireApi(APIView):
@@ -85,12 +66,14 @@ class TrialQuestionnaireApi(APIView):
         lang = request_language(request)
         questions = trial_questions(trial=trial, lang=lang)
         return Response(
-            {
-                "nct_id": trial.nct_id,
-                "criteria_version": trial.criteria_version,
-                "language": lang,
-                "questions": [q.as_dict() for q in questions],
-            }
+            QuestionnaireSerializer(
+                {
+                    "nct_id": trial.nct_id,
+                    "criteria_version": trial.criteria_version,
+                    "language": lang,
+                    "questions": questions,
+                }
+            ).data
         )
 
 
@@ -104,23 +87,14 @@ class CriterionResultSerializer(serializers.Serializer):
 
 
 class EligibilityOutputSerializer(serializers.Serializer):
-    nct_id = serializers.CharField()
+    # Renders an eligibility.services.ScreeningOutcome with its stored screening.
+
+    nct_id = serializers.CharField(source="trial.nct_id")
     verdict = serializers.ChoiceField(choices=["eligible", "possibly_eligible", "ineligible"])
     criteria = CriterionResultSerializer(many=True)
     missing = serializers.ListField(child=serializers.ChoiceField(choices=ANSWER_KEYS))
     criteria_version = serializers.IntegerField()
-    screening_id = serializers.UUIDField()
-
-
-def eligibility_output(outcome) -> dict:
-    """The eligibility response body for a screening outcome (shared with the match API)."""
-    return {
-        "nct_id": outcome.trial.nct_id,
-        "verdict": outcome.verdict,
-        "criteria": outcome.criteria,
-        "missing": outcome.missing,
-        "criteria_version": outcome.criteria_version,
-    }
+    screening_id = serializers.UUIDField(source="screening.pk")
 
 
 #: What a screening reads of its trial: the compiled-criteria cache key and the NCT id
@@ -161,10 +135,9 @@ class TrialEligibilityApi(APIView):
             raise ApiInputError(dict.fromkeys(unknown, "unknown field"))
         if "answers" not in body:
             raise ApiInputError({"answers": "is required"})
-        try:
-            outcome = screening_evaluate(
-                trial=trial, answers=body["answers"], lang=request_language(request)
-            )
-        except InvalidAnswers as exc:
-            raise invalid_answers_error(exc) from None
-        return Response({**eligibility_output(outcome), "screening_id": outcome.screening.pk})
+        outcome = screening_evaluate(
+            trial=trial,
+            answers=answers_prepare(answers=body["answers"]),
+            lang=request_language(request),
+        )
+        return Response(EligibilityOutputSerializer(outcome).data)

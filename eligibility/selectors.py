@@ -82,13 +82,18 @@ class Question:
     step: float | None
     allows_unsure: bool
 
+    @property
+    def choice_items(self) -> list[dict[str, str]]:
+        """The choices as the API lists them: ``{"value", "label"}``."""
+        return [{"value": code, "label": label} for code, label in self.choices]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "type": self.type,
             "text": self.text,
             "help": self.help,
-            "choices": [{"value": code, "label": label} for code, label in self.choices],
+            "choices": self.choice_items,
             "min": self.min,
             "max": self.max,
             "step": self.step,
@@ -111,16 +116,34 @@ def question_for(key: str, *, lang: str = "en") -> Question:
     )
 
 
-def trial_questions(*, trial: Trial, lang: str = "en") -> list[Question]:
-    """Every question the trial's criteria can need, in the registry's asking order.
+#: How each surface asks the patient's age (rules test ``age``; either key answers it).
+#: The API lists ``birth_date``, so a partner can send it and the age stays right on any
+#: later day; the web questionnaire asks ``age``: it is all the rules need and
+#: identifies nobody.
+API_AGE_KEY = "birth_date"
+WEB_AGE_KEY = "age"
 
-    Rules read ``age``; patients are asked their date of birth, so ``birth_date`` stands
-    for it (the API accepts either).
-    """
-    keys: set[str] = set(trial_compiled(trial=trial).facts)
-    if keys & set(AGE_KEYS):
-        keys = (keys - set(AGE_KEYS)) | {"birth_date"}
-    return [question_for(k, lang=lang) for k in sorted(keys, key=lambda k: FACTS[k].order)]
+
+def asked_key(rule_key: str, *, age_key: str) -> str:
+    """The question that answers fact ``rule_key`` when age is asked as ``age_key``."""
+    return age_key if rule_key in AGE_KEYS else rule_key
+
+
+def question_keys(*, trials: list[Trial], age_key: str) -> list[str]:
+    """Every question the trials' criteria can need, in the registry's asking order."""
+    keys = {
+        asked_key(key, age_key=age_key)
+        for compiled in trials_compiled(trials=trials)
+        for key in compiled.facts
+    }
+    return sorted(keys, key=lambda key: FACTS[key].order)
+
+
+def trial_questions(
+    *, trial: Trial, lang: str = "en", age_key: str = API_AGE_KEY
+) -> list[Question]:
+    """Every question the trial's criteria can need, in the registry's asking order."""
+    return [question_for(k, lang=lang) for k in question_keys(trials=[trial], age_key=age_key)]
 
 
 def screenings_with_referrals(*, trial: Trial):

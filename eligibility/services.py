@@ -23,13 +23,14 @@ from .selectors import trial_compiled, trials_compiled
 VERDICT_RANK = {ELIGIBLE: 0, POSSIBLY_ELIGIBLE: 1, INELIGIBLE: 2}
 
 __all__ = [
+    "Answers",
     "InvalidAnswers",
     "ScreeningOutcome",
-    "TrialMatch",
+    "answers_prepare",
     "criteria_replace",
     "questionnaire_next",
     "screening_evaluate",
-    "trials_match",
+    "screening_outcome",
 ]
 
 # Registry-derived criteria are numbered after the curated ones so the two never collide.
@@ -172,6 +173,34 @@ def results_as_json(result: TrialResult) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
+class Answers:
+    """A patient's answers, validated once per request.
+
+    ``clean`` is the normalised answer set as it is stored; ``facts`` adds what is derived
+    from it as of ``today`` (``age`` from ``birth_date``), which the engine evaluates.
+    """
+
+    clean: dict[str, Any]
+    facts: dict[str, Any]
+    today: date
+
+
+def answers_prepare(*, answers: Any, today: date | None = None) -> Answers:
+    """Validate raw ``answers`` against the contract (raises ``InvalidAnswers`` naming each
+    offending key) and derive the facts rules test, as of ``today``."""
+    today = _today(today)
+    clean = validate_answers(answers, today=today)
+    return Answers(clean=clean, facts=derive_facts(clean, today=today), today=today)
+
+
+def _prepared(answers: Any, today: date | None) -> Answers:
+    if isinstance(answers, Answers) and (today is None or today == answers.today):
+        return answers
+    raw = answers.clean if isinstance(answers, Answers) else answers
+    return answers_prepare(answers=raw, today=today)
+
+
+@dataclass(frozen=True)
 class ScreeningOutcome:
     """The answer to "may I qualify for this trial?", as the API and pages show it."""
 
@@ -193,123 +222,61 @@ def _today(today: date | None) -> date:
 def screening_evaluate(
     *,
     trial: Trial,
-    answers: Any,
+    answers: Answers | Any,
     today: date | None = None,
     lang: str = "en",
     save: bool = True,
 ) -> ScreeningOutcome:
     """Check ``answers`` against the trial's criteria; with ``save``, keep an anonymous record.
 
-    Raises ``InvalidAnswers`` (naming each offending key) before anything is stored.
+    ``answers`` are prepared :class:`Answers` (validated once by the caller) or a raw
+    answer set, validated here. Raises ``InvalidAnswers`` (naming each offending key)
+    before anything is stored.
     """
-    today = _today(today)
-    clean = validate_answers(answers, today=today)
-    facts = derive_facts(clean, today=today)
+    prepared = _prepared(answers, today)
     compiled = trial_compiled(trial=trial)
-    result = compiled.evaluate_facts(facts, lang=lang)
+    result = compiled.evaluate_facts(prepared.facts, lang=lang)
     screening = None
     if save:
         # The stored record is language-neutral: English explanations.
-        stored = result if lang == "en" else compiled.evaluate_facts(facts)
+        stored = result if lang == "en" else compiled.evaluate_facts(prepared.facts)
         screening = Screening.objects.create(
             trial=trial,
-            answers=clean,
+            answers=prepared.clean,
             results=results_as_json(stored),
             verdict=result.verdict,
             criteria_version=trial.criteria_version,
-            evaluated_on=today,
+            evaluated_on=prepared.today,
         )
+    return screening_outcome(trial=trial, result=result, answers=prepared, screening=screening)
+
+
+def screening_outcome(
+    *, trial: Trial, result: TrialResult, answers: Answers, screening: Screening | None = None
+) -> ScreeningOutcome:
+    """The outcome pages and APIs show, from the engine's result for ``trial``."""
     return ScreeningOutcome(
         trial=trial,
         verdict=result.verdict,
         criteria=[r.as_dict() for r in result.results],
         missing=list(result.missing),
         criteria_version=trial.criteria_version,
-        answers=clean,
+        answers=answers.clean,
         screening=screening,
     )
 
 
 def questionnaire_next(
-    *, trials: list[Trial], answers: Any, today: date | None = None
-) -> str | None:
-    """The next answer key worth asking across ``trials``, or None when nothing can change.
-
-    Raises ``InvalidAnswers`` for answers that do not validate.
-    """
-    return next_question(trials_compiled(trials=trials), answers, today=_today(today))
-
-
-@dataclass(frozen=True)
-class TrialMatch:
-    """One trial of a catalog-wide match: its outcome and nearest site."""
-
-    trial: Trial
-    outcome: ScreeningOutcome
-    nearest_site: Any = None  # sites.ranking.RankedSite
-    other_locations: int = 0
-
-
-def trials_match(
     *,
+    trials: list[Trial],
     answers: Any,
-    origin: Any = None,
-    condition: str = "multiple sclerosis",
-    radius_km: float | None = None,
-    lang: str = "en",
-    limit: int = 50,
+    age_key: str = "birth_date",
     today: date | None = None,
-) -> list[TrialMatch]:
-    """Every recruiting trial for ``condition`` checked against ``answers``.
+) -> str | None:
+    """The next question worth asking across ``trials``, or None when nothing can change.
 
-    Ranked by verdict (eligible, possibly eligible, not eligible), then by the distance
-    of the nearest recruiting site to ``origin`` (when given), then NCT id. With a
-    radius, trials with no recruiting site inside it are left out. Nothing is stored.
+    Age is asked as ``age_key`` (``age`` or ``birth_date``). Raises ``InvalidAnswers``
+    for answers that do not validate.
     """
-    from finder.models import OverallStatus
-
-    today = _today(today)
-    clean = validate_answers(answers, today=today)
-    facts = derive_facts(clean, today=today)
-    nearest: dict[int, tuple[Any, int]] = {}
-    if origin is not None:
-        from sites.selectors import trials_nearest_for_condition
-
-        rows, _total = trials_nearest_for_condition(
-            condition=condition, origin=origin, radius_km=radius_km, limit=None
-        )
-        trials = [row.trial for row in rows]
-        nearest = {row.trial.pk: (row.nearest_site, row.other_locations) for row in rows}
-    else:
-        trials = list(
-            Trial.objects.filter(
-                overall_status=OverallStatus.RECRUITING,
-                condition_search__contains=condition.strip().lower(),
-            )
-        )
-    # The verdict alone is the fast path for the whole catalog; the full explanations
-    # are worked out only for the trials that are returned.
-    compiled_by_trial = dict(zip(trials, trials_compiled(trials=trials), strict=True))
-
-    def rank(trial: Trial) -> tuple:
-        site = nearest.get(trial.pk, (None, 0))[0]
-        distance = site.distance_km if site is not None else None
-        verdict = compiled_by_trial[trial].verdict(facts)
-        return (VERDICT_RANK[verdict], distance is None, distance or 0.0, trial.nct_id)
-
-    matches = []
-    for trial in sorted(trials, key=rank)[:limit]:
-        result = compiled_by_trial[trial].evaluate_facts(facts, lang=lang)
-        site, others = nearest.get(trial.pk, (None, 0))
-        outcome = ScreeningOutcome(
-            trial=trial,
-            verdict=result.verdict,
-            criteria=[r.as_dict() for r in result.results],
-            missing=list(result.missing),
-            criteria_version=trial.criteria_version,
-            answers=clean,
-        )
-        matches.append(
-            TrialMatch(trial=trial, outcome=outcome, nearest_site=site, other_locations=others)
-        )
-    return matches
+    compiled = trials_compiled(trials=trials)
+    return next_question(compiled, answers, today=_today(today), age_key=age_key)

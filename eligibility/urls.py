@@ -1,4 +1,4 @@
-"""The questionnaire pages: one trial (under its page) and "find trials for me"."""
+"""The trial check pages, under the trial's page ("find trials for me" is match.urls)."""
 
 from django.urls import path
 
@@ -18,8 +18,4 @@ urlpatterns = [
         views.trial_check_restart,
         name="trial_check_restart",
     ),
-    path("check/", views.match_start, name="match_start"),
-    path("check/questions/", views.match_questions, name="match_questions"),
-    path("check/results/", views.match_results, name="match_results"),
-    path("check/restart/", views.match_restart, name="match_restart"),
 ]

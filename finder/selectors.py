@@ -11,8 +11,12 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from sites.models import Site, SiteStatus
+from sites.selectors import TrialWithNearestSite, trials_nearest_for_condition
 
 from .models import Arm, Intervention, Sex, TimeReimbursement, Trial
+
+#: The condition searched when none is given: this is a multiple sclerosis finder.
+DEFAULT_CONDITION = "multiple sclerosis"
 
 #: Patient sex (the ``sex`` answer key) -> the registry sexes a trial may take.
 TRIAL_SEXES_FOR = {
@@ -58,15 +62,6 @@ def trials_search(
     return trials.annotate(locations_count=Count("sites")).order_by("nct_id")
 
 
-@dataclass(frozen=True)
-class NearbyTrial:
-    """A trial of a location search: its nearest recruiting site and its other locations."""
-
-    trial: Trial
-    nearest_site: Any  # sites.selectors.RankedSite
-    other_locations: int
-
-
 def trials_nearest(
     *,
     origin: Any,
@@ -78,21 +73,18 @@ def trials_nearest(
     sex: str | None = None,
     limit: int = 20,
     offset: int = 0,
-) -> tuple[list[NearbyTrial], int]:
+) -> tuple[list[TrialWithNearestSite], int]:
     """Trials for ``condition`` by the distance of their nearest recruiting site, nearest first.
 
     The ranking is the sites selector's; the other filters (as in :func:`trials_search`)
     are applied to its ranking, so the order and the distances stay exact. Returns one
     page and the total count.
     """
-    from sites.selectors import trials_nearest_for_condition
-
     ranking_args = {"condition": condition, "origin": origin, "radius_km": radius_km}
     if statuses:
         ranking_args["statuses"] = tuple(statuses)
     if not (phases or age is not None or sex):
-        rows, total = trials_nearest_for_condition(**ranking_args, limit=limit, offset=offset)
-        return [_nearby(row) for row in rows], total
+        return trials_nearest_for_condition(**ranking_args, limit=limit, offset=offset)
 
     allowed = set(
         trials_search(condition=condition, phases=phases, age=age, sex=sex).values_list(
@@ -101,13 +93,7 @@ def trials_nearest(
     )
     rows, _ = trials_nearest_for_condition(**ranking_args, limit=None)
     kept = [row for row in rows if row.trial.pk in allowed]
-    return [_nearby(row) for row in kept[offset : offset + limit]], len(kept)
-
-
-def _nearby(row: Any) -> NearbyTrial:
-    return NearbyTrial(
-        trial=row.trial, nearest_site=row.nearest_site, other_locations=row.other_locations
-    )
+    return kept[offset : offset + limit], len(kept)
 
 
 def trial_for_detail(*, nct_id: str) -> Trial | None:
@@ -131,6 +117,11 @@ def trial_for_detail(*, nct_id: str) -> Trial | None:
         )
         .first()
     )
+
+
+def trial_criteria_ordered(*, trial: Trial) -> list:
+    """The trial's criteria as a page lists them: inclusions first, then by order."""
+    return sorted(trial.criteria.all(), key=lambda c: (c.kind != "inclusion", c.order, c.pk))
 
 
 def trials_locations_count(*, trial_ids: Sequence[int]) -> dict[int, int]:

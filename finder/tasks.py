@@ -1,8 +1,9 @@
-"""Celery tasks of the catalog: thin wrappers around ``finder.services``."""
+"""Celery tasks of the catalog: thin wrappers around ``finder.importing``."""
 
 from celery import shared_task
 
-from .services import RegistryError, registry_sync
+from .importing import registry_sync
+from .registry import RegistryError
 
 
 @shared_task(acks_late=True, autoretry_for=(RegistryError,), retry_backoff=60, max_retries=3)

@@ -1,20 +1,17 @@
 """Patient-facing pages, mounted at "/".
 
-Two namespaces: ``finder`` (home, search, trial pages) and ``eligibility`` (the
-questionnaires, from eligibility.urls), so each app names its own routes.
+Namespace ``finder``: home, search and the trial page. The questionnaires under them
+are eligibility.urls and match.urls (included by config.urls).
 """
 
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
-finder_patterns = [
+app_name = "finder"
+
+urlpatterns = [
     path("", views.home, name="home"),
     path("trials/", views.trial_search, name="trial_search"),
     path("trials/<nct:nct_id>/", views.trial_detail, name="trial_detail"),
-]
-
-urlpatterns = [
-    path("", include((finder_patterns, "finder"))),
-    path("", include("eligibility.urls")),
 ]

@@ -1,9 +1,8 @@
 """Patient-facing pages: home, trial search and the trial page.
 
 Views are thin: they read the request, call a selector (``sites.selectors`` for anything
-about distance, the geocoder for places) and render. The one thing they add is the
-patient's location, kept in the session once it has been found so every page (trial,
-questionnaire results) can rank clinics from it without asking again.
+about distance) and render. The patient's location is ``sites.location``'s: found once,
+kept in the session, so every page can rank clinics from it without asking again.
 """
 
 from __future__ import annotations
@@ -14,104 +13,23 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 
-from sites.geocoding import LocationInputError, Place, origin_from_params
-from sites.models import SiteStatus
-from sites.selectors import trial_sites_ranked
+from sites.geocoding import Place
+from sites.location import (
+    bound_location_form,
+    distance_unit,
+    location_context,
+    location_origin,
+    session_location_text,
+)
+from sites.selectors import nearest_recruiting, trial_sites_ranked
 
-from .forms import LocationForm, TrialSearchForm
-from .selectors import trial_for_detail, trials_nearest
+from .forms import TrialSearchForm
+from .selectors import trial_criteria_ordered, trial_for_detail, trials_nearest
 
 RESULTS_PER_PAGE = 10
 CRITERIA_SHOWN = 3
 SITES_SHOWN = 5
-SESSION_ORIGIN = "origin"
-
-
-# --- the patient's location -------------------------------------------------------------
-
-
-def location_origin(request: HttpRequest, form: LocationForm) -> Place | None:
-    """The place the (valid) form names, remembered in the session; errors go on the form.
-
-    An empty form means "use the place found earlier in this session", if any.
-    """
-    params = form.location_params()
-    if not params:
-        return session_origin(request)
-    try:
-        place = origin_from_params(params)
-    except LocationInputError as error:
-        form.add_error("location", _location_message(form, error))
-        return None
-    request.session[SESSION_ORIGIN] = {
-        "latitude": place.latitude,
-        "longitude": place.longitude,
-        "label": place.label,
-        "country_code": place.country_code,
-        "typed": params.get("place", ""),
-    }
-    return place
-
-
-def _location_message(form: LocationForm, error: LocationInputError) -> str:
-    typed = form.cleaned_data.get("location") or ""
-    if not typed:
-        return _("We could not use your device's location. Enter a postal code or a city.")
-    if error.candidates:
-        examples = "; ".join(c.label for c in error.candidates[:4])
-        return _(
-            "More than one place is called “%(place)s”. Add the state or the country, "
-            "for example: %(examples)s."
-        ) % {"place": typed, "examples": examples}
-    return _(
-        "We could not find “%(place)s”. Check the spelling, or enter a postal code, "
-        "or a city with its state or country."
-    ) % {"place": typed}
-
-
-def session_origin(request: HttpRequest) -> Place | None:
-    """The location found earlier in this session, or None."""
-    stored = request.session.get(SESSION_ORIGIN)
-    if not stored:
-        return None
-    return Place(
-        latitude=stored["latitude"],
-        longitude=stored["longitude"],
-        label=stored["label"],
-        country_code=stored.get("country_code", ""),
-    )
-
-
-def session_location_text(request: HttpRequest) -> str:
-    stored = request.session.get(SESSION_ORIGIN) or {}
-    return stored.get("typed", "")
-
-
-def distance_unit(request: HttpRequest, origin: Place | None) -> str:
-    """Miles for patients in the United States, kilometres everywhere else."""
-    if origin is not None and origin.country_code:
-        return "mi" if origin.country_code.upper() == "US" else "km"
-    # Coordinates from the device carry no country: the browser's language region decides.
-    accept = request.META.get("HTTP_ACCEPT_LANGUAGE", "").lower()
-    first = accept.split(",", 1)[0].split(";", 1)[0].strip()
-    return "mi" if first.endswith("-us") else "km"
-
-
-def location_context(request: HttpRequest, form: LocationForm, origin: Place | None) -> dict:
-    return {
-        "location_form": form,
-        "origin": origin,
-        "unit": distance_unit(request, origin),
-    }
-
-
-def bound_location_form(request: HttpRequest, data=None) -> LocationForm:
-    """A location form bound to ``data``, the location box showing what was typed before."""
-    if data is None or not any(data.get(k) for k in ("location", "lat", "lon")):
-        return LocationForm({"location": session_location_text(request)} if data is None else data)
-    return LocationForm(data)
 
 
 # --- pages --------------------------------------------------------------------------------
@@ -185,7 +103,7 @@ def trial_detail(request: HttpRequest, nct_id: str) -> HttpResponse:
     form = bound_location_form(request, request.GET or None)
     origin = location_origin(request, form) if form.is_valid() else None
     ranked = trial_sites_ranked(trial=trial, origin=origin)
-    criteria = list(trial.criteria.all())
+    criteria = trial_criteria_ordered(trial=trial)
     lang = request.LANGUAGE_CODE
     inclusion = [c.text_for(lang) for c in criteria if c.kind == "inclusion"]
     exclusion = [c.text_for(lang) for c in criteria if c.kind == "exclusion"]
@@ -207,14 +125,6 @@ def trial_detail(request: HttpRequest, nct_id: str) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
-
-
-def nearest_recruiting(ranked: list) -> Any:
-    """The first recruiting site of a ranked list that has a distance, or None."""
-    for site in ranked:
-        if site.status == SiteStatus.RECRUITING and site.distance_km is not None:
-            return site
-    return None
 
 
 @dataclass(frozen=True)

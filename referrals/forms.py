@@ -44,14 +44,14 @@ class ContactFields(forms.Form):
         return {k: self.cleaned_data.get(k, "") for k in ("name", "email", "phone")}
 
 
-def site_choices(choices) -> list[tuple[str, str]]:
+def site_choices(sites) -> list[tuple[str, str]]:
+    """Ranked sites (``sites.selectors.RankedSite``) as radio choices, with their distance."""
     out = []
-    for choice in choices:
-        site = choice.site
+    for site in sites:
         label = ", ".join(p for p in (site.facility, site.city, site.state, site.country) if p)
-        if choice.distance_km is not None:
-            label += f" ({choice.distance_km:,.0f} km)"
-        out.append((str(site.pk), label))
+        if site.distance_km is not None:
+            label += f" ({site.distance_km:,.0f} km)"
+        out.append((str(site.id), label))
     return out
 
 
@@ -66,7 +66,7 @@ class PatientReferralForm(ContactFields):
         self.fields["site"].choices = site_choices(sites)
         self.fields["site"].widget = forms.RadioSelect(choices=self.fields["site"].choices)
         if sites and not self.is_bound:
-            self.initial.setdefault("site", str(sites[0].site.pk))
+            self.initial.setdefault("site", str(sites[0].id))
 
 
 def _question_field(question) -> forms.Field:

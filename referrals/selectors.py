@@ -7,15 +7,14 @@ referral outside that scope is simply not found: every route answers 404 for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from sites import ranking
+from sites.geocoding import Place
 from sites.models import Site, SiteStatus
+from sites.selectors import RankedSite, trial_sites_ranked
 
 from .models import Referral, SiteMembership
 
@@ -100,38 +99,13 @@ def site_team_emails(*, site: Site) -> list[str]:
     return sorted(set(users.values_list("email", flat=True)))
 
 
-@dataclass(frozen=True)
-class SiteChoice:
-    """A site a patient can pick, with its distance when we know where they are."""
+def referral_sites(*, trial, origin: Place | None = None) -> list[RankedSite]:
+    """The trial's sites a patient can ask to be referred to, nearest ``origin`` first.
 
-    site: Site
-    distance_km: float | None
-
-
-def referral_sites(*, trial, origin: tuple[float, float] | None = None) -> list[SiteChoice]:
-    """The trial's sites a patient can ask to be referred to, nearest first.
-
-    Without an ``origin`` the order is by country, city and facility.
+    The sites app's one ranking of a trial's sites, restricted to the referable statuses;
+    without an ``origin`` the order is by country and city.
     """
-    sites: Iterable[Site] = Site.objects.filter(
-        trial=trial, status__in=REFERABLE_SITE_STATUSES
-    ).order_by("country", "city", "facility", "pk")
-    if origin is None:
-        return [SiteChoice(site=site, distance_km=None) for site in sites]
-    sites = list(sites)
-    located = [site for site in sites if site.has_coordinates]
-    # The same exact geodesic ranking as the trial page and the sites API.
-    ranked = ranking.rank_points(
-        origin=origin,
-        ids=[site.pk for site in located],
-        latitudes=[site.latitude for site in located],
-        longitudes=[site.longitude for site in located],
-    )
-    choices = [SiteChoice(site=located[r.position], distance_km=r.distance_km) for r in ranked]
-    choices.extend(
-        SiteChoice(site=site, distance_km=None) for site in sites if not site.has_coordinates
-    )
-    return choices
+    return trial_sites_ranked(trial=trial, origin=origin, statuses=REFERABLE_SITE_STATUSES)
 
 
 def referral_reevaluate(*, referral: Referral):

@@ -11,7 +11,6 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,8 +21,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from eligibility.models import Screening
+from eligibility.selectors import trial_questions
+from eligibility.session import session_screening
 from finder.models import Trial
+from sites.location import session_origin
 from sites.models import Site
 
 from . import selectors
@@ -47,8 +48,6 @@ from .services import (
     referral_status_change,
 )
 
-#: Where the web questionnaire keeps the patient's latest screening id per trial.
-SESSION_SCREENINGS = "screenings"
 #: Where this app keeps the reference to show on the confirmation page.
 SESSION_SENT = "referral_sent"
 PERSONAL_FIELDS = (
@@ -73,30 +72,6 @@ def _add_errors(form, errors: dict[str, str], field_for=None) -> None:
         form.add_error(field if field in form.fields else None, message)
 
 
-def _session_origin(request) -> tuple[float, float] | None:
-    """Where the patient said they are, as the search pages keep it in the session."""
-    origin = request.session.get("origin")
-    try:
-        return float(origin["latitude"]), float(origin["longitude"])
-    except (TypeError, KeyError, ValueError):
-        return None
-
-
-def _session_screening(request, nct_id: str) -> Screening | None:
-    """The patient's latest screening for the trial, as the questionnaire remembered it.
-
-    The questionnaire keeps ``[answers fingerprint, screening id]`` per NCT id.
-    """
-    remembered = (request.session.get(SESSION_SCREENINGS) or {}).get(nct_id)
-    screening_id = remembered[-1] if isinstance(remembered, list | tuple) else remembered
-    if not screening_id:
-        return None
-    try:
-        return Screening.objects.select_related("trial").get(pk=screening_id, trial__nct_id=nct_id)
-    except (Screening.DoesNotExist, ValueError, TypeError, ValidationError):
-        return None
-
-
 # --- the patient -----------------------------------------------------------------------------
 
 
@@ -105,7 +80,7 @@ def _session_screening(request, nct_id: str) -> Screening | None:
 def referral_create_view(request, nct_id: str):
     """ "Ask to be contacted": pick a site, leave a name and an email or phone, consent."""
     trial = get_object_or_404(Trial, nct_id=nct_id.upper())
-    screening = _session_screening(request, trial.nct_id)
+    screening = session_screening(request, nct_id=trial.nct_id)
     if screening is None or screening.verdict not in REFERABLE_VERDICTS:
         return render(request, "referrals/referral_unavailable.html", {"trial": trial}, status=200)
     if hasattr(screening, "referral"):
@@ -113,7 +88,7 @@ def referral_create_view(request, nct_id: str):
         if sent.get("reference") == screening.referral.reference:
             return redirect("referral_sent")
         return render(request, "referrals/referral_unavailable.html", {"trial": trial})
-    sites = selectors.referral_sites(trial=trial, origin=_session_origin(request))
+    sites = selectors.referral_sites(trial=trial, origin=session_origin(request))
     form = PatientReferralForm(request.POST or None, sites=sites)
     if request.method == "POST" and form.is_valid():
         site = Site.objects.get(pk=form.cleaned_data["site"])
@@ -135,10 +110,8 @@ def referral_create_view(request, nct_id: str):
                 "emailed": bool(form.cleaned_data.get("email")),
             }
             return redirect("referral_sent")
-    selected = form["site"].value() or (str(sites[0].site.pk) if sites else None)
-    consents = {
-        str(choice.site.pk): consent_text(trial=trial, site=choice.site) for choice in sites
-    }
+    selected = form["site"].value() or (str(sites[0].id) if sites else None)
+    consents = {str(site.id): consent_text(trial=trial, site=site) for site in sites}
     return render(
         request,
         "referrals/referral_form.html",
@@ -189,7 +162,6 @@ def clinician_referral_list(request):
 @sensitive_post_parameters(*PERSONAL_FIELDS)
 def clinician_referral_create(request, nct_id: str):
     _clinician_or_404(request)
-    from eligibility.selectors import trial_questions
 
     trial = get_object_or_404(Trial, nct_id=nct_id.upper())
     sites = selectors.referral_sites(trial=trial)
@@ -227,9 +199,7 @@ def clinician_referral_create(request, nct_id: str):
                 % {"reference": referral.reference},
             )
             return redirect("clinician_referral_detail", reference=referral.reference)
-    consent = (
-        consent_text(trial=trial, site=sites[0].site, channel=Channel.CLINICIAN) if sites else ""
-    )
+    consent = consent_text(trial=trial, site=sites[0], channel=Channel.CLINICIAN) if sites else ""
     return render(
         request,
         "referrals/clinician_form.html",

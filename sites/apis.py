@@ -3,47 +3,51 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiInputError
+from config.api import ApiInputError, problem_response
 from finder.models import Trial
-from sites.geocoding import origin_from_params
-from sites.models import SiteStatus
-from sites.selectors import RankedSite, trial_sites_ranked
+
+from .location import origin_dict, origin_from_params
+from .models import SiteStatus
+from .selectors import RankedSite, trial_sites_ranked
 
 MAX_LIMIT = 500
 
-
-class ProblemErrorSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details, as ``config.api`` renders every error."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    errors = ProblemErrorSerializer(many=True, required=False)
-
-
-PROBLEM_400 = OpenApiResponse(
-    ProblemSerializer,
-    description="Invalid request; `errors` names each offending parameter (a place that "
-    "cannot be found or is ambiguous, coordinates out of range, a negative radius...).",
+PROBLEM_400 = problem_response(
+    "Invalid request; `errors` names each offending parameter (a place that "
+    "cannot be found or is ambiguous, coordinates out of range, a negative radius...)."
 )
-PROBLEM_404 = OpenApiResponse(ProblemSerializer, description="No trial with this NCT id.")
+PROBLEM_404 = problem_response("No trial with this NCT id.")
 
 
 class OriginSerializer(serializers.Serializer):
     latitude = serializers.FloatField()
     longitude = serializers.FloatField()
     label = serializers.CharField()
+
+
+class MetresField(serializers.FloatField):
+    """A distance in km or miles, rounded to the metre."""
+
+    def to_representation(self, value):
+        return round(float(value), 3)
+
+
+class NearestSiteSerializer(serializers.Serializer):
+    """A trial's nearest recruiting site, as trial searches and matches show it."""
+
+    id = serializers.IntegerField()
+    facility = serializers.CharField()
+    city = serializers.CharField()
+    state = serializers.CharField()
+    country = serializers.CharField()
+    status = serializers.CharField()
+    distance_km = MetresField()
+    distance_mi = MetresField()
 
 
 class RankedSiteSerializer(serializers.Serializer):
@@ -127,7 +131,7 @@ class TrialSitesApi(APIView):
             trial=trial,
             origin=origin,
             radius_km=p.get("radius_km"),
-            status=p.get("status"),
+            statuses=[p["status"]] if p.get("status") else (),
             limit=p.get("limit"),
         )
         # Built directly rather than through TrialSitesOutputSerializer (which documents
@@ -135,13 +139,6 @@ class TrialSitesApi(APIView):
         return Response(
             {"origin": origin_dict(origin), "results": [ranked_site_json(s) for s in sites]}
         )
-
-
-def origin_dict(origin) -> dict | None:
-    """A geocoded origin as ``OriginSerializer`` documents it."""
-    if origin is None:
-        return None
-    return {"latitude": origin.latitude, "longitude": origin.longitude, "label": origin.label}
 
 
 #: The fields of a ranked site in the response, in ``RankedSiteSerializer``'s order.

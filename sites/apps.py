@@ -6,6 +6,8 @@ class SitesConfig(AppConfig):
     verbose_name = "Sites"
 
     def ready(self) -> None:
-        # Connects the signals that keep the per-process distance index fresh, in every
-        # process (web, worker, beat, commands), not only where the API is imported.
-        from . import selectors  # noqa: F401
+        # Keeps the per-process distance index fresh in every process (web, worker, beat,
+        # commands), not only where the selectors happen to be imported.
+        from .index import connect_invalidation_signals
+
+        connect_invalidation_signals()

@@ -41,8 +41,7 @@ misses for a day) either fills in what the gazetteer lacks (``GEOCODER_MODE =
 down). A time-out or outage raises ``GeocoderUnavailable``, a ``PlaceNotFound`` with a
 clear message, after one try: a patient is never left waiting on a hung request.
 
-``origin_from_params(params)`` is the one place where query parameters
-(``postal_code``/``country``, ``place``, ``lat``/``lon``) become an origin, for the APIs and
+Query parameters and forms become an origin in :mod:`sites.location`, for the APIs and
 the web pages alike.
 """
 
@@ -57,7 +56,7 @@ import re
 import threading
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -65,7 +64,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from config.api import ApiInputError
 from sites.countries import country_code_for, country_name
 
 logger = logging.getLogger(__name__)
@@ -162,6 +160,23 @@ class Gazetteer:
     us_zip_cities: dict[tuple[str, str], tuple[float, float, str]] = field(default_factory=dict)
     us_states: dict[str, str] = field(default_factory=dict)  # normalised name or code -> code
     us_state_names: dict[str, str] = field(default_factory=dict)  # code -> name
+
+    def zip_point(self, postal_code: str) -> tuple[float, float] | None:
+        """A US ZIP code's centroid (ZIP+4 accepted), or ``None``."""
+        row = self.zips.get(postal_code.strip()[:5])
+        return None if row is None else (row[0], row[1])
+
+    def city_point(self, city: str, country_code: str) -> tuple[float, float] | None:
+        """The most populous city of that name in that country (ISO code), or ``None``."""
+        matches = [
+            self.cities[i]
+            for i in self.by_name.get(normalise_name(city), ())
+            if self.cities[i].country_code == country_code.upper()
+        ]
+        if not matches:
+            return None
+        best = max(matches, key=lambda c: c.population)
+        return best.latitude, best.longitude
 
 
 _gazetteer: Gazetteer | None = None
@@ -602,89 +617,3 @@ def _cache_set(key: str, value: Any, timeout: int) -> None:
         cache.set(key, value, timeout)
     except Exception:
         logger.warning("Cache unavailable for geocoding look-ups", exc_info=True)
-
-
-# --- query parameters -----------------------------------------------------------------
-
-LOCATION_PARAMS = ("postal_code", "country", "place", "lat", "lon")
-
-
-class LocationInputError(ApiInputError):
-    """An unusable location in query parameters; ``errors`` maps parameter -> message.
-
-    An ``ApiInputError`` (so a DRF view just lets it propagate to get the problem 400);
-    web views can show ``errors`` next to their form fields.
-    """
-
-    def __init__(self, errors: dict[str, str], candidates: list[Place] | None = None):
-        super().__init__(errors)
-        self.errors = errors
-        self.candidates = candidates or []
-
-
-def origin_from_params(params: Mapping[str, Any], *, required: bool = False) -> Place | None:
-    """The search origin from query parameters, or ``None`` when none was given.
-
-    Accepts exactly one of: ``lat`` + ``lon``; ``postal_code`` (with optional ``country``);
-    ``place`` (free text, with optional ``country``). Blank values count as absent, so a
-    web form may send every field. Raises ``LocationInputError`` naming the parameter for
-    non-numeric or out-of-range coordinates, one of lat/lon without the other, an unknown
-    country, several kinds of location at once, or a place that cannot be found or is
-    ambiguous. With ``required=True`` a missing location is an error too.
-    """
-
-    def text(name: str) -> str:
-        value = params.get(name)
-        return str(value).strip() if value is not None else ""
-
-    lat, lon = text("lat"), text("lon")
-    postal_code, place, country = text("postal_code"), text("place"), text("country")
-
-    given = [
-        name
-        for name, present in (("lat", lat or lon), ("postal_code", postal_code), ("place", place))
-        if present
-    ]
-    if len(given) > 1:
-        raise LocationInputError(
-            {given[1]: "Give one location: lat and lon, postal_code (with country), or place."}
-        )
-    if not given:
-        if country:
-            raise LocationInputError({"country": "country needs a postal_code or a place."})
-        if required:
-            raise LocationInputError({"place": "Enter a place, a postal code, or lat and lon."})
-        return None
-
-    if lat or lon:
-        if country:
-            raise LocationInputError({"country": "country cannot be combined with lat and lon."})
-        if not lat:
-            raise LocationInputError({"lat": "lat is required with lon."})
-        if not lon:
-            raise LocationInputError({"lon": "lon is required with lat."})
-        latitude = _coordinate(lat, "lat", 90.0)
-        longitude = _coordinate(lon, "lon", 180.0)
-        return coordinates_place(latitude, longitude)
-
-    if country and country_code_for(country) is None:
-        raise LocationInputError({"country": f'Unknown country "{country}".'})
-    name = "postal_code" if postal_code else "place"
-    try:
-        return geocode(query=place or None, postal_code=postal_code or None, country=country)
-    except AmbiguousPlace as error:
-        raise LocationInputError({name: error.message}, error.candidates)
-    except PlaceNotFound as error:
-        raise LocationInputError({name: error.message})
-
-
-def _coordinate(value: str, name: str, limit: float) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise LocationInputError({name: f"{name} must be a number."})
-    if not math.isfinite(number):
-        raise LocationInputError({name: f"{name} must be a finite number."})
-    if not -limit <= number <= limit:
-        raise LocationInputError({name: f"{name} must be between {-limit:g} and {limit:g}."})
-    return number

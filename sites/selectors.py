@@ -2,65 +2,24 @@
 for a condition.
 
 Every ranking is by exact WGS-84 geodesic distance, ties by id (see ``sites.ranking``).
-
-The condition queries and the per-process site index
-----------------------------------------------------
-``trials_nearest_for_condition`` and ``sites_nearest_for_condition`` must answer in
-well under 50 ms at registry scale (300,000 recruiting sites, 20,000 trials) on SQLite
-and PostgreSQL alike. They use a per-process numpy index of every located site (id,
-trial, status, unit vector) and every trial (NCT id, status, condition text), built on
-first use (1-3 s at that scale, ~20 MB of arrays) and then searched in memory: condition
-match over 20,000 short strings (cached per condition), one vectorised chord pass over
-the sites, then filter-and-refine.
-
-We chose this over a bounding box on the indexed latitude/longitude because the trial
-query needs *every* matching trial's nearest site to order and count trials (``total``,
-pagination, a radius that may hold thousands of sites): a box only helps top-k of
-sites, needs repeated expansion at sparse origins, cannot use the index on both
-columns at once (a B-tree answers one range; SQLite has no R-tree here), and still
-joins every candidate to its trial for the condition. The in-memory pass costs the same
-at any origin, poles and antimeridian included (it works on 3-D unit vectors, so there
-is no longitude wrap to handle).
-
-Freshness: the index is rebuilt when
-* a version token in Django's cache changes: ``post_save``/``post_delete`` of a Site or
-  Trial, and ``site_index_invalidate()`` (call it after bulk writes; the geocoding
-  service and ``generate_registry`` do), bump it; with Redis this reaches every process
-  at once;
-* or, checked at most every ``SITES_INDEX_RECHECK_SECONDS`` (default 10) per process, a
-  cheap fingerprint of the tables (row counts, largest id, latest ``updated_at``)
-  changed, which catches ``bulk_create`` and writes from processes without the signal
-  receivers. A ``QuerySet.update()`` that does not set ``updated_at`` and is not followed
-  by ``site_index_invalidate()`` is the one write this cannot see.
-
-Details shown to patients (facility, city, ...) are always read fresh from the database
-for the page being returned; only ids, statuses and coordinates come from the index.
+The condition queries, and a trial's sites when an origin is given, search the
+per-process site index (``sites.index``); details shown to patients (facility, city,
+...) are always read fresh from the database for the page being returned.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
-import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Count, Max, Q
-from django.db.models.signals import post_delete, post_save
+from django.db.models import Count, Q
 
 from finder.models import OverallStatus, Trial
 from sites import ranking
 from sites.geocoding import Place
+from sites.index import SiteIndex, site_index
 from sites.models import Site, SiteStatus
-
-logger = logging.getLogger(__name__)
-
-INDEX_VERSION_CACHE_KEY = "sites:site-index:version"
-_CONDITION_MASK_CACHE_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -155,15 +114,17 @@ def trial_sites_ranked(
     trial: Trial,
     origin: Place | None,
     radius_km: float | None = None,
-    status: str | None = None,
+    statuses: Sequence[str] = (),
     limit: int | None = None,
 ) -> list[RankedSite]:
     """The trial's sites nearest ``origin`` first (exact geodesic, ties by site id).
 
-    Sites without coordinates follow the ranked ones (distance ``None``), ordered by
-    country, city and id; with ``radius_km`` they are left out, as are sites farther than
-    the radius. Without an origin the sites come unranked in that country/city order.
-    ``status`` keeps only sites of that status; ``limit`` keeps the first ``limit``.
+    The one ranking of a trial's sites: the trial page, the questionnaire result, the
+    sites API and the referral site picker all use it. Sites without coordinates follow
+    the ranked ones (distance ``None``), ordered by country, city and id; with
+    ``radius_km`` they are left out, as are sites farther than the radius. Without an
+    origin the sites come unranked in that country/city order. ``statuses`` keeps only
+    sites of those statuses; ``limit`` keeps the first ``limit``.
 
     With an origin the located sites are ranked from the per-process site index (ids,
     statuses and coordinates, as fresh as the index: see the module docstring), so only
@@ -176,13 +137,13 @@ def trial_sites_ranked(
 
     def sites():
         queryset = Site.objects.filter(trial_id=trial.pk)
-        return queryset.filter(status=status) if status else queryset
+        return queryset.filter(status__in=statuses) if statuses else queryset
 
     if origin is None:
         return [_ranked_site(row, None) for row in _ordered_rows(sites())[:limit]]
 
     index = site_index()
-    positions = index.trial_positions(trial.pk, status=status)
+    positions = index.trial_positions(trial.pk, statuses=statuses)
     if positions is None:
         return _trial_sites_ranked_from_rows(sites(), origin, radius_km, limit)
     point = _origin_point(origin)
@@ -209,6 +170,14 @@ def trial_sites_ranked(
     return result
 
 
+def nearest_recruiting(ranked: list[RankedSite]) -> RankedSite | None:
+    """The first recruiting site of a ranked list that has a distance, or ``None``."""
+    for site in ranked:
+        if site.status == SiteStatus.RECRUITING and site.distance_km is not None:
+            return site
+    return None
+
+
 def _ordered_rows(sites) -> list[dict]:
     return list(sites.order_by("country", "city", "id").values(*_SITE_FIELDS))
 
@@ -231,229 +200,6 @@ def _trial_sites_ranked_from_rows(sites, origin, radius_km, limit) -> list[Ranke
             _ranked_site(r, None) for r in rows if r["latitude"] is None or r["longitude"] is None
         )
     return result[:limit]
-
-
-# --- the per-process site index ---------------------------------------------------------
-
-
-@dataclass
-class SiteIndex:
-    """Located sites and all trials as numpy arrays; sites sorted by (trial slot, id)."""
-
-    version: str
-    fingerprint: tuple
-    checked_at: float
-    trial_ids: np.ndarray  # slot -> Trial.pk
-    trial_nct_rank: np.ndarray  # slot -> rank of the NCT id (tie-break)
-    trial_status: np.ndarray  # slot -> status code
-    trial_conditions: list[str]
-    site_ids: np.ndarray
-    site_trial: np.ndarray  # site -> trial slot
-    site_status: np.ndarray  # site -> status code
-    latitudes: np.ndarray
-    longitudes: np.ndarray
-    xyz: np.ndarray
-    status_codes: dict[str, int]
-    trial_slots: dict[int, int] = field(default_factory=dict)  # Trial.pk -> slot
-    _condition_masks: dict[str, np.ndarray] = field(default_factory=dict)
-    _selections: dict[tuple, Selection] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def trial_positions(self, trial_pk: int, *, status: str | None = None) -> np.ndarray | None:
-        """Positions of a trial's located sites (of ``status``), by id; ``None``: no such trial."""
-        slot = self.trial_slots.get(trial_pk)
-        if slot is None:
-            return None
-        start, end = np.searchsorted(self.site_trial, [slot, slot + 1])
-        positions = np.arange(start, end)
-        if status:
-            positions = positions[self.site_status[positions] == self.status_codes.get(status, -2)]
-        return positions
-
-    def codes(self, statuses: Iterable[str]) -> np.ndarray:
-        return np.array(
-            [self.status_codes[s] for s in statuses if s in self.status_codes], dtype=np.int16
-        )
-
-    def condition_mask(self, condition: str) -> np.ndarray:
-        """Trial slots whose condition text contains ``condition`` (case-insensitive)."""
-        needle = " ".join(condition.lower().split())
-        mask = self._condition_masks.get(needle)
-        if mask is None:
-            mask = np.fromiter(
-                (needle in text for text in self.trial_conditions),
-                dtype=bool,
-                count=len(self.trial_conditions),
-            )
-            with self._lock:
-                if len(self._condition_masks) >= _CONDITION_MASK_CACHE_SIZE:
-                    self._condition_masks.clear()
-                self._condition_masks[needle] = mask
-        return mask
-
-    def select(self, *, condition: str, statuses: Sequence[str]) -> Selection:
-        """Trials of ``statuses`` matching ``condition`` and their sites of ``statuses``.
-
-        Origin-independent, so cached per (condition, statuses) for the index's life.
-        """
-        key = (" ".join(condition.lower().split()), tuple(sorted(statuses)))
-        selection = self._selections.get(key)
-        if selection is not None:
-            return selection
-        codes = self.codes(statuses)
-        trials = self.condition_mask(condition) & np.isin(self.trial_status, codes)
-        positions = np.flatnonzero(trials[self.site_trial] & np.isin(self.site_status, codes))
-        group_of = self.site_trial[positions]
-        starts = np.flatnonzero(np.r_[True, group_of[1:] != group_of[:-1]])
-        has_site = np.zeros(len(trials), dtype=bool)
-        has_site[group_of] = True
-        selection = Selection(
-            trial_mask=trials,
-            positions=positions,
-            starts=starts if len(positions) else np.empty(0, dtype=np.int64),
-            unlocated_slots=np.flatnonzero(trials & ~has_site),  # in NCT id order
-        )
-        with self._lock:
-            if len(self._selections) >= _CONDITION_MASK_CACHE_SIZE:
-                self._selections.clear()
-            self._selections[key] = selection
-        return selection
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Site positions (sorted by trial slot, id) and trial slots one query looks at."""
-
-    trial_mask: np.ndarray
-    positions: np.ndarray
-    starts: np.ndarray  # where each trial's sites begin in ``positions``
-    unlocated_slots: np.ndarray  # qualifying trials without a qualifying located site
-
-
-_index: SiteIndex | None = None
-_index_lock = threading.Lock()
-
-
-def site_index_invalidate() -> None:
-    """Make every process rebuild its site index on its next query."""
-    global _index
-    _index = None
-    try:
-        cache.set(INDEX_VERSION_CACHE_KEY, uuid.uuid4().hex, None)
-    except Exception:  # the fingerprint check still catches the change
-        logger.warning("Could not bump the site index version", exc_info=True)
-
-
-def _invalidate_on_change(sender, **kwargs) -> None:
-    site_index_invalidate()
-
-
-for _model in (Site, Trial):
-    post_save.connect(_invalidate_on_change, sender=_model, dispatch_uid=f"site-index-{_model}")
-    post_delete.connect(_invalidate_on_change, sender=_model, dispatch_uid=f"site-index-d{_model}")
-
-
-def _index_version() -> str:
-    try:
-        version = cache.get(INDEX_VERSION_CACHE_KEY)
-        if version is None:
-            cache.add(INDEX_VERSION_CACHE_KEY, uuid.uuid4().hex, None)
-            version = cache.get(INDEX_VERSION_CACHE_KEY)
-        return str(version)
-    except Exception:
-        logger.warning("Cache unavailable; the site index relies on its fingerprint")
-        return "cache-unavailable"
-
-
-def _fingerprint() -> tuple:
-    sites = Site.objects.aggregate(n=Count("id"), last_id=Max("id"), changed=Max("updated_at"))
-    trials = Trial.objects.aggregate(n=Count("id"), last_id=Max("id"), changed=Max("updated_at"))
-    return (*sites.values(), *trials.values())
-
-
-def site_index() -> SiteIndex:
-    """The current site index, rebuilt when the data changed (see the module docstring)."""
-    global _index
-    version = _index_version()
-    index = _index
-    recheck = float(getattr(settings, "SITES_INDEX_RECHECK_SECONDS", 10.0))
-    if index is not None and index.version == version:
-        if time.monotonic() - index.checked_at < recheck:
-            return index
-        fingerprint = _fingerprint()
-        if fingerprint == index.fingerprint:
-            index.checked_at = time.monotonic()
-            return index
-    with _index_lock:
-        if _index is not None and _index is not index and _index.version == version:
-            return _index  # another thread rebuilt it meanwhile
-        _index = _build_index(version)
-        return _index
-
-
-def _build_index(version: str) -> SiteIndex:
-    started = time.perf_counter()
-    fingerprint = _fingerprint()
-    status_codes = {
-        value: code
-        for code, value in enumerate(sorted({*SiteStatus.values, *OverallStatus.values}))
-    }
-    trial_rows = list(
-        Trial.objects.order_by("nct_id").values_list("id", "overall_status", "condition_search")
-    )
-    trial_ids = np.array([r[0] for r in trial_rows], dtype=np.int64)
-    slot_of_trial = {pk: slot for slot, pk in enumerate(trial_ids.tolist())}
-    # Slots follow NCT id order, so a slot is also the NCT-id tie-break rank.
-    trial_nct_rank = np.arange(len(trial_rows), dtype=np.int64)
-    trial_status = np.array([status_codes.get(r[1], -1) for r in trial_rows], dtype=np.int16)
-    trial_conditions = [r[2] or "" for r in trial_rows]
-
-    # No ORDER BY: Site's default ordering would join trials to sort 300,000 rows that
-    # numpy sorts faster below.
-    site_rows = (
-        Site.objects.filter(latitude__isnull=False, longitude__isnull=False)
-        .order_by()
-        .values_list("id", "trial_id", "status", "latitude", "longitude")
-    )
-    ids, slots, statuses, lats, lons = [], [], [], [], []
-    for site_id, trial_id, status, lat, lon in site_rows.iterator(chunk_size=20000):
-        slot = slot_of_trial.get(trial_id)
-        if slot is None:  # a trial created after the trial read: next rebuild has it
-            continue
-        ids.append(site_id)
-        slots.append(slot)
-        statuses.append(status_codes.get(status, -1))
-        lats.append(lat)
-        lons.append(lon)
-    site_ids = np.array(ids, dtype=np.int64)
-    site_trial = np.array(slots, dtype=np.int32)
-    order = np.lexsort((site_ids, site_trial))
-    latitudes = np.array(lats, dtype=np.float64)[order]
-    longitudes = np.array(lons, dtype=np.float64)[order]
-    index = SiteIndex(
-        version=version,
-        fingerprint=fingerprint,
-        checked_at=time.monotonic(),
-        trial_ids=trial_ids,
-        trial_nct_rank=trial_nct_rank,
-        trial_status=trial_status,
-        trial_conditions=trial_conditions,
-        site_ids=site_ids[order],
-        site_trial=site_trial[order],
-        site_status=np.array(statuses, dtype=np.int16)[order],
-        latitudes=latitudes,
-        longitudes=longitudes,
-        xyz=ranking.unit_vectors(latitudes, longitudes),
-        status_codes=status_codes,
-        trial_slots=slot_of_trial,
-    )
-    logger.info(
-        "Built the site index: %d sites, %d trials in %.2f s",
-        len(site_ids),
-        len(trial_ids),
-        time.perf_counter() - started,
-    )
-    return index
 
 
 # --- condition queries ------------------------------------------------------------------

@@ -18,8 +18,8 @@ from sites.geocoding import (
     PlaceNotFound,
     geocode,
 )
+from sites.index import site_index_invalidate
 from sites.models import GeocodeStatus, Site
-from sites.selectors import site_index_invalidate
 
 logger = logging.getLogger(__name__)
 

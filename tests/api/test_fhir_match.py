@@ -10,7 +10,7 @@ from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.researchstudy import ResearchStudy
 
-from finder.fhir import (
+from fhir_api.mapping import (
     ATC,
     RXNORM,
     SNOMED,

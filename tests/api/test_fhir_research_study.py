@@ -4,7 +4,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.researchstudy import ResearchStudy
 
-from finder.fhir import REGISTRY_STATUS_EXTENSION, research_study_phase, research_study_status
+from fhir_api.mapping import REGISTRY_STATUS_EXTENSION, research_study_phase, research_study_status
 from tests.factories import TrialFactory
 
 pytestmark = pytest.mark.django_db

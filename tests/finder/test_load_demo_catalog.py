@@ -10,8 +10,9 @@ from django.core.management import call_command
 from geopy.distance import geodesic
 
 from eligibility.models import CriterionSource
+from finder.demo import DEMO_DIR, DemoDataError, demo_locations
 from finder.models import Trial
-from finder.services import DEMO_DIR, DemoDataError, Gazetteer, demo_locations
+from sites.geocoding import gazetteer
 from sites.models import GeocodeStatus, Site
 
 pytestmark = pytest.mark.django_db
@@ -141,4 +142,4 @@ def test_a_place_the_gazetteer_does_not_know_is_a_data_error(tmp_path):
     path.write_text("city,state,postal_code,country\nAtlantis,,,Greece\n", encoding="utf-8")
 
     with pytest.raises(DemoDataError, match="line 2: cannot place Atlantis"):
-        demo_locations(path=path, gazetteer=Gazetteer())
+        demo_locations(path=path, places=gazetteer())

@@ -61,7 +61,7 @@ def test_the_form_preselects_the_nearest_site(client, trial, site, other_site):
         r'<input type="radio" name="site" value="(\d+)"[^>]*checked', response.content.decode()
     )
     assert checked == [str(other_site.pk)]
-    assert response.context["sites"][0].site == other_site
+    assert response.context["sites"][0].id == other_site.pk
     assert response.context["form"].initial["site"] == str(other_site.pk)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sites import geocoding, selectors
+from sites import geocoding, index
 
 
 @dataclass
@@ -51,6 +51,6 @@ def _offline_by_default(settings):
 @pytest.fixture(autouse=True)
 def _fresh_site_index():
     """Each test sees an index built from its own rows (transactions roll back unseen)."""
-    selectors.site_index_invalidate()
+    index.site_index_invalidate()
     yield
-    selectors.site_index_invalidate()
+    index.site_index_invalidate()

@@ -4,7 +4,7 @@ import pytest
 from django.http import QueryDict
 
 from config.api import ApiInputError
-from sites.geocoding import LocationInputError, origin_from_params
+from sites.location import LocationInputError, origin_from_params
 
 
 def test_no_location_is_none_unless_required():

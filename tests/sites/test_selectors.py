@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from finder.models import OverallStatus, Trial
-from sites import selectors
+from sites import index
 from sites.geocoding import coordinates_place
 from sites.models import GeocodeStatus, Site, SiteStatus
 from sites.ranking import geodesic_km
@@ -61,7 +61,7 @@ def registry(seed: int, *, trials: int = 14, sites: int = 260) -> list[Trial]:
             )
         )
     Site.objects.bulk_create(rows)
-    selectors.site_index_invalidate()
+    index.site_index_invalidate()
     return created
 
 
@@ -251,7 +251,7 @@ def test_a_trials_sites_filtered_by_status_and_limited():
     SiteFactory(trial=trial, status=SiteStatus.COMPLETED)
     recruiting = SiteFactory.create_batch(3, trial=trial)
     ranked = trial_sites_ranked(
-        trial=trial, origin=coordinates_place(0.0, 0.0), status="RECRUITING", limit=2
+        trial=trial, origin=coordinates_place(0.0, 0.0), statuses=["RECRUITING"], limit=2
     )
     assert [s.id for s in ranked] == [recruiting[0].id, recruiting[1].id]
 
@@ -272,14 +272,22 @@ def test_a_trials_sites_equal_brute_force(seed):
         assert [(s.distance_km, s.id) for s in top] == expected[:7]
 
 
-@pytest.mark.parametrize("status", [None, SiteStatus.RECRUITING, SiteStatus.COMPLETED])
-def test_a_trial_the_index_does_not_hold_yet_is_ranked_from_the_database(status):
+@pytest.mark.parametrize(
+    "statuses",
+    [
+        (),
+        (SiteStatus.RECRUITING,),
+        (SiteStatus.COMPLETED,),
+        (SiteStatus.RECRUITING, SiteStatus.COMPLETED),
+    ],
+)
+def test_a_trial_the_index_does_not_hold_yet_is_ranked_from_the_database(statuses):
     """Bulk writes without an invalidation: the index misses the trial for up to the
     recheck interval, and the ranking reads the database instead of answering empty."""
     origin = coordinates_place(51.5, -0.13)
     trials = registry(3, trials=2, sites=80)
-    indexed = trial_sites_ranked(trial=trials[0], origin=origin, status=status, limit=30)
-    assert selectors.site_index().trial_positions(trials[0].pk) is not None
+    indexed = trial_sites_ranked(trial=trials[0], origin=origin, statuses=statuses, limit=30)
+    assert index.site_index().trial_positions(trials[0].pk) is not None
 
     (late,) = Trial.objects.bulk_create([Trial(nct_id="NCT79999999", brief_title="Late")])
     Site.objects.bulk_create(
@@ -297,8 +305,8 @@ def test_a_trial_the_index_does_not_hold_yet_is_ranked_from_the_database(status)
             for s in trials[0].sites.order_by("id")
         ]
     )
-    assert selectors.site_index().trial_positions(late.pk) is None
-    from_rows = trial_sites_ranked(trial=late, origin=origin, status=status, limit=30)
+    assert index.site_index().trial_positions(late.pk) is None
+    from_rows = trial_sites_ranked(trial=late, origin=origin, statuses=statuses, limit=30)
     assert [(s.distance_km, s.status) for s in from_rows] == [
         (s.distance_km, s.status) for s in indexed
     ]

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from tqdm import tqdm
 
 from finder.ctgov import iter_raw_studies
-from finder.services import ImportReport, studies_import
+from finder.importing import ImportReport, studies_import
 
 T = TypeVar("T")
 

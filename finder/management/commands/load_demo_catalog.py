@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
+from finder.demo import demo_catalog_load
 from finder.management.commands.import_ctgov import report_finish
-from finder.services import demo_catalog_load
 
 
 class Command(BaseCommand):

@@ -2,14 +2,10 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from finder.importing import studies_import
 from finder.management.commands.import_ctgov import progress_bar, report_finish
 from finder.models import OverallStatus
-from finder.services import (
-    REGISTRY_MAX_PAGE_SIZE,
-    RegistryError,
-    registry_raw_studies,
-    studies_import,
-)
+from finder.registry import REGISTRY_MAX_PAGE_SIZE, RegistryError, registry_raw_studies
 
 
 def _page_size(text: str) -> int:

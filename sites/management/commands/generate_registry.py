@@ -23,8 +23,8 @@ from django.db import connection, transaction
 from finder.models import OverallStatus, Trial, build_condition_search
 from sites.countries import country_name
 from sites.geocoding import gazetteer
+from sites.index import site_index_invalidate
 from sites.models import GeocodeStatus, Site, SiteStatus
-from sites.selectors import site_index_invalidate
 
 NCT_PREFIX = "NCT8"
 SYNTHETIC_SPONSOR = "Synthetic registry (generate_registry)"

