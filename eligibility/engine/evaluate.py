@@ -34,6 +34,7 @@ from .facts import (
     HISTORY_LISTS,
     UNSURE,
     describe_history,
+    describe_list_codes,
     is_known,
     join_words,
     normalize_language,
@@ -638,6 +639,10 @@ def _told(rule: Rule, key: str, facts: Mapping[str, Any], lang: str) -> str:
         return FACTS[source].describe_answer(facts[source], lang)
     if key == "treatment_history":
         return describe_history(facts[key], rule_codes(rule, key), lang)
+    if key in HISTORY_LISTS and not _comparisons(rule, key):
+        # A list standing in for an unanswered history (taken_within, currently_taking).
+        codes = rule_codes(rule, "treatment_history") or frozenset()
+        return describe_list_codes(key, facts[key], codes, lang)
     history = _derived_list_source(key, facts)
     if history is not None:
         return describe_history(history, rule_codes(rule, key), lang)

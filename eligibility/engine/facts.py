@@ -1488,6 +1488,35 @@ def describe_history(
     return _NEVER_TAKEN.get(lang).format(treatments=_join(labels, lang, alternatives=True))
 
 
+_NOT_TAKEN_RECENTLY = Text(
+    "you have not taken {treatments} in the past 6 months",
+    "no ha tomado {treatments} en los últimos 6 meses",
+)
+_NOT_TAKEN_ANY_RECENTLY = Text(
+    "you have not taken any of these treatments in the past 6 months",
+    "no ha tomado ninguno de estos tratamientos en los últimos 6 meses",
+)
+
+
+def describe_list_codes(
+    key: str, value: Any, codes: Collection[str], lang: str | None = DEFAULT_LANGUAGE
+) -> str:
+    """A treatment list told back as far as ``codes`` go: "you have taken natalizumab",
+    "you have not taken natalizumab or fingolimod in the past 6 months"."""
+    lang = normalize_language(lang)
+    fact = FACTS[key]
+    known = value.known if isinstance(value, UncertainCodes) else value
+    taken = [code for code in known if code in codes]
+    if taken:
+        return fact.value_text.get(lang).format(value=fact.format_value(taken, lang))
+    if key == "treatments_ever":
+        return describe_history({}, codes, lang)
+    if len(codes) > 3:
+        return _NOT_TAKEN_ANY_RECENTLY.get(lang)
+    labels = _join([_treatment_label(code, lang) for code in codes], lang, alternatives=True)
+    return _NOT_TAKEN_RECENTLY.get(lang).format(treatments=labels)
+
+
 # --- validation -----------------------------------------------------------------------------
 
 
@@ -1851,6 +1880,7 @@ __all__ = [
     "age_on",
     "derive_facts",
     "describe_history",
+    "describe_list_codes",
     "expand_treatment_codes",
     "format_number",
     "is_known",

@@ -23,9 +23,10 @@ A treatment history and a list of codes are asked whole, as one question.
 
 For a set of trials the next question is chosen greedily: the fact that could settle
 the most unsettled trials, then the one that could rule the most trials out, then the
-one relevant to the most trials, then the registry's asking order. ``sex`` is asked
-before the pregnancy questions (``pregnancy_or_breastfeeding``, ``planning_pregnancy``,
-``contraception``) whenever both are still relevant.
+one relevant to the most trials, then the registry's asking order; except that when
+the choice falls on a pregnancy question (``pregnancy_or_breastfeeding``,
+``planning_pregnancy``, ``contraception``) and ``sex`` is still relevant, ``sex`` is
+asked first.
 """
 
 from __future__ import annotations
@@ -159,10 +160,6 @@ def _next_question(
                 settles[key] = settles.get(key, 0) + 1
     if not touches:
         return None
-    if "sex" in touches and any(key in touches for key in PREGNANCY_FACTS):
-        # Sex may settle a pregnancy criterion, and a man is not asked about pregnancy
-        # before it has been given the chance to.
-        return "sex"
     best = min(
         touches,
         key=lambda key: (
@@ -172,6 +169,10 @@ def _next_question(
             FACTS[_question_key(key, age_key)].order,
         ),
     )
+    if best in PREGNANCY_FACTS and "sex" in touches:
+        # Sex may settle the pregnancy criterion: nobody is asked about pregnancy before
+        # their sex had the chance to make the question moot.
+        return "sex"
     return _question_key(best, age_key)
 
 

@@ -45,6 +45,7 @@ from .facts import (
 from .treatments import (
     currently_taking,
     currently_taking_deciding,
+    dose_within,
     history_with,
     list_contains_any,
     list_is_empty,
@@ -319,6 +320,13 @@ def _history_operator(
     )
 
 
+def _dose_within_by_day(dose: Any, days: int) -> Truth:
+    """The reference reading of a last dose: a month is read day by day."""
+    if isinstance(dose, DayRange):
+        return _over_days(dose, lambda day: day <= days)
+    return dose_within(dose, days)
+
+
 def _build_taken_within(operand: Any) -> FactsEvaluator:
     codes, days = _expand(operand["codes"]), operand["days"]
     return lambda facts: taken_within(facts, codes, days)
@@ -422,7 +430,9 @@ OPERATORS: dict[str, Operator] = {
         _history_operator(
             "taken_within",
             _taken_within_operand,
-            lambda facts, c: taken_within(facts, _expand(c["codes"]), c["days"]),
+            lambda facts, c: taken_within(
+                facts, _expand(c["codes"]), c["days"], _dose_within_by_day
+            ),
             _build_taken_within,
             lambda facts, c: taken_within_deciding(facts, _expand(c["codes"]), c["days"]),
         ),

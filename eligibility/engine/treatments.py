@@ -14,7 +14,7 @@ groups are resolved by the caller) and returns TRUE, FALSE or UNKNOWN (``None``)
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -22,7 +22,6 @@ from .dates import days_since
 from .values import (
     CURRENT,
     UNSURE,
-    DayRange,
     Dose,
     TreatmentHistory,
     UncertainCodes,
@@ -57,6 +56,9 @@ def dose_within(dose: Dose, days: int) -> Truth:
     if low > days:
         return False
     return None
+
+
+Within = Callable[[Dose, int], Truth]
 
 
 def _any(values: Iterable[Truth]) -> Truth:
@@ -99,10 +101,13 @@ def list_is_empty(value: Any) -> Truth:
     return len(value) == 0
 
 
-def history_agreement(
-    history: TreatmentHistory, ever: Any, recent: Any
-) -> list[str]:  # pragma: no branch - each problem is one message
-    """What the given lists say that the history contradicts (empty when they agree)."""
+def history_agreement(history: TreatmentHistory, ever: Any, recent: Any) -> list[str]:
+    """What the given lists say that the history contradicts (empty when they agree).
+
+    ``treatments_ever`` must list exactly the history's codes; ``treatments_last_6_months``
+    must list every code certainly taken within 183 days and none certainly not (a code
+    whose date leaves it open may be listed or not).
+    """
     problems = []
     if isinstance(ever, list) and set(ever) != set(history.doses):
         missing = [code for code in history.doses if code not in ever]
@@ -141,10 +146,12 @@ def _known_list(facts: Mapping[str, Any], key: str) -> Any:
     return value if is_known(value) else None
 
 
-def taken_within_history(history: TreatmentHistory, codes: Collection[str], days: int) -> Truth:
+def taken_within_history(
+    history: TreatmentHistory, codes: Collection[str], days: int, within: Within = dose_within
+) -> Truth:
     """TRUE if a listed code is current or dated within ``days``; FALSE if every listed
     code is absent or dated earlier; UNKNOWN otherwise."""
-    return _any(dose_within(dose, days) for code, dose in history.doses.items() if code in codes)
+    return _any(within(dose, days) for code, dose in history.doses.items() if code in codes)
 
 
 def taken_within_lists(
@@ -162,18 +169,24 @@ def taken_within_lists(
     return None, None
 
 
-def taken_within(facts: Mapping[str, Any], codes: Collection[str], days: int) -> Truth:
-    """``taken_within`` over prepared facts: the history decides, else the lists."""
-    return taken_within_deciding(facts, codes, days)[0]
+def taken_within(
+    facts: Mapping[str, Any], codes: Collection[str], days: int, within: Within = dose_within
+) -> Truth:
+    """``taken_within`` over prepared facts: the history decides, else the lists.
+
+    ``within`` reads one dose (:func:`dose_within`; the interpreter passes a day-by-day
+    reading of months, to check it against).
+    """
+    return taken_within_deciding(facts, codes, days, within)[0]
 
 
 def taken_within_deciding(
-    facts: Mapping[str, Any], codes: Collection[str], days: int
+    facts: Mapping[str, Any], codes: Collection[str], days: int, within: Within = dose_within
 ) -> tuple[Truth, list[str]]:
     """``taken_within`` and the answer keys that decide it (or would)."""
     history = _history(facts)
     if history is not None:
-        truth = taken_within_history(history, codes, days)
+        truth = taken_within_history(history, codes, days, within)
         if truth is not None:
             return truth, ["treatment_history"]
     # A given list never contradicts a given history (validation), so where the history
@@ -219,17 +232,3 @@ def currently_taking_deciding(
 def history_with(doses: Mapping[str, Dose]) -> TreatmentHistory:
     """A history from doses alone (the questionnaire's probes)."""
     return TreatmentHistory(dict(doses))
-
-
-__all__ = [
-    "SIX_MONTHS_DAYS",
-    "DayRange",
-    "currently_taking",
-    "derived_lists",
-    "dose_within",
-    "history_agreement",
-    "history_from_answer",
-    "list_contains_any",
-    "list_is_empty",
-    "taken_within",
-]
