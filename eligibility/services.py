@@ -19,6 +19,7 @@ from .engine.questions import next_question
 from .engine.rules import rule_facts as engine_rule_facts
 from .models import Criterion, CriterionKind, CriterionSource, Screening
 from .selectors import trial_compiled, trials_compiled
+from .signals import criteria_changed
 
 VERDICT_RANK = {ELIGIBLE: 0, POSSIBLY_ELIGIBLE: 1, INELIGIBLE: 2}
 
@@ -77,9 +78,7 @@ def trial_criteria_version_bump(*, trial: Trial) -> int:
     """Record that the trial's criteria changed; returns the new version."""
     Trial.objects.filter(pk=trial.pk).update(criteria_version=F("criteria_version") + 1)
     trial.refresh_from_db(fields=["criteria_version"])
-    from .tasks import screenings_reevaluate
-
-    transaction.on_commit(lambda: screenings_reevaluate.delay(trial.pk))
+    transaction.on_commit(lambda: criteria_changed.send(sender=Trial, trial_id=trial.pk))
     return trial.criteria_version
 
 

@@ -2,10 +2,15 @@
 
 from celery import shared_task
 
+from .services import screenings_reevaluate_for_trial
+
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def screenings_reevaluate(trial_id: int) -> int:
     """Re-evaluate the screenings behind referrals after the trial's criteria changed."""
-    from .services import screenings_reevaluate_for_trial
-
     return screenings_reevaluate_for_trial(trial_id=trial_id)
+
+
+def queue_reevaluation(sender, *, trial_id: int, **kwargs) -> None:
+    """Receiver of ``criteria_changed``: re-evaluate that trial's screenings in a worker."""
+    screenings_reevaluate.delay(trial_id)

@@ -25,7 +25,6 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, models, transaction
 from django.utils import timezone
 
-from eligibility.derive import registry_criteria
 from eligibility.models import CriterionSource
 from eligibility.services import criteria_replace
 from sites.countries import country_code_for
@@ -44,6 +43,7 @@ from .ctgov import (
 )
 from .models import Arm, ArmType, Intervention, OverallStatus, StudyType, Trial
 from .registry import RegistryError, registry_raw_studies
+from .registry_criteria import registry_criteria
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
-from finder.ctgov import split_age
+from .ctgov import split_age
 
 #: The ``age`` fact's domain (``eligibility.engine.facts``): bounds outside it restrict nobody.
 AGE_MIN, AGE_MAX = 0, 120

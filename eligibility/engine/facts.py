@@ -1484,7 +1484,7 @@ def describe_history(
         return FACTS["treatment_history"].empty_text.get(lang)  # type: ignore[union-attr]
     if len(codes) > 3:
         return _NEVER_TAKEN_ANY.get(lang)
-    labels = [_treatment_label(code, lang) for code in codes]
+    labels = [_treatment_label(code, lang) for code in TREATMENT_CODES if code in codes]
     return _NEVER_TAKEN.get(lang).format(treatments=_join(labels, lang, alternatives=True))
 
 
@@ -1513,8 +1513,8 @@ def describe_list_codes(
         return describe_history({}, codes, lang)
     if len(codes) > 3:
         return _NOT_TAKEN_ANY_RECENTLY.get(lang)
-    labels = _join([_treatment_label(code, lang) for code in codes], lang, alternatives=True)
-    return _NOT_TAKEN_RECENTLY.get(lang).format(treatments=labels)
+    labels = [_treatment_label(code, lang) for code in TREATMENT_CODES if code in codes]
+    return _NOT_TAKEN_RECENTLY.get(lang).format(treatments=_join(labels, lang, alternatives=True))
 
 
 # --- validation -----------------------------------------------------------------------------

@@ -24,7 +24,8 @@ rule keeps the group's name and it is resolved when the rule is compiled.
 
 :func:`validate_rule` refuses anything the engine could not evaluate soundly, with a
 :class:`RuleError` naming the part at fault (``all[1].value``), including a comparison
-that is true for every possible number (``years_since_cancer >= 0``).
+that is true for every possible number of a fact that accepts ``never``
+(``years_since_cancer >= 0``: "any history" is ``ever``).
 """
 
 from __future__ import annotations
@@ -462,8 +463,9 @@ def validate_rule(rule: Any, path: str = "") -> None:
     Checks structure (one of ``all``/``any``/``not`` or a comparison, no extra keys, no
     empty ``all``/``any``), that the fact exists, that the operator exists and applies
     to the fact's type, that the operand lies within the fact's range, step and choices
-    (code groups where the fact takes treatment codes), and that a numeric comparison
-    is not true for every possible number. The error's ``path`` names the part at fault.
+    (code groups where the fact takes treatment codes), and that a comparison on a fact
+    that accepts ``never`` is not true for every possible number (:func:`always_true`).
+    The error's ``path`` names the part at fault.
     """
     if not isinstance(rule, dict):
         raise RuleError(path, "must be an object")
@@ -536,27 +538,25 @@ def _validate_comparison(rule: Rule, path: str) -> None:
     except ValueError as problem:
         raise RuleError(value_path, str(problem)) from None
     if always_true(fact, operator.name, operand):
-        hint = (
-            f'; to test whether it ever happened use {{"fact": "{fact.key}", '
-            '"op": "ever", "value": true}'
-            if fact.accepts_never
-            else ""
-        )
+        ever = f'{{"fact": "{fact.key}", "op": "ever", "value": true}}'
         raise RuleError(
             value_path,
             f"is true for every possible number of '{fact.key}' "
             f"({format_number(fact.min or 0)}..{format_number(fact.max or 0)}), so it tests "
-            f"nothing{hint}",
+            f"nothing; to test whether it ever happened use {ever}",
         )
 
 
 def always_true(fact: Fact, op_name: str, operand: Any) -> bool:
-    """Whether a numeric comparison holds for every number in the fact's domain.
+    """Whether a comparison on a fact that accepts ``never`` holds for every number.
 
+    Such a comparison (``years_since_cancer >= 0``) reads like "any history of cancer"
+    but tests nothing: a rule author means ``ever``, so it is refused. On the section 1
+    numbers (``age >= 0``) it is harmless and stored rules may hold it, so it is left be.
     The comparisons are monotone (or an interval), so holding at both ends of the domain
     means holding everywhere; ``==`` and ``!=`` cannot, with an operand in the domain.
     """
-    if not fact.is_numeric or op_name not in ("<", "<=", ">", ">=", "between"):
+    if not fact.accepts_never or op_name not in ("<", "<=", ">", ">=", "between"):
         return False
     assert fact.min is not None and fact.max is not None
     ends = (fact.min, fact.max)

@@ -1,12 +1,12 @@
-"""eligibility.derive: rules from the registry's structured eligibility fields."""
+"""finder.registry_criteria: rules from the registry's structured eligibility fields."""
 
 from decimal import Decimal
 
 import pytest
 
-from eligibility.derive import registry_criteria
 from eligibility.engine.rules import validate_rule
 from finder.ctgov import parse_age
+from finder.registry_criteria import registry_criteria
 
 
 def derive(minimum="", maximum="", **kwargs):
