@@ -58,35 +58,43 @@ def is_month(text: str) -> bool:
     return len(text) == 7
 
 
+def parse_day(value: Any) -> date | None:
+    """A ``date`` (not a datetime) or a ``YYYY-MM-DD`` string as a date; ``None`` for
+    anything else; ``ValueError`` for a day that does not exist (``2026-02-30``)."""
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("is not a valid date") from None
+    return None
+
+
 def check_day_or_month(value: Any, today: date) -> str:
     """A day or a month, normalised to ``YYYY-MM-DD`` / ``YYYY-MM``; else ``ValueError``.
 
     A day may not be in the future nor before 1900; a month may not be after the
     current month nor before 1900.
     """
-    if isinstance(value, date) and not hasattr(value, "hour"):
-        parsed = value
-    elif isinstance(value, str) and _DAY.fullmatch(value):
-        try:
-            parsed = date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"'{value}' is not a valid date") from None
-    elif isinstance(value, str) and (month := _MONTH.fullmatch(value)):
-        year, number = int(month[1]), int(month[2])
-        if not 1 <= number <= 12:
-            raise ValueError(f"'{value}' is not a valid month")
-        if year < EARLIEST.year:
-            raise ValueError("cannot be before 1900")
-        if (year, number) > (today.year, today.month):
+    day = parse_day(value)
+    if day is not None:
+        if day > today:
             raise ValueError("cannot be in the future")
-        return value
-    else:
+        if day < EARLIEST:
+            raise ValueError("cannot be before 1900")
+        return day.isoformat()
+    month = _MONTH.fullmatch(value) if isinstance(value, str) else None
+    if month is None:
         raise ValueError("must be a date written as YYYY-MM-DD or a month written as YYYY-MM")
-    if parsed > today:
-        raise ValueError("cannot be in the future")
-    if parsed < EARLIEST:
+    year, number = int(month[1]), int(month[2])
+    if not 1 <= number <= 12:
+        raise ValueError(f"'{value}' is not a valid month")
+    if year < EARLIEST.year:
         raise ValueError("cannot be before 1900")
-    return parsed.isoformat()
+    if (year, number) > (today.year, today.month):
+        raise ValueError("cannot be in the future")
+    return value
 
 
 def month_days(text: str, today: date) -> tuple[date, date]:

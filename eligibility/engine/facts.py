@@ -21,14 +21,13 @@ of our apps), so the engine can be tested and benchmarked on its own.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from typing import Any, Literal
 
-from .dates import check_day_or_month, days_since, format_date, format_when
+from .dates import check_day_or_month, days_since, format_date, format_when, parse_day
 from .treatments import derived_lists, history_agreement, history_from_answer
 from .values import (
     CURRENT,
@@ -1532,9 +1531,6 @@ class InvalidAnswers(Exception):
         super().__init__("; ".join(f"{key}: {message}" for key, message in self.errors.items()))
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 def age_on(birth_date: date, today: date) -> int:
     """Whole years from ``birth_date`` to ``today``, birthday-aware.
 
@@ -1575,14 +1571,8 @@ def _check_numeric(fact: Fact, value: Any) -> int | float:
 
 
 def _check_date(value: Any, today: date) -> str:
-    if isinstance(value, date) and not hasattr(value, "hour"):
-        parsed = value
-    elif isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        try:
-            parsed = date.fromisoformat(value)
-        except ValueError:
-            raise ValueError("is not a valid date") from None
-    else:
+    parsed = parse_day(value)
+    if parsed is None:
         raise ValueError("must be a date written as YYYY-MM-DD")
     if parsed > today:
         raise ValueError("cannot be in the future")
