@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "match",
     "fhir_api",
     "partners",
+    "privacy",
+    "notifications",
     "referrals",
 ]
 
@@ -305,9 +307,11 @@ LOGGING = {
     },
 }
 
-# --- Referrals: periodic tasks (Celery beat) and the sign-in lockout page -------------------
-# Pending notifications (e.g. queued while Redis was down) are retried every minute;
-# contact details are erased hourly once REFERRAL_RETENTION_DAYS have passed.
+# --- Periodic tasks (Celery beat) and the sign-in lockout page ------------------------------
+# Pending notifications of the outbox (e.g. queued while Redis was down) are retried every
+# minute; referral contact details are erased hourly once REFERRAL_RETENTION_DAYS have
+# passed. The entries and task names predate the notifications app: beat keeps them in the
+# database (django-celery-beat), so they stay as they are.
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "referrals-outbox-deliver-pending": {

@@ -6,7 +6,7 @@ every change is audited); the admin shows no contact details at all.
 
 from django.contrib import admin
 
-from .models import AuditEvent, ClinicianProfile, OutboxMessage, Referral, SiteMembership
+from .models import AuditEvent, ClinicianProfile, Referral, SiteMembership
 
 
 @admin.register(SiteMembership)
@@ -50,16 +50,6 @@ class ReferralAdmin(ReadOnlyAdmin):
         "contact_erased_at",
     )  # fmt: skip
     readonly_fields = fields
-
-
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyAdmin):
-    list_display = ("id", "kind", "referral", "status", "attempts", "created_at", "sent_at")
-    list_filter = ("status", "kind")
-    readonly_fields = (
-        "referral", "kind", "status", "attempts", "available_at", "claimed_at", "sent_at",
-        "recipients_count", "last_error", "created_at",
-    )  # fmt: skip
 
 
 @admin.register(AuditEvent)

@@ -3,7 +3,8 @@
 Persistence and the rules that belong to a single row (the status workflow, the
 append-only audit log). Writes that span rows live in ``referrals.services``; reads in
 ``referrals.selectors``. Name, email, phone and notes are encrypted at rest
-(:class:`~referrals.fields.EncryptedTextField`); nothing else here identifies a person.
+(:class:`~privacy.fields.EncryptedTextField`); nothing else here identifies a person. Its
+notifications go through the outbox of :mod:`notifications` (a referral is their subject).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .fields import EncryptedTextField
+from privacy.fields import EncryptedTextField
 
 #: Crockford's base32 alphabet: no I, L, O or U, so a reference read over the phone is
 #: not mistaken for another one.
@@ -149,6 +151,14 @@ class Referral(models.Model):
     contact_erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    # Its notifications (no column: the messages point at the referral).
+    outbox = GenericRelation(
+        "notifications.OutboxMessage",
+        content_type_field="subject_type",
+        object_id_field="subject_id",
+        related_query_name="referral",
+    )
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["site", "status", "-created_at"], name="referral_queue")]
@@ -202,46 +212,11 @@ class ReferralActivity(models.Model):
 
 
 class OutboxKind(models.TextChoices):
+    """The notifications about a referral (registered with the outbox by the app config)."""
+
     SITE_TEAM_NEW_REFERRAL = "site_team_new_referral", _("Site team: new referral")
     PATIENT_CONFIRMATION = "patient_confirmation", _("Patient: confirmation")
     CLINICIAN_CONFIRMATION = "clinician_confirmation", _("Clinician: confirmation")
-
-
-class OutboxStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting to be sent")
-    SENDING = "sending", _("Being sent")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Gave up")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
-class OutboxMessage(models.Model):
-    """A notification to send, written in the same transaction as its referral.
-
-    It holds no address and no text: both are worked out from the referral when it is
-    delivered, so the outbox never holds personal data of its own and an erased
-    referral's pending messages simply have nobody left to go to.
-    """
-
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="outbox")
-    kind = models.CharField(max_length=32, choices=OutboxKind.choices)
-    status = models.CharField(
-        max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    available_at = models.DateTimeField(help_text=_("Not tried again before this time"))
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    recipients_count = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["status", "available_at"], name="outbox_due")]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.referral_id} ({self.status})"
 
 
 class AuditAction(models.TextChoices):

@@ -1,9 +1,10 @@
-"""The emails an outbox message turns into, rendered when it is delivered.
+"""The emails a referral's outbox messages turn into, rendered when they are delivered.
 
 No message carries a name, an email address or a phone number in its text: the site
 team gets a link to the referral (behind their login), the patient and the clinician a
-reference number. Each email carries an ``X-Outbox-Message`` header, so a delivery can
-be traced to exactly one outbox row.
+reference number. The three kinds are registered with the outbox (:mod:`notifications`)
+by the app config; the outbox adds the ``X-Outbox-Message`` header that traces a
+delivery to exactly one message.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from notifications.kinds import kind_register
+from notifications.models import OutboxMessage
+
 from .consent import site_label
-from .models import OutboxKind, OutboxMessage
+from .models import OutboxKind, Referral
 from .selectors import site_team_emails
+from .services import referral_notice_sent
 
 _TEMPLATES = {
     OutboxKind.SITE_TEAM_NEW_REFERRAL: "emails/site_team_new_referral",
@@ -25,25 +30,34 @@ _TEMPLATES = {
 }
 
 
+def referral_kinds_register() -> None:
+    """Make the referral notices kinds the outbox delivers (``ReferralsConfig.ready``)."""
+    for kind in OutboxKind:
+        kind_register(
+            kind.value, label=kind.label, render=render_outbox_message, on_sent=referral_notice_sent
+        )
+
+
 def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _recipients(message: OutboxMessage) -> list[str]:
-    referral = message.referral
-    if message.kind == OutboxKind.SITE_TEAM_NEW_REFERRAL:
+def _recipients(kind: str, referral: Referral) -> list[str]:
+    if kind == OutboxKind.SITE_TEAM_NEW_REFERRAL:
         return site_team_emails(site=referral.site)
-    if message.kind == OutboxKind.PATIENT_CONFIRMATION:
+    if kind == OutboxKind.PATIENT_CONFIRMATION:
         return [referral.contact_email] if referral.contact_email else []
     return [referral.clinician_email] if referral.clinician_email else []
 
 
 def render_outbox_message(message: OutboxMessage) -> EmailMessage | None:
     """The email for ``message``, or None when nobody is left to send it to."""
-    recipients = _recipients(message)
+    referral = message.subject
+    if referral is None:
+        return None
+    recipients = _recipients(message.kind, referral)
     if not recipients:
         return None
-    referral = message.referral
     language = referral.language if message.kind == OutboxKind.PATIENT_CONFIRMATION else "en"
     context = {
         "reference": referral.reference,
@@ -62,10 +76,5 @@ def render_outbox_message(message: OutboxMessage) -> EmailMessage | None:
     # The site team is several people who need not see each other's addresses.
     to, bcc = (recipients, []) if len(recipients) == 1 else ([], recipients)
     return EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=to,
-        bcc=bcc,
-        headers={"X-Outbox-Message": str(message.pk), "Auto-Submitted": "auto-generated"},
+        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to, bcc=bcc
     )

@@ -1,4 +1,4 @@
-"""Writes for referrals: creating them (with their outbox), working them, erasing them.
+"""Writes for referrals: creating them (with their notifications), working them, erasing them.
 
 Every service that touches a referral records an audit event in the same transaction.
 Services raise :class:`ReferralRejected` naming the offending input fields; the API
@@ -15,22 +15,22 @@ from typing import Any
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from email_validator import EmailNotValidError, validate_email
 
 from eligibility.engine.facts import InvalidAnswers
 from eligibility.models import Screening, Verdict
+from notifications.models import OutboxMessage
+from notifications.services import outbox_messages_cancel, outbox_messages_create
 
 from .audit import Actor, audit_record
 from .consent import consent_text
 from .models import (
     AuditAction,
+    AuditEvent,
     Channel,
     OutboxKind,
-    OutboxMessage,
-    OutboxStatus,
     Referral,
     ReferralActivity,
     Status,
@@ -258,17 +258,13 @@ def _referral_save(
         kinds.append(OutboxKind.PATIENT_CONFIRMATION)
     if clinician is not None and clinician.email:
         kinds.append(OutboxKind.CLINICIAN_CONFIRMATION)
-    messages = OutboxMessage.objects.bulk_create(
-        OutboxMessage(referral=referral, kind=kind, available_at=now) for kind in kinds
-    )
+    outbox_messages_create(subject=referral, kinds=kinds)  # queued once this commits
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
         referral=referral,
         detail={"channel": channel, "site": site.pk, "trial": screening.trial.nct_id},
     )
-    message_ids = [m.pk for m in messages]
-    transaction.on_commit(lambda: outbox_enqueue(message_ids=message_ids))
     return referral
 
 
@@ -289,145 +285,21 @@ def _clinician_organisation(user) -> str:
     return profile.organisation if profile is not None else ""
 
 
-# --- the outbox ----------------------------------------------------------------------------
+# --- notifications -------------------------------------------------------------------------
 
 
-def outbox_enqueue(*, message_ids: list[int]) -> int:
-    """Hand messages to Celery, after the commit. Never raises: the outbox has them.
+def referral_notice_sent(message: OutboxMessage) -> AuditEvent:
+    """Audit that one of a referral's outbox messages went out (the kinds' ``on_sent`` hook).
 
-    The broker connection is tried once, without kombu's usual reconnect loop (which
-    would hold the patient's request for seconds): if the broker is down the messages
-    stay pending and the periodic ``outbox_deliver_pending`` task sends them once it is
-    back. Returns how many were queued; the log line names message ids and the error
-    class only.
+    Called by :func:`notifications.services.outbox_message_deliver` once the message is
+    marked sent.
     """
-    from .tasks import outbox_deliver
-
-    if not message_ids:
-        return 0
-    app = outbox_deliver.app
-    queued = 0
-    try:
-        if app.conf.task_always_eager:
-            for message_id in message_ids:
-                outbox_deliver.apply_async((message_id,))
-                queued += 1
-            return queued
-        options = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
-        with app.connection_for_write(transport_options=options) as connection:
-            for message_id in message_ids:
-                outbox_deliver.apply_async((message_id,), connection=connection, retry=False)
-                queued += 1
-    except Exception as exc:  # the broker, the network, the worker: all the same here
-        logger.warning(
-            "outbox: could not queue messages %s (%s); they stay pending for the periodic delivery",
-            ",".join(str(i) for i in message_ids[queued:]),
-            exc.__class__.__name__,
-        )
-    return queued
-
-
-class DeliveryFailed(Exception):
-    """A message could not be sent this time; retry in ``retry_in`` seconds (no personal data)."""
-
-    def __init__(self, message: str, retry_in: float = 60.0):
-        super().__init__(message)
-        self.retry_in = retry_in
-
-
-def outbox_message_deliver(*, message_id: int) -> bool:
-    """Send one outbox message exactly once; returns whether this call sent it.
-
-    The row is claimed by moving it from ``pending`` to ``sending`` in one conditional
-    UPDATE, so a queued task and the periodic task racing for the same message cannot
-    both send it. A failure puts it back to ``pending`` with a later ``available_at``
-    and raises :class:`DeliveryFailed` so the Celery task retries.
-    """
-    from .notifications import render_outbox_message
-
-    now = timezone.now()
-    claimed = OutboxMessage.objects.filter(
-        pk=message_id, status=OutboxStatus.PENDING, available_at__lte=now
-    ).update(status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
-        return False
-    message = OutboxMessage.objects.select_related("referral__trial", "referral__site").get(
-        pk=message_id
-    )
-    try:
-        email = render_outbox_message(message)
-        if email is None:
-            OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(
-                status=OutboxStatus.CANCELLED, last_error="no recipient"
-            )
-            return False
-        sent = email.send(fail_silently=False)
-    except Exception as exc:
-        retry_in = _outbox_retry_later(message, exc)
-        raise DeliveryFailed(
-            f"message {message_id}: {exc.__class__.__name__}", retry_in=retry_in
-        ) from None
-    OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(
-        status=OutboxStatus.SENT,
-        sent_at=timezone.now(),
-        recipients_count=len(email.recipients()) * sent,
-    )
-    audit_record(
+    return audit_record(
         actor=Actor.system("outbox"),
         action=AuditAction.NOTIFY,
-        referral=message.referral,
+        referral=message.subject,
         detail={"kind": message.kind, "message": message.pk},
     )
-    return True
-
-
-OUTBOX_MAX_ATTEMPTS = 8
-OUTBOX_CLAIM_TIMEOUT = timedelta(minutes=10)
-
-
-def _outbox_retry_later(message: OutboxMessage, exc: Exception) -> float:
-    """Put a failed message back (or give up on it); returns seconds until it is due."""
-    attempts = message.attempts
-    if attempts >= OUTBOX_MAX_ATTEMPTS:
-        status = OutboxStatus.FAILED
-        logger.error("outbox: giving up on message %s after %s attempts", message.pk, attempts)
-    else:
-        status = OutboxStatus.PENDING
-    delay = timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
-    OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
-        status=status,
-        available_at=timezone.now() + delay,
-        last_error=exc.__class__.__name__[:200],
-    )
-    logger.warning(
-        "outbox: sending message %s failed (%s), attempt %s",
-        message.pk,
-        exc.__class__.__name__,
-        attempts,
-    )
-    return delay.total_seconds() + 1
-
-
-def outbox_deliver_pending(*, limit: int = 200) -> int:
-    """Send every message that is due (the periodic catch-up); returns how many were sent.
-
-    Also releases claims older than ten minutes (a worker that died while sending), so
-    such a message is tried again: the one case where a message may go out twice.
-    """
-    now = timezone.now()
-    OutboxMessage.objects.filter(
-        status=OutboxStatus.SENDING, claimed_at__lt=now - OUTBOX_CLAIM_TIMEOUT
-    ).update(status=OutboxStatus.PENDING)
-    due = OutboxMessage.objects.filter(status=OutboxStatus.PENDING, available_at__lte=now).order_by(
-        "available_at", "id"
-    )
-    sent = 0
-    for message_id in list(due.values_list("pk", flat=True)[:limit]):
-        try:
-            sent += int(outbox_message_deliver(message_id=message_id))
-        except DeliveryFailed:
-            continue
-    return sent
 
 
 # --- working a referral --------------------------------------------------------------------
@@ -507,9 +379,7 @@ def referral_contacts_erase(*, referral: Referral, actor: Actor) -> None:
             contact_erased_at=timezone.now(),
         )
         ReferralActivity.objects.filter(referral=referral).update(note="")
-        OutboxMessage.objects.filter(referral=referral, status=OutboxStatus.PENDING).update(
-            status=OutboxStatus.CANCELLED, last_error="contact details erased"
-        )
+        outbox_messages_cancel(subject=referral, reason="contact details erased")
         audit_record(actor=actor, action=AuditAction.ERASE, referral=referral)
 
 
@@ -533,77 +403,13 @@ def referral_contacts_erase_expired(*, now=None, actor: Actor | None = None) -> 
     return count
 
 
-def encryption_keys_rotate(*, actor: Actor | None = None, batch_size: int = 500) -> int:
-    """Re-encrypt every encrypted value under the newest key; returns the rows rewritten.
+def encryption_keys_rotation_record(*, rows: dict[str, int], initiator: str) -> AuditEvent:
+    """Audit a re-encryption under the newest key (privacy's ``keys_rotated`` signal).
 
-    Run it after putting a new key first in ``FIELD_ENCRYPTION_KEYS``; once it has
-    finished the old keys can be removed.
+    ``rows`` are the rows rewritten per model; the event keeps their total, as a code.
     """
-    from .crypto import rotate
-
-    rewritten = 0
-    for model, fields in ENCRYPTED_FIELDS:
-        for pk, *tokens in _raw_tokens(model, fields, batch_size):
-            rotated = {f: rotate(t) for f, t in zip(fields, tokens, strict=True) if t}
-            if rotated:
-                _raw_update(model, pk, rotated)
-                rewritten += 1
-    audit_record(
-        actor=actor or Actor.system("keys"),
+    return audit_record(
+        actor=Actor.system(initiator),
         action=AuditAction.ROTATE_KEYS,
-        detail={"rows": rewritten},
+        detail={"rows": sum(rows.values())},
     )
-    return rewritten
-
-
-ENCRYPTED_FIELDS = (
-    (
-        Referral,
-        (
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-            "clinician_name",
-            "clinician_email",
-            "clinician_phone",
-        ),
-    ),
-    (ReferralActivity, ("note",)),
-)
-
-
-def _raw_tokens(model, fields, batch_size: int):
-    """Rows of (pk, token, token, ...) read straight from the table, still encrypted."""
-    from django.db import connection
-
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
-    pk_column = connection.ops.quote_name(model._meta.pk.column)
-    last = 0
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {pk_column}, {columns} FROM {table} "  # noqa: S608 - names are quoted
-                f"WHERE {pk_column} > %s ORDER BY {pk_column} LIMIT %s",
-                [last, batch_size],
-            )
-            rows = cursor.fetchall()
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1][0]
-
-
-def _raw_update(model, pk, tokens: dict[str, str]) -> None:
-    from django.db import connection
-
-    table = connection.ops.quote_name(model._meta.db_table)
-    assignments = ", ".join(
-        f"{connection.ops.quote_name(model._meta.get_field(f).column)} = %s" for f in tokens
-    )
-    pk_column = connection.ops.quote_name(model._meta.pk.column)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s",  # noqa: S608
-            [*tokens.values(), pk],
-        )

@@ -77,7 +77,7 @@ def refer(base: str, key: str, site: int, n: int) -> requests.Response:
 def outbox_statuses(private_postgres, database_url: str) -> dict[str, int]:
     name = database_url.rsplit("/", 1)[1]
     rows = private_postgres.psql(
-        "SELECT status, count(*) FROM referrals_outboxmessage GROUP BY status", database=name
+        "SELECT status, count(*) FROM notifications_outboxmessage GROUP BY status", database=name
     )
     return {line.split("|")[0]: int(line.split("|")[1]) for line in rows.splitlines() if line}
 

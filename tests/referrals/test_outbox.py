@@ -8,14 +8,15 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from referrals.models import OutboxMessage, OutboxStatus, Referral
-from referrals.services import DeliveryFailed, outbox_deliver_pending, outbox_message_deliver
-from referrals.tasks import outbox_deliver_pending as outbox_deliver_pending_task
+from notifications.models import OutboxMessage, OutboxStatus
+from notifications.services import DeliveryFailed, outbox_deliver_pending, outbox_message_deliver
+from notifications.tasks import outbox_deliver_pending as outbox_deliver_pending_task
+from referrals.models import Referral
 from tests.referrals.conftest import CONTACT
 from tests.referrals.factories import referral_for
 
 BROKER_DOWN = mock.patch(
-    "referrals.tasks.outbox_deliver.apply_async",
+    "notifications.tasks.outbox_deliver.apply_async",
     side_effect=ConnectionRefusedError("[Errno 111] Connection refused"),
 )
 
@@ -105,7 +106,7 @@ def test_a_send_failure_is_retried_later_and_then_sent(referral_unsent, caplog):
 
 
 def test_it_gives_up_after_the_last_attempt(referral_unsent):
-    from referrals.services import OUTBOX_MAX_ATTEMPTS
+    from notifications.services import OUTBOX_MAX_ATTEMPTS
 
     message = referral_unsent.outbox.get(kind="patient_confirmation")
     OutboxMessage.objects.filter(pk=message.pk).update(attempts=OUTBOX_MAX_ATTEMPTS - 1)

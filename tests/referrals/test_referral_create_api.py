@@ -5,7 +5,8 @@ import re
 import pytest
 from django.core import mail
 
-from referrals.models import AuditEvent, Channel, OutboxMessage, Referral
+from notifications.models import OutboxMessage
+from referrals.models import AuditEvent, Channel, Referral
 from tests.referrals.conftest import CONTACT, ELIGIBLE_ANSWERS, INELIGIBLE_ANSWERS
 
 URL = "/api/v1/referrals/"

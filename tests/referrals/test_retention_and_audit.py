@@ -10,8 +10,9 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from eligibility.models import Screening
+from notifications.models import OutboxMessage
 from referrals.audit import Actor, audit_record
-from referrals.models import AuditEvent, OutboxMessage, Referral, Status
+from referrals.models import AuditEvent, Referral, Status
 from referrals.services import referral_note_add, referral_status_change
 from referrals.tasks import referral_contacts_erase_expired
 

@@ -12,8 +12,9 @@ import pytest
 from django.urls import reverse
 
 from eligibility.services import screening_evaluate
-from referrals.models import OutboxMessage, Referral
-from referrals.tasks import outbox_deliver
+from notifications.models import OutboxMessage
+from notifications.tasks import outbox_deliver
+from referrals.models import Referral
 from tests.referrals.conftest import CONTACT, ELIGIBLE_ANSWERS, delivered_messages, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -12,8 +12,10 @@ def encryption_keys_check(app_configs, **kwargs):
         return []
     return [
         checks.Error(
-            "FIELD_ENCRYPTION_KEYS is empty: referral contact details cannot be encrypted.",
+            "FIELD_ENCRYPTION_KEYS is empty: personal data cannot be encrypted.",
             hint="Set FIELD_ENCRYPTION_KEYS to one or more Fernet keys, newest first.",
+            # The id predates this app: deployments that silence or watch for the check
+            # name it so.
             id="referrals.E001",
         )
     ]

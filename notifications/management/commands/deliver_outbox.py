@@ -1,12 +1,12 @@
-"""Send every pending referral notification now (what the periodic task does)."""
+"""Send every pending notification now (what the periodic task does)."""
 
 from django.core.management.base import BaseCommand
 
-from referrals.services import outbox_deliver_pending
+from notifications.services import outbox_deliver_pending
 
 
 class Command(BaseCommand):
-    help = "Send the referral notifications still waiting in the outbox."
+    help = "Send the notifications still waiting in the outbox."
 
     def handle(self, *args, **options):
         sent = outbox_deliver_pending()

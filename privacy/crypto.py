@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["InvalidToken", "decrypt", "encrypt", "fernet", "keys_configured"]
+__all__ = ["InvalidToken", "decrypt", "encrypt", "fernet", "keys_configured", "rotate"]
 
 
 def keys_configured() -> tuple[str, ...]:
