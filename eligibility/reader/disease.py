@@ -1,0 +1,608 @@
+"""MS itself: the diagnosis, the course, the EDSS, relapse counts, disease duration, MRI.
+
+Courses (spec section 6.4): "relapsing MS" / "a relapsing form of MS" includes clinically
+isolated syndrome and active secondary progressive MS, and a patient cannot say whether
+their SPMS is active, so a relapsing-MS inclusion rules out primary progressive MS only.
+An explicit list wins over the word ("relapsing MS: RRMS or SPMS"). "Progressive forms"
+are secondary and primary progressive MS. "Progressive relapsing MS" was withdrawn in 2013
+and patients are now told primary progressive MS (with activity): an exclusion listing it
+excludes PPMS; an inclusion listing it but not PPMS cannot be read, since the answer cannot
+tell the two apart.
+
+The diagnosis: any revision of the McDonald criteria is what ``ms_diagnosis`` records.
+The Poser criteria's "clinically definite MS" is stricter, so a Poser line is not read.
+
+EDSS bounds are read in every way registries write them; an inclusion range without
+"inclusive" is read with closed ends and an exclusion range with open ones (each rules out
+only what every reading rules out). Values must be EDSS steps (multiples of 0.5).
+
+Relapse counts use the count facts for 12 and 24 months; "at least one relapse within N
+months" otherwise becomes the day count of the last relapse, on the window's longest
+reading. A Gd-enhancing lesion as an alternative is not read: ``days_since_new_mri_activity``
+also counts new T2 lesions, so it is broader than the line.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from eligibility.engine.facts import format_number
+
+from .reading import Clause, Refusal, all_of, comparison, quoted
+from .subjects import strip_subject
+from .vocabulary import (
+    CIS,
+    COURSES,
+    PP,
+    PR,
+    PROGRESSIVE,
+    RELAPSING,
+    RR,
+    SP,
+    course_label,
+    course_words,
+    join_alternatives,
+)
+from .windows import find_window
+
+# --- diagnosis and course -------------------------------------------------------------------
+
+_MS = r"(?:multiple sclerosis|ms)"
+_CRITERIA = re.compile(
+    r",?\s*(?:\(|\b)(?:(?:as )?(?:defined|diagnosed|confirmed) (?:by|according to|using)|accordin"
+    r"g to"
+    r"|per|by|using|meeting|fulfilling|based on|in accordance with|as per|with)?\s*(?:the )?"
+    r"(?:\d{4} )?(?:revised )?(?:\d{4} )?(?:revision of the )?mcdonald'?s?(?: \d{4})?(?: committe"
+    r"e)?"
+    r"(?: diagnostic)?(?: criteria)?(?: \d{4})?(?: #?\d(?:-\d)?)?(?: for (?:the )?(?:diagnosis"
+    r"|ms diagnosis|diagnosis of ms))?(?: \d{4})?(?: revision)?\)?"
+)
+_LUBLIN = re.compile(r",?\s*(?:as )?defined by lublin(?: and reingold)?")
+_POSER = re.compile(r"\bposer\b")
+_BY_NEUROLOGIST = re.compile(
+    r",? by a (?:physician|neurologist)(?:, who is a neurologist or has access to a"
+    r" neurologist's statement of diagnosis)?"
+)
+_DURATION_SUFFIX = re.compile(
+    r",? (?:of|with) (?:at least|a minimum of|more than|greater than) (?P<n>\d+|three|six)"
+    r" (?P<unit>months?|years?)(?:'|')? (?:disease )?duration$"
+)
+_COURSE_SUFFIX = re.compile(
+    r",? with (?:an? )?(?P<course>[a-z -]+?) (?:disease |clinical )?course"
+    r"(?: of (?:the )?disease)?$"
+)
+_DIAGNOSIS_WORDS = re.compile(
+    r"\b(?:diagnosis of|diagnosed with|diagnosis|diagnosed|confirmed|established|documented"
+    r"|definite|clinically definite|clinically confirmed|carry)\b"
+)
+_QUALIFIERS = re.compile(
+    r"\b(?:an?|the|and|with|exhibiting|suffer(?:s|ing)? from|who|suffer|having|from any form of"
+    r"|any form of|must|have|has|be|is|are|patients?|subjects?|participants?|of both genders"
+    r"|people|persons?|individuals?)\b"
+)
+_WORD_NUMBERS = {"three": 3, "six": 6}
+
+
+def _course_set(words: list[str], kind: str) -> set[str] | Refusal:
+    explicit = {word for word in words if word in COURSES}
+    if kind == "inclusion":
+        if PR in words and PP not in explicit:
+            return Refusal(
+                "ms_course",
+                "lists progressive relapsing MS, which patients are now told is primary "
+                "progressive MS; the answer cannot tell them apart, so no course can be ruled out",
+            )
+        if PROGRESSIVE in words:
+            explicit |= {SP, PP}
+        if RELAPSING in words and not explicit:
+            return {RELAPSING}
+        return explicit
+    excluded = set(explicit)
+    if PR in words:
+        excluded.add(PP)
+    if PROGRESSIVE in words:
+        excluded |= {SP, PP}
+    if RELAPSING in words and not explicit:
+        excluded |= {RR, CIS}
+    return excluded
+
+
+def _course_clause(codes: set[str], kind: str, words: str) -> Clause | None:
+    ordered = [code for code in COURSES if code in codes]
+    if kind == "inclusion" and codes == {RELAPSING}:
+        return Clause(
+            comparison("ms_course", "!=", PP),
+            "with a relapsing form of MS (any type except primary progressive MS)",
+            "con una forma recurrente de EM (cualquier tipo excepto la EM primaria progresiva)",
+            "ms_course_relapsing",
+            f"Matched {quoted(words)} as relapsing MS, which includes CIS and active secondary "
+            "progressive MS (spec 6.4): only primary progressive MS is ruled out.",
+        )
+    if not ordered or (kind == "inclusion" and len(ordered) == len(COURSES)):
+        return None
+    rule = (
+        comparison("ms_course", "==", ordered[0])
+        if len(ordered) == 1
+        else comparison("ms_course", "in", ordered)
+    )
+    if set(ordered) == {SP, PP}:
+        en = "with a progressive form of MS (secondary or primary progressive)"
+        es = "con una forma progresiva de EM (secundaria o primaria progresiva)"
+    else:
+        en = "with " + join_alternatives([course_label(c, "en") for c in ordered], "en")
+        es = "con " + join_alternatives([course_label(c, "es") for c in ordered], "es")
+    if kind == "inclusion":
+        pattern, what = "ms_course_named", "the MS courses the study takes"
+    else:
+        pattern, what = "ms_course_excluded", "the MS courses the study does not take"
+    notes = ""
+    if "progressive-relapsing" in words or "progressive relapsing" in words:
+        notes = " Progressive relapsing MS is read as primary progressive MS (its name since 2013)."
+    return Clause(rule, en, es, pattern, f"Matched {quoted(words)} as {what}.{notes}")
+
+
+_DX_EN = "whose neurologist has diagnosed multiple sclerosis"
+_DX_ES = "a las que un neurólogo ha diagnosticado esclerosis múltiple"
+
+
+def read_ms_disease(text: str, kind: str) -> Clause | Refusal | None:
+    """A diagnosis of MS (McDonald) and / or the MS courses named or excluded."""
+    if not re.search(
+        rf"\b{_MS}\b|rrms|spms|ppms|prms|\bcis\b|clinically isolated|remitting"
+        r"|progressive|relapsing|mcdonald|poser|disease course",
+        text,
+    ):
+        return None
+    if _POSER.search(text):
+        return Refusal(
+            "ms_diagnosis",
+            "the Poser criteria's clinically definite MS is stricter "
+            "than the McDonald diagnosis ms_diagnosis records",
+        )
+    rest = strip_subject(text)
+    notes = []
+    mcdonald = bool(_CRITERIA.search(rest)) and "mcdonald" in rest
+    if "mcdonald" in rest:
+        rest = _CRITERIA.sub(" ", rest)
+        if "mcdonald" in rest:
+            return None
+        notes.append("any revision of the McDonald criteria is what ms_diagnosis records")
+    rest = _LUBLIN.sub(" ", rest)
+    rest = _BY_NEUROLOGIST.sub(" ", rest)
+    extra: list[Clause] = []
+    if match := _DURATION_SUFFIX.search(rest):
+        if kind != "inclusion":
+            return None
+        number = _WORD_NUMBERS.get(match.group("n")) or int(match.group("n"))
+        extra.append(_duration_at_least(number, match.group("unit"), match.group(0)))
+        rest = rest[: match.start()]
+    course_text = ""
+    if match := _COURSE_SUFFIX.search(rest):
+        course_text = match.group("course")
+        rest = rest[: match.start()]
+    has_diagnosis = bool(_DIAGNOSIS_WORDS.search(rest)) or mcdonald
+    body = _DIAGNOSIS_WORDS.sub(" ", rest)
+    body = _QUALIFIERS.sub(" ", body)
+    body = re.sub(r"\s+", " ", body).strip(" ,;:")
+    if course_text:
+        body = f"{body} {course_text}".strip()
+    sub_type = re.fullmatch(rf"any (?:disease )?sub-?types? of {_MS}", body)
+    if sub_type or re.fullmatch(_MS, body) or (not body and mcdonald):
+        if kind != "inclusion":
+            return None
+        clauses = [_diagnosis_clause(text, notes), *extra]
+        return all_of(clauses)
+    words = course_words(body)
+    if words is None:
+        return None
+    codes = _course_set(words, kind)
+    if isinstance(codes, Refusal):
+        return codes
+    course = _course_clause(codes, kind, text)
+    clauses = []
+    if kind == "inclusion" and has_diagnosis and codes != {RELAPSING}:
+        diagnosis = _diagnosis_clause(text, notes)
+        if course is None:
+            clauses.append(diagnosis)
+        else:
+            # One phrase: "whose neurologist has diagnosed relapsing-remitting MS".
+            combined = all_of([diagnosis, course])
+            clauses.append(
+                Clause(
+                    combined.rule,
+                    "whose neurologist has diagnosed " + course.en.removeprefix("with "),
+                    "a las que un neurólogo ha diagnosticado " + course.es.removeprefix("con "),
+                    combined.pattern,
+                    combined.reason,
+                )
+            )
+    elif course is not None:
+        clauses.append(course)
+    clauses.extend(extra)
+    return all_of(clauses) if clauses else None
+
+
+def _diagnosis_clause(words: str, notes: list[str]) -> Clause:
+    note = f"; {notes[0]}" if notes else ""
+    return Clause(
+        comparison("ms_diagnosis", "==", "yes"),
+        _DX_EN,
+        _DX_ES,
+        "ms_diagnosis",
+        f"Matched {quoted(words)} as a diagnosis of MS{note}.",
+    )
+
+
+# --- EDSS -------------------------------------------------------------------------------------
+
+_SCALE = re.compile(
+    r"(?:converted )?(?:kurtzke )?(?:expanded disability status (?:scale|score)|edss)"
+    r"(?: \(edss\))?(?: scores?)?(?: value)?"
+)
+_NUMBER = r"(\d{1,2}(?:\.\d)?)"
+_EDSS_BOUNDS = (
+    ("range", re.compile(rf"(?:between |from )?{_NUMBER} ?(?:-|to|and) ?{_NUMBER}")),
+    (
+        "<=",
+        re.compile(
+            rf"(?:<=|less than or equal to|less or equal to|lower than or equal to|equal to or less"
+            rf" than|no (?:more|greater|higher) than|not (?:more|greater|higher) than|up to|maximum"
+            rf"(?: of)?|at most|of no more than) ?{_NUMBER}"
+        ),
+    ),
+    ("<=", re.compile(rf"{_NUMBER} or (?:less|lower|below|under)")),
+    ("<", re.compile(rf"(?:<|less than|lower than|below|under) ?{_NUMBER}")),
+    (
+        ">=",
+        re.compile(
+            rf"(?:>=|at least|minimum(?: of)?|greater than or equal to|equal to or greater than"
+            rf"|no less than|not less than) ?{_NUMBER}"
+        ),
+    ),
+    (">=", re.compile(rf"{_NUMBER} or (?:more|higher|greater|above)")),
+    (">", re.compile(rf"(?:>|more than|greater than|higher than|above|over) ?{_NUMBER}")),
+)
+_EDSS_PREFIX = re.compile(
+    r"(?:(?:ms|multiple sclerosis) (?P<ms>subjects?|patients?) who (?:was|were|is|are) )?"
+    r"(?:(?:must|should) be )?(?:(?P<ambulatory>ambulatory)(?: with| \(| and)?)?\s*(?:with\s*)?"
+    r"(?:(?:an?|the)\b\s*)?(?:(?:screening|baseline|current|most recent)\b\s*)?"
+)
+_EDSS_SUFFIX = re.compile(
+    r"(?:,? (?:at|during|prior to|before|on) (?:the )?(?:time of (?:the )?)?(?:screening|baseline"
+    r"|randomization|entry|study entry|enrollment|inclusion)(?: visit)?)?"
+    r"(?:,? (?:both )?inclusive)?(?:,? (?:at|during) (?:screening|baseline)(?: visit)?)?"
+    r"(?: \(able to walk [^)]*\))?\)?"
+    r"(?: and may be treatment-naive or previously treated with (?:an? )?(?:ms )?"
+    r"disease[- ]modifying (?:therapy|therapies|treatment))?"
+)
+
+
+def _edss_value(text: str) -> float | None:
+    value = float(text)
+    if not 0 <= value <= 10 or not (value * 2).is_integer():
+        return None
+    return value
+
+
+def _edss_number(value: float, lang: str) -> str:
+    text = "0" if value == 0 else f"{value:.1f}"
+    return text.replace(".", ",") if lang == "es" else text
+
+
+def read_edss(text: str, kind: str) -> Clause | Refusal | None:
+    """ "EDSS 0-5.5", "EDSS score of <= 5.5", "between 2.0 and 6.5 inclusive", "EDSS < 7"."""
+    scale = _SCALE.search(text)
+    if not scale:
+        return None
+    before = strip_subject(text[: scale.start()].strip())
+    prefix = _EDSS_PREFIX.fullmatch(before)
+    if prefix is None:
+        return None
+    after = text[scale.end() :].strip()
+    after = re.sub(r"^\((?:expanded disability status (?:scale|score))\)", "", after).strip()
+    after = re.sub(
+        r"^(?:\(|of |= ?|: ?|scores? |is |was |in the range (?:of )?)+", "", after
+    ).strip()
+    inclusive = "inclusive" in after
+    exclusive = "exclusive" in after
+    after_bounds = re.sub(r",?\s*\(?(?:both )?(?:in|ex)clusive\)?", "", after).strip(" ,")
+    for op, pattern in _EDSS_BOUNDS:
+        match = pattern.match(after_bounds)
+        if not match or not _EDSS_SUFFIX.fullmatch(after_bounds[match.end() :]):
+            continue
+        values = [_edss_value(group) for group in match.groups()]
+        if any(value is None for value in values):
+            return Refusal("edss_bound", f"{quoted(match.group(0))} is not on the EDSS scale")
+        return _edss_clause(op, values, kind, inclusive, exclusive, text, prefix)
+    return None
+
+
+def _edss_clause(op, values, kind, inclusive, exclusive, words, prefix) -> Clause | Refusal | None:
+    notes = []
+    if op == "range":
+        low, high = values
+        if low >= high:
+            return None
+        if exclusive or (kind == "exclusion" and not inclusive):
+            low, high = low + 0.5, high - 0.5
+            notes.append('a range without "inclusive" in an exclusion is read with open ends')
+            if low > high:
+                return None
+        elif not inclusive:
+            notes.append(
+                'no "inclusive": read with closed ends (an inclusion rules out only '
+                "what every reading rules out)"
+            )
+        else:
+            notes.append('"inclusive" read as closed bounds')
+        rule = comparison("edss", "between", [low, high])
+        en = "with an EDSS disability score from {} to {}".format(
+            _edss_number(low, "en"), _edss_number(high, "en")
+        )
+        es = "con una puntuación de discapacidad EDSS de {} a {}".format(
+            _edss_number(low, "es"), _edss_number(high, "es")
+        )
+        upper = high
+    else:
+        (value,) = values
+        rule = comparison("edss", op, value)
+        en_words = {"<=": "of {} or less", "<": "below {}", ">=": "of {} or more", ">": "above {}"}
+        es_words = {
+            "<=": "de {} o menos",
+            "<": "inferior a {}",
+            ">=": "de {} o más",
+            ">": "superior a {}",
+        }
+        en = "with an EDSS disability score " + en_words[op].format(_edss_number(value, "en"))
+        es = "con una puntuación de discapacidad EDSS " + es_words[op].format(
+            _edss_number(value, "es")
+        )
+        upper = value if op in ("<=", "<") else 10.0
+    if prefix.group("ambulatory"):
+        if upper > 6.5:
+            return Refusal("edss_bound", '"ambulatory" with an EDSS above 6.5 is a judgement')
+        notes.append('"ambulatory" follows from the EDSS bound')
+    clause = Clause(
+        rule,
+        en,
+        es,
+        "edss_bound",
+        f"Matched {quoted(words)} as an EDSS bound" + "".join(f"; {n}" for n in notes) + ".",
+    )
+    if prefix.group("ms") and kind == "inclusion":
+        return all_of([_diagnosis_clause(words, []), clause])
+    return clause
+
+
+# --- relapse counts ----------------------------------------------------------------------------
+
+_COUNT = re.compile(
+    r"^(?:(?:have |has |had |experienced |had experienced |must have (?:had )?(?:experienced )?)*)"
+    r"(?:(?P<least>at least|>=|a minimum of|minimum of) )?(?P<n>one|two|three|\d)(?: or more)?"
+    r" (?:(?:ms|clinical|documented|confirmed|acute|clinically documented|new) )*"
+    r"(?:relapses?|attacks?|exacerbations?)(?:/(?:attacks?|relapses?))?(?: of ms)?(?P<rest>.*)$"
+)
+_NUMBERS = {"one": 1, "two": 2, "three": 3}
+_MRI_ACTIVITY = re.compile(r"gadolinium|\bgd\b|\bgd\+|gde\b|enhancing|\bmri\b|lesion")
+_ALTERNATIVES_HEAD = re.compile(
+    r"^(?:(?:meets?|subjects? must have (?:had )?(?:experienced )?|must have (?:had )?|have had|"
+    r"had experienced|had|experienced|patients? must have (?:had )?)\s*)?(?:at least )?(?:1|one)"
+    r" of the following"
+    r"(?: criteria)?(?: for disease activity)?(?: criteria)?$"
+)
+
+
+def _one_count(text: str, kind: str) -> Clause | Refusal | None:
+    match = _COUNT.match(text)
+    if not match:
+        return None
+    count = _NUMBERS.get(match.group("n")) or int(match.group("n"))
+    rest = match.group("rest").strip(" ,")
+    rest = re.sub(r"^(?:onset )", "", rest)
+    found = find_window(rest)
+    if not found:
+        return None
+    window, where = found
+    leftover = (rest[: where.start()] + rest[where.end() :]).strip(" ,")
+    leftover = re.sub(
+        r"^(?:prior to|before) (?:screening|randomization|entry|the trial)$", "", leftover
+    ).strip()
+    if leftover:
+        return None
+    months = (
+        window.number * {"month": 1, "year": 12, "week": None, "day": None}[window.unit]
+        if window.unit in ("month", "year")
+        else None
+    )
+    plural_en = "MS attack" if count == 1 else "MS attacks"
+    plural_es = "brote de EM" if count == 1 else "brotes de EM"
+    if months in (12, 24):
+        key = f"relapses_last_{int(months)}_months"
+        return Clause(
+            comparison(key, ">=", count),
+            f"at least {count} {plural_en} in the past {int(months)} months",
+            f"al menos {count} {plural_es} en los últimos {int(months)} meses",
+            "relapse_count",
+            f"Matched {quoted(text)} as at least {count} relapse(s) in {int(months)} months.",
+        )
+    if count == 1 and kind == "inclusion":
+        days = window.longest()
+        return Clause(
+            comparison("days_since_last_relapse", "<=", days),
+            f"at least 1 MS attack in the past {days} days ({window.written('en')})",
+            f"al menos 1 brote de EM en los últimos {days} días ({window.written('es')})",
+            "relapse_count",
+            f"Matched {quoted(text)} as a relapse within {window.written('en')}, read as "
+            f"{days} days (its longest reading: the rule fails only a last relapse outside every "
+            "reading).",
+        )
+    return Refusal("relapse_count", f"no count fact for {window.written('en')}")
+
+
+def _split_top(text: str, word: str) -> list[str]:
+    """Split on `` word `` outside brackets."""
+    parts, depth, start = [], 0, 0
+    token = f" {word} "
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif depth == 0 and text.startswith(token, i):
+            parts.append(text[start:i])
+            start = i + len(token)
+            i = start
+            continue
+        i += 1
+    parts.append(text[start:])
+    return [part.strip(" ,;") for part in parts]
+
+
+def _relapse_phrase(clauses: list[Clause], joiner) -> tuple[str, str]:
+    return (
+        "who have had " + joiner([c.en for c in clauses], "en"),
+        "que han tenido " + joiner([c.es for c in clauses], "es"),
+    )
+
+
+def read_relapse_counts(
+    text: str, kind: str, items: tuple[str, ...] = ()
+) -> Clause | Refusal | None:
+    """ "At least 1 relapse in the previous year or 2 in the previous 2 years", and the same
+    as a line introducing alternatives with ``items``."""
+    if not re.search(r"relapse|attack|exacerbation", " ".join((text, *items))):
+        return None
+    if items:
+        if not _ALTERNATIVES_HEAD.fullmatch(strip_subject(text)):
+            return None
+        alternatives = list(items)
+        joiner = "any"
+    else:
+        body = strip_subject(text)
+        alternatives = _split_top(body, "or")
+        joiner = "any"
+        if len(alternatives) == 1:
+            alternatives = [part for piece in _split_top(body, "and") for part in [piece]]
+            joiner = "all"
+    clauses = []
+    for alternative in alternatives:
+        if _MRI_ACTIVITY.search(alternative):
+            return Refusal(
+                "relapse_count",
+                f"an alternative needs an MRI finding ({quoted(alternative)}): "
+                "days_since_new_mri_activity also counts new T2 lesions, so it is broader",
+            )
+        clause = _one_count(strip_subject(alternative), kind)
+        if not isinstance(clause, Clause):
+            return clause
+        clauses.append(clause)
+    if kind != "inclusion":
+        return None
+    from .reading import all_rule, any_rule
+    from .vocabulary import join_all
+
+    join_words = join_alternatives if joiner == "any" else join_all
+    en, es = _relapse_phrase(clauses, join_words)
+    rule = (any_rule if joiner == "any" else all_rule)([c.rule for c in clauses])
+    return Clause(rule, en, es, "relapse_count", " ".join(c.reason for c in clauses))
+
+
+# --- disease duration and MRI -----------------------------------------------------------------
+
+
+def _duration_at_least(number: int, unit: str, words: str) -> Clause:
+    years = number / 12 if unit.startswith("month") else float(number)
+    value = math.floor(years * 100) / 100
+    amount_en = (
+        f"{number} {'month' if unit.startswith('month') else 'year'}{'s' if number != 1 else ''}"
+    )
+    amount_es = (
+        f"{number} {'mes' if number == 1 else 'meses'}"
+        if unit.startswith("month")
+        else f"{number} {'año' if number == 1 else 'años'}"
+    )
+    return Clause(
+        comparison("years_since_first_symptoms", ">=", value),
+        f"whose first MS symptoms began at least {amount_en} ago",
+        f"cuyos primeros síntomas de EM empezaron hace al menos {amount_es}",
+        "disease_duration",
+        f"Matched {quoted(words)} as a disease duration of at least {amount_en}, read as years "
+        "since the first symptoms (never shorter than time since diagnosis, so it rules out "
+        "no one the line takes).",
+    )
+
+
+_DURATION = re.compile(
+    r"^(?:an? )?(?:(?:ms |multiple sclerosis )?disease duration|duration of (?:multiple sclerosis"
+    r"|ms"
+    r"|the disease|disease))(?: of)? (?P<op>at least|greater than|more than|>=|>|a minimum of|of at"
+    r" least) (?P<n>\d+|three|six) (?P<unit>months?|years?)(?P<onset> \(?from (?:the )?(?:first|o"
+    r"nset"
+    r" of) (?:ms )?symptoms?\)?)?(?: (?:prior to|before|at) (?:screening|baseline|randomization"
+    r"|entry))?$"
+)
+_ONSET_WITHIN = re.compile(
+    r"^(?:the )?(?:onset of (?:ms )?symptoms|first (?:ms )?symptoms?(?: of ms)?)"
+    r" (?:within|no more than|in the (?:past|last)) (?P<n>\d+) years?(?: (?:before|prior to) [a-z"
+    r" ]+)?$"
+)
+
+
+def read_disease_duration(text: str, kind: str) -> Clause | None:
+    """ "Disease duration of at least 6 months (from the first symptom)"."""
+    if "duration" not in text and "onset" not in text and "symptom" not in text:
+        return None
+    body = strip_subject(text)
+    if match := _DURATION.fullmatch(body):
+        if kind != "inclusion":
+            return None
+        number = _WORD_NUMBERS.get(match.group("n")) or int(match.group("n"))
+        return _duration_at_least(number, match.group("unit"), text)
+    if (match := _ONSET_WITHIN.fullmatch(body)) and kind == "inclusion":
+        years = int(match.group("n"))
+        return Clause(
+            comparison("years_since_first_symptoms", "<=", years),
+            f"whose first MS symptoms began no more than {years} years ago",
+            f"cuyos primeros síntomas de EM empezaron hace {years} años o menos",
+            "disease_duration",
+            f"Matched {quoted(text)} as first symptoms within {years} years.",
+        )
+    return None
+
+
+_MRI_LESIONS = re.compile(
+    r"^(?:an? )?(?:prior |previous )?(?:brain |cranial |cerebral )?(?:mri|magnetic resonance imag"
+    r"ing)"
+    r"(?: scan)? (?:demonstrating|showing|with) (?:lesions?|lesion\(s\)|abnormalities|white[- ]ma"
+    r"tter"
+    r" lesions?) (?:consistent with|typical of|attributable to|suggestive of|characteristic of)"
+    r" (?:ms|multiple sclerosis)(?: from any point in time| at any time)?$"
+)
+
+
+def read_mri_lesions(text: str, kind: str) -> Clause | None:
+    """ "A prior brain MRI demonstrating lesion(s) consistent with MS"."""
+    if kind != "inclusion" or not re.search(r"\bmri\b|magnetic resonance", text):
+        return None
+    if not _MRI_LESIONS.fullmatch(strip_subject(text)):
+        return None
+    return Clause(
+        comparison("mri_lesions_confirmed", "==", "yes"),
+        "with an MRI showing brain lesions due to MS",
+        "con una resonancia magnética que muestra lesiones cerebrales debidas a la EM",
+        "mri_lesions",
+        f"Matched {quoted(text)} as an MRI with MS lesions (mri_lesions_confirmed).",
+    )
+
+
+__all__ = [
+    "format_number",
+    "read_disease_duration",
+    "read_edss",
+    "read_mri_lesions",
+    "read_ms_disease",
+    "read_relapse_counts",
+]

@@ -1,0 +1,534 @@
+"""Things that happened in a window: relapses, steroids, study drugs, live vaccines, and
+MS or immune treatments (DMT washouts).
+
+A line names a list of exposures and one time: a window ("within 6 months prior to
+screening"), ever ("at any time", "previous", "before enrollment") or now ("current use").
+Every item of the list must be read (an item the contract has no code for, such as total
+lymphoid irradiation, stops the line); a class is read through the codes certainly in it
+(:mod:`eligibility.reader.vocabulary`), which is safe where the rule rules out people who
+*took* something: it rules out only people who took a member of the class.
+
+Windows (:mod:`eligibility.reader.windows`): a rule that rules a patient out for something
+inside the window uses the window's shortest reading (3 months = 84 days). Polarity: an
+exclusion rules out an exposure; an inclusion "no relapse within 30 days" or "last dose at
+least 1 month before" rules out the same exposure, so it uses the same shortest reading.
+"Concomitant" and "concurrent" use are about the study period, which has not begun: a
+patient on the drug now may stop it, so those lines are not read. Steroids are
+``days_since_systemic_steroids`` (by mouth, vein or injection, for any reason): a line about
+steroids in general is no narrower, but one about steroid courses of a length, a dose or
+for a relapse only is, and is not read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from eligibility.engine.facts import TREATMENT_GROUPS, expand_treatment_codes
+
+from .reading import Clause, Refusal, all_rule, any_rule, comparison, quoted
+from .subjects import PEOPLE
+from .vocabulary import (
+    UNREADABLE_TREATMENTS,
+    canonical_codes,
+    join_alternatives,
+    treatment_label,
+    treatment_term,
+)
+from .windows import Window, window_at_end
+
+RELAPSE, STEROIDS, STUDY_DRUG, LIVE_VACCINE, TREATMENT = (
+    "relapse",
+    "steroids",
+    "investigational",
+    "live_vaccine",
+    "treatment",
+)
+
+_EVENTS = (
+    (
+        RELAPSE,
+        re.compile(
+            r"(?:an? )?(?:onset of )?(?:an? )?(?:acute )?(?:(?:ms|clinical|documented|new)"
+            r" )*(?:relapses?|exacerbations?|attacks?)(?:/attacks?)?(?: onset)?(?: of (?:ms|multi"
+            r"ple"
+            r" sclerosis))?"
+        ),
+    ),
+    (
+        STEROIDS,
+        re.compile(
+            r"(?:(?:any )?(?:treatment|therapy) with )?(?:systemic )?(?:cortico)?steroids?"
+            r"(?: (?:treatment|therapy|use|application|administration|intake|courses?))?"
+            r"|(?:systemic )?glucocorticoids?(?: (?:treatment|therapy))?"
+            r"|acth|adrenocorticotrophic hormone|adrenocorticotropic hormone|corticotropin"
+        ),
+    ),
+    (
+        STUDY_DRUG,
+        re.compile(
+            r"(?:any )?(?:other )?(?:experimental|investigational)(?: or (?:experimental"
+            r"|investigational))? (?:agents?|drugs?|medications?|medicinal products?|products?"
+            r"|therap(?:y|ies)|treatments?|compounds?)"
+            r"|(?:participation|participated) in (?:an? |any )?(?:other )?(?:(?:drug|pharmacologi"
+            r"cal"
+            r"|interventional|investigational)(?: clinical)? )?(?:clinical )?(?:research )?"
+            r"(?:stud(?:y|ies)|trials?)(?: involving investigational (?:agents?|drugs?))?"
+        ),
+    ),
+    (
+        LIVE_VACCINE,
+        re.compile(
+            r"(?:vaccination with |receipt of |immunization with )?(?:any )?(?:a )?live"
+            r"(?: or live[- ]attenuated|[- ]attenuated| attenuated)? vaccin(?:es?|ations?)"
+            r"(?: \(including [^)]*\))?"
+        ),
+    ),
+)
+
+# Words between items, and words about how an item was given.
+_SEPARATOR = re.compile(
+    r"(?:\s*(?:\b(?:any|either|one|all) of the following:?|\bthe following:?|,|;|/|\band/or\b"
+    r"|\bor\b|\band\b|\beither\b|\bsuch as\b|\bincluding\b|\be\.g\.,?|\bfor example:?|\bno\b"
+    r"|\bany\b|\ban?\b|\bthe\b|\bother\b)\s*)+"
+)
+_EXCEPT = re.compile(r"\s*,?\s*(?:other than|except(?: for)?|with the exception of|excluding)\s+")
+_ITEM_SUFFIX = re.compile(
+    r"(?:\s(?:treatments?|therap(?:y|ies)|infusions?|use|administration|intake|drugs?"
+    r"|medications?|agents?|products?|exposure))?"
+)
+_ROUTES = re.compile(
+    r"\s*[\[(]?(?:intravenous|iv|oral|per os|po|intramuscular|im)(?:,? (?:and/or |or |and )?"
+    r"(?:intravenous|iv|oral|per os|po|intramuscular|im)){2}[\])]?"
+)
+
+
+@dataclass
+class Exposure:
+    kind: str
+    codes: list[str] = field(default_factory=list)
+    exact: bool = True
+
+
+def _event_at(text: str, position: int) -> tuple[int, Exposure] | None:
+    """The longest exposure phrase starting at ``position``: its end and what it names."""
+    best: tuple[int, Exposure] | None = None
+    for kind, pattern in _EVENTS:
+        match = pattern.match(text, position)
+        longer = match and (best is None or match.end() > best[0])
+        if longer and _ends_word(text, match.end()):
+            best = (match.end(), Exposure(kind))
+    # Treatment names: try every ending at a word boundary, longest first.
+    ends = [m.start() for m in re.finditer(r"(?=[\s,;/)]|$)", text[position:])]
+    for end in sorted((position + e for e in ends), reverse=True):
+        if best is not None and end <= best[0]:
+            break
+        term = treatment_term(text[position:end])
+        if term is not None:
+            best = (end, Exposure(TREATMENT, list(term.codes), term.exact))
+            break
+    if best is None:
+        return None
+    end, exposure = best
+    suffix = _ITEM_SUFFIX.match(text, end)
+    if suffix and suffix.end() > end and _ends_word(text, suffix.end()):
+        end = suffix.end()
+    return end, exposure
+
+
+def _ends_word(text: str, end: int) -> bool:
+    return end == len(text) or not (text[end].isalnum() or text[end] == "-")
+
+
+def scan_exposures(text: str) -> tuple[list[Exposure], list[str]] | str:
+    """Every exposure a list names, and the treatment codes it excepts ("other than
+    corticosteroids"); or the first words that name none."""
+    found: list[Exposure] = []
+    excepted: list[str] = []
+    target = found
+    position = 0
+    while position < len(text):
+        if text[position].isspace():
+            position += 1
+            continue
+        separator = _SEPARATOR.match(text, position)
+        if separator and separator.end() > position:
+            position = separator.end()
+            continue
+        exception = _EXCEPT.match(text, position)
+        if exception:
+            target = excepted  # type: ignore[assignment]
+            position = exception.end()
+            continue
+        if text[position] == "(":
+            close = text.find(")", position)
+            if close == -1:
+                return text[position:]
+            inner = scan_exposures(text[position + 1 : close])
+            if isinstance(inner, str) or not target or inner[1]:
+                return text[position : close + 1]
+            # "(Betaseron or Avonex)": brand names of the item before, nothing more.
+            before = set(expand_treatment_codes(target[-1].codes)) if target[-1].codes else set()
+            for item in inner[0]:
+                if item.kind != target[-1].kind or not set(expand_treatment_codes(item.codes)) <= (
+                    before or set(expand_treatment_codes(item.codes))
+                ):
+                    return text[position : close + 1]
+            position = close + 1
+            suffix = _ITEM_SUFFIX.match(text, position)
+            if suffix and suffix.end() > position and _ends_word(text, suffix.end()):
+                position = suffix.end()
+            continue
+        event = _event_at(text, position)
+        if event is None:
+            stop = _SEPARATOR.search(text, position)
+            return text[position : stop.start() if stop else len(text)].strip()
+        position, exposure = event
+        if target is excepted:
+            if exposure.kind != TREATMENT:
+                return "an exception that is not a treatment code"
+            excepted.extend(exposure.codes)
+        else:
+            target.append(exposure)
+    return found, excepted
+
+
+# --- the time of a line ----------------------------------------------------------------------
+
+_EVER_BEFORE = re.compile(
+    r"^(?:(?:any|a) )?(?:(?:current or (?:prior|previous)|prior|previous|past|earlier)"
+    r"(?: history of)?|history of|ever|prior or current|current or past) "
+)
+_EVER_AFTER = re.compile(
+    r",? (?:at any time|ever|(?:at any time )?(?:before|prior to) (?:enrol?l?ment|study entry|entry"
+    r"|the study|screening|randomization|baseline|inclusion|the trial|study start|day 1))$"
+)
+_CURRENT = re.compile(
+    r"^(?:current(?:ly)? (?:use|treatment|therapy|intake) (?:of|with) |current(?:ly)? )"
+)
+_CONCURRENT = re.compile(
+    r"\b(?:concomitant|concurrent|simultaneous|planned|intend|started|start"
+    r"|initiat|change|stable|since)\w*\b"
+)
+_SINCE = re.compile(
+    r"^(?:the )?last (?P<list>.+?)(?: (?:dose|infusion|treatment|administration|relapse))?"
+    r"(?: of the patient)? (?:should|must) (?:be|have been|have occurred) at least (?P<n>\d+|one"
+    r"|two|three|six) (?P<unit>days?|weeks?|months?|years?) (?:before|prior to) [a-z ]+$"
+)
+_VERB = re.compile(
+    rf"^(?:(?:{PEOPLE}|females?|males?|women|men) )?(?:(?:who|that) )?(?:(?:is|are|was|were) on )?"
+    r"(?:(?:have|has|had|must|should|will) )*(?:(?:not|never|ever|previously|already|recently"
+    r"|been) )*(?:(?:received?|receiving|taken|took|used|using|treated with|exposed to"
+    r"|administered|had|on)[;:]? )?(?:(?:any|prior|previous|past|current|recent|concurrent"
+    r"|concomitant) )*(?:(?:treatment|therapy|use|exposure|receipt|administration|intake|usage)"
+    r" (?:with|of|to)[;:]? )?"
+)
+_NEGATIVE = re.compile(
+    r"^(?:(?:no|free of|without|not|never|must not|have not|has not|had not|did not|do not)\b"
+    rf"|(?:(?:{PEOPLE}) )?(?:who )?(?:have|has|had|must|should) (?:not|never)\b)"
+)
+
+
+_LEAD = re.compile(
+    rf"^(?:(?:{PEOPLE}|females?|males?|women|men) )?(?:(?:who|that) )?(?:(?:is|are|was|were) )?"
+    r"(?:(?:have|has|had|must|should|will) )*(?:(?:not|never|no) )?"
+)
+_PERFECT = re.compile(
+    r"^(?:(?:have|has) (?:not |never )?(?:ever )?(?:been )?(?:received?|taken|used|treated with"
+    r"|exposed to)\b|(?:been )?treated with\b)"
+)
+_NOT_PARTICIPATE = re.compile(
+    rf"^(?:{PEOPLE} )?(?:may|must|should|will) not (?:participate|be enrolled) in (?P<what>.+?)"
+    r" during the (?:study|trial),? or (?P<window>(?:with)?in .+)$"
+)
+
+
+def _time(text: str) -> tuple[str, Window | str | None, str]:
+    """The time words of a line: a window, "ever" or "current"; the rest; the words."""
+    found = window_at_end(text)
+    if found is not None:
+        window, rest = found
+        return rest, window, window.words
+    if match := _EVER_AFTER.search(text):
+        return text[: match.start()], "ever", match.group(0).strip(" ,")
+    lead = _LEAD.sub("", text, count=1)
+    if match := _EVER_BEFORE.match(lead):
+        return lead[match.end() :], "ever", match.group(0).strip()
+    if match := _CURRENT.match(lead):
+        return lead[match.end() :], "current", match.group(0).strip()
+    if re.search(r"\b(?:is|are) on\b.*\b(?:presently|currently|now)$", text):
+        return re.sub(r",? (?:presently|currently|now)$", "", text), "current", "presently"
+    if _PERFECT.match(lead):
+        return text, "ever", _PERFECT.match(lead).group(0)
+    return text, None, ""
+
+
+# --- phrases -------------------------------------------------------------------------------------
+
+
+def _participles(exposure: Exposure, lang: str) -> str:
+    if exposure.kind == RELAPSE:
+        return "had an MS attack (relapse)" if lang == "en" else "tenido un brote de EM"
+    if exposure.kind == STEROIDS:
+        return (
+            "taken steroids by mouth, drip or injection"
+            if lang == "en"
+            else "tomado corticoides por boca, gotero o inyección"
+        )
+    if exposure.kind == STUDY_DRUG:
+        return (
+            "received a drug in a clinical study"
+            if lang == "en"
+            else "recibido un fármaco en un estudio clínico"
+        )
+    if exposure.kind == LIVE_VACCINE:
+        return "had a live vaccine" if lang == "en" else "recibido una vacuna viva"
+    # Transplants and plasma exchange are had or received, drugs are taken.
+    drugs = [treatment_label(c, lang) for c in exposure.codes if c not in _PROCEDURES]
+    procedures = [treatment_label(c, lang) for c in exposure.codes if c in _PROCEDURES]
+    phrases = []
+    if drugs:
+        phrases.append(("taken " if lang == "en" else "tomado ") + join_alternatives(drugs, lang))
+    if procedures:
+        phrases.append(
+            ("had " if lang == "en" else "recibido ") + join_alternatives(procedures, lang)
+        )
+    return join_alternatives(phrases, lang)
+
+
+_PROCEDURES = {"hsct", "plasma_exchange"}
+
+
+def _nor(items: list[str]) -> str:
+    """Spanish after "no": "tenido un brote ni tomado corticoides"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " ni " + items[-1]
+
+
+def _merge(exposures: list[Exposure], excepted: list[str]) -> list[Exposure] | str:
+    """One exposure per kind, treatment codes together (groups kept unless an exception
+    takes a member out of one)."""
+    merged: dict[str, Exposure] = {}
+    for exposure in exposures:
+        known = merged.setdefault(exposure.kind, Exposure(exposure.kind))
+        known.codes.extend(exposure.codes)
+        known.exact = known.exact and exposure.exact
+    treatment = merged.get(TREATMENT)
+    if treatment is not None:
+        codes = treatment.codes
+        if excepted:
+            codes = [c for c in expand_treatment_codes(codes) if c not in set(excepted)]
+            if not codes:
+                return "the exceptions leave no treatment"
+        treatment.codes = canonical_codes(codes)
+    return list(merged.values())
+
+
+def _window_rule(exposure: Exposure, days: int) -> dict:
+    if exposure.kind == TREATMENT:
+        return comparison(
+            "treatment_history", "taken_within", {"codes": exposure.codes, "days": days}
+        )
+    key = {
+        RELAPSE: "days_since_last_relapse",
+        STEROIDS: "days_since_systemic_steroids",
+        STUDY_DRUG: "days_since_investigational_drug",
+        LIVE_VACCINE: "days_since_live_vaccine",
+    }[exposure.kind]
+    return comparison(key, "<=", days)
+
+
+def _ever_rule(exposure: Exposure) -> dict | None:
+    if exposure.kind == TREATMENT:
+        return comparison("treatments_ever", "contains_any", exposure.codes)
+    if exposure.kind == STUDY_DRUG:
+        return comparison("investigational_drug_ever", "==", "yes")
+    if exposure.kind == STEROIDS:
+        return comparison("days_since_systemic_steroids", "ever", True)
+    return None
+
+
+def _negated(rule: dict) -> dict:
+    """ "Not within N days" without a ``not`` where a comparison can say it."""
+    flipped = {"<=": ">", "<": ">=", ">": "<=", ">=": "<"}
+    if "op" in rule and rule["op"] in flipped:
+        return {**rule, "op": flipped[rule["op"]]}
+    return {"not": rule}
+
+
+def read_exposures(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause | Refusal | None:
+    """Relapses, steroids, study drugs, live vaccines and treatments: within a window,
+    ever, or now; as an exclusion or as an inclusion's "no ..."."""
+    if since := _SINCE.fullmatch(text):
+        return _read_since(since, kind, text)
+    if match := _NOT_PARTICIPATE.fullmatch(text):
+        # A promise not to join another trial during this one cannot be broken yet.
+        text = f"participation in {match.group('what')} {match.group('window')}"
+    negative = bool(_NEGATIVE.match(text))
+    body = re.sub(r"\s*\((?:self reported|including (?:for )?[^)]*)\)", "", text)
+    if items:
+        body = f"{body} {', '.join(items)}"
+    rest, time, time_words = _time(body)
+    if time is None:
+        return None
+    if _CONCURRENT.search(rest):
+        return Refusal(
+            "exposure_window",
+            "concomitant, concurrent, planned or newly started use "
+            "is about the study period or a start date, not a last dose",
+        )
+    rest = _VERB.sub("", rest, count=1)
+    rest = re.sub(r"^(?:no |not |never |free of |without )", "", rest)
+    rest = _ROUTES.sub(" ", rest)
+    rest = re.sub(r"\s+", " ", rest).strip(" ,;:")
+    scanned = scan_exposures(rest)
+    if isinstance(scanned, str):
+        if _mentions_exposure(rest):
+            return Refusal(
+                "exposure_window",
+                f"could not read {quoted(scanned)} as a treatment, "
+                "a relapse, steroids, a study drug or a live vaccine",
+            )
+        return None
+    exposures, excepted = scanned
+    if not exposures:
+        return None
+    for exposure in exposures:
+        if exposure.kind == TREATMENT and UNREADABLE_TREATMENTS.search(rest):
+            return Refusal("dmt_washout", "names a treatment the contract has no code for")
+    merged = _merge(exposures, excepted)
+    if isinstance(merged, str):
+        return Refusal("dmt_washout", merged)
+    return _exposure_clause(merged, kind, negative, time, time_words, text)
+
+
+def _mentions_exposure(text: str) -> bool:
+    return bool(
+        re.search(r"treat|therap|use|received|relapse|steroid|drug|vaccin|investigational", text)
+    )
+
+
+def _pattern(exposures: list[Exposure], time) -> str:
+    kinds = {exposure.kind for exposure in exposures}
+    if kinds == {RELAPSE}:
+        return "relapse_within"
+    if kinds == {STEROIDS}:
+        return "steroids_within"
+    if kinds == {STUDY_DRUG}:
+        return "investigational_within" if isinstance(time, Window) else "investigational_ever"
+    if kinds == {LIVE_VACCINE}:
+        return "live_vaccine_within"
+    if kinds == {TREATMENT}:
+        return {"current": "dmt_current", "ever": "dmt_ever"}.get(time, "dmt_washout")
+    return "exposures_within" if isinstance(time, Window) else "exposures_ever"
+
+
+def _exposure_clause(exposures, kind, negative, time, time_words, words) -> Clause | Refusal | None:
+    if kind == "inclusion" and not negative:
+        return Refusal(
+            "exposure_window",
+            "an inclusion requiring a treatment or event is not "
+            "read (it would need the class read in full)",
+        )
+    if kind == "exclusion" and negative:
+        return None
+    rules = []
+    notes = []
+    if isinstance(time, Window):
+        days = time.shortest()
+        if not time.exact:
+            notes.append(
+                f"{quoted(time.written('en'))} read as {days} days (its shortest reading,"
+                " so the rule rules out only what every reading rules out)"
+            )
+        if "half-lives" in time_words:
+            notes.append(
+                '"or 5 half-lives, whichever is longer" can only lengthen the window; '
+                "the stated minimum is used"
+            )
+        for exposure in exposures:
+            rules.append(_window_rule(exposure, days))
+        en_time, es_time = f" in {time.past(days, 'en')}", f" en {time.past(days, 'es')}"
+    elif time == "ever":
+        for exposure in exposures:
+            rule = _ever_rule(exposure)
+            if rule is None:
+                return Refusal("exposure_window", f"'ever' has no meaning for {exposure.kind}")
+            rules.append(rule)
+        en_time, es_time = "", ""
+    else:  # current
+        if any(exposure.kind != TREATMENT for exposure in exposures):
+            return None
+        rules.append(comparison("treatment_history", "currently_taking", exposures[0].codes))
+    if time == "current":
+        names_en = _participles(exposures[0], "en").removeprefix("taken ")
+        names_es = _participles(exposures[0], "es").removeprefix("tomado ")
+        en, es = f"who are currently taking {names_en}", f"que toman actualmente {names_es}"
+    else:
+        en_list = join_alternatives([_participles(e, "en") for e in exposures], "en")
+        es_list = join_alternatives([_participles(e, "es") for e in exposures], "es")
+        if time == "ever" and negative:
+            en, es = f"who have never {en_list}", f"que nunca han {es_list}"
+        elif time == "ever":
+            en = f"who have ever {en_list}"
+            es = f"que alguna vez han {es_list}"
+        elif negative:
+            es_list = _nor([_participles(e, "es") for e in exposures])
+            en, es = f"who have not {en_list}{en_time}", f"que no han {es_list}{es_time}"
+        else:
+            en, es = f"who have {en_list}{en_time}", f"que han {es_list}{es_time}"
+    rule = all_rule([_negated(r) for r in rules]) if negative else any_rule(rules)
+    classes = [e for e in exposures if e.kind == TREATMENT and not e.exact]
+    if classes:
+        groups = [c for c in classes[0].codes if c in TREATMENT_GROUPS]
+        notes.append(
+            "a class read as the codes certainly in it"
+            + (f" ({', '.join(groups)})" if groups else "")
+        )
+    reason = f"Matched {quoted(words)} ({_describe_time(time, time_words)})"
+    reason += "".join(f"; {note}" for note in notes) + "."
+    return Clause(rule, en, es, _pattern(exposures, time), reason)
+
+
+def _describe_time(time, words: str) -> str:
+    if isinstance(time, Window):
+        return f"window {quoted(words)}"
+    return f"{time}: {quoted(words)}"
+
+
+def _read_since(match: re.Match, kind: str, words: str) -> Clause | Refusal | None:
+    """ "Last relapse at least 2 months before study entry" (an inclusion)."""
+    if kind != "inclusion":
+        return None
+    number = {"one": 1, "two": 2, "three": 3, "six": 6}.get(match.group("n")) or int(
+        match.group("n")
+    )
+    window = Window(float(number), match.group("unit").rstrip("s"), match.group(0))
+    days = window.shortest()
+    listed = match.group("list")
+    scanned = scan_exposures(listed)
+    if isinstance(scanned, str) or not scanned[0]:
+        return None
+    exposures = _merge(*scanned)
+    if isinstance(exposures, str) or len(exposures) != 1:
+        return None
+    (exposure,) = exposures
+    note = f"; {quoted(window.written('en'))} read as {days} days (its shortest reading)"
+    if exposure.kind == RELAPSE:
+        return Clause(
+            comparison("days_since_last_relapse", ">=", days),
+            f"whose most recent MS attack began at least {window.ago(days, 'en')} ago",
+            f"cuyo brote de EM más reciente empezó hace al menos {window.ago(days, 'es')}",
+            "relapse_within",
+            f"Matched {quoted(words)} as time since the last relapse{note}.",
+        )
+    if exposure.kind == TREATMENT:
+        names_en = _participles(exposure, "en").removeprefix("taken ")
+        names_es = _participles(exposure, "es").removeprefix("tomado ")
+        return Clause(
+            {"not": _window_rule(exposure, days - 1)},
+            f"whose last dose of {names_en} was at least {window.ago(days, 'en')} ago",
+            f"cuya última dosis de {names_es} fue hace al menos {window.ago(days, 'es')}",
+            "dmt_washout",
+            f"Matched {quoted(words)} as a washout: a dose within {days - 1} days rules out{note}.",
+        )
+    return None

@@ -1,0 +1,321 @@
+"""Pregnancy and breastfeeding, planning a pregnancy, contraception.
+
+``pregnancy_or_breastfeeding`` is one answer for both, so it reads a line only when the
+line names both ("pregnant or nursing women"); "pregnancy" alone or "breastfeeding" alone
+is narrower than the answer and is not read. ``planning_pregnancy`` asks about the next two
+years: a line whose window is at least that long ("in the coming 30 months", "during or
+after the trial") is read; "during the study" may be shorter and is not. A woman-only
+planning line adds ``sex = female`` (the answer also covers fathering a child).
+
+Contraception is a willingness (``yes``, ``no``, ``not_needed``): an exclusion of people
+of childbearing potential not using it rules out ``no``; an inclusion that requires it
+fails ``no`` only. Where the line is about women, men pass (``sex`` is not female). A line
+that also asks for a negative pregnancy test, or only about sexually active women, is not
+read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .reading import Clause, Refusal, all_rule, any_rule, comparison, quoted
+
+_PREGNANT = r"(?:currently )?(?:pregnan(?:t|cy)|positive (?:serum |urine )?pregnancy test)"
+_NURSING = (
+    r"(?:currently )?(?:breastfeeding|nursing|lactating|lactation|breast-feeding)"
+    r"(?: \(lactating\))?"
+)
+_WOMEN = r"(?:women|woman|females?|female (?:subjects?|patients?|participants?)|mothers?)"
+_ANYONE = r"(?:subjects?|patients?|participants?|persons?|individuals?|people)"
+_CBP = (
+    r"(?:(?:fertile|sexually active) )?(?:women|females?|female (?:subjects?|patients?"
+    r"|participants?)|subjects?|patients?|participants?)(?: of (?:child ?bearing|reproductive)"
+    r" potential)?(?: \(defined as [^)]*\))?(?: \(including [^)]*\))?"
+)
+_BOTH_CBP = (
+    r"(?:(?:women|females?|female (?:subjects?|patients?|participants?))(?: of childbearing"
+    r" potential)?(?: \(defined [^)]*\))? (?:and|or) (?:men|males?|male (?:subjects?|patients?"
+    r"|participants?))(?: (?:with|whose) (?:female )?partners?(?: (?:is|are|was|were))?(?: of"
+    r" childbearing potential)?)?|(?:men and women|women and men|both men and women))"
+)
+
+_PLAN = re.compile(
+    r"(?:who (?:are |is )?|are |is )?(?:wishing|planning|plans?|intending|intend|wish|wants?"
+    r"|considering|contemplat(?:e|es|ing))(?: to)? (?P<what>become pregnant|becoming pregnant"
+    r"|pregnancy|a pregnancy|parent children|father (?:a )?children|father a child|have (?:a )?"
+    r"child(?:ren)?)"
+)
+_LONG_ENOUGH = re.compile(
+    r" (?:in|within|during) the (?:coming|next|following) (?P<n>\d+) (?P<unit>months|years)"
+    r"| during the (?:trial|study) or (?:following|after) the (?:trial|study)(?: \([^)]*\))?"
+)
+
+
+def _state(text: str) -> str | None:
+    text = re.sub(r"^(?:who |that )?(?:are |is |were |was )?(?:either )?", "", text.strip())
+    if re.fullmatch(_PREGNANT, text):
+        return "pregnant"
+    if re.fullmatch(_NURSING, text):
+        return "nursing"
+    return None
+
+
+def _plan_clause(match: re.Match, text: str, women: bool) -> tuple[Clause | Refusal, int]:
+    """The plan a line names at ``match``, and where its time words end."""
+    when = _LONG_ENOUGH.match(text, match.end())
+    if not when:
+        return (
+            Refusal(
+                "planning_pregnancy",
+                "planning_pregnancy asks about the next two years; the line's time may be shorter",
+            ),
+            match.end(),
+        )
+    if when.group("n"):
+        months = int(when.group("n")) * (12 if when.group("unit") == "years" else 1)
+        if months < 24:
+            return Refusal("planning_pregnancy", "the line's window is shorter than two years"), 0
+    words = text[match.start() : when.end()].strip()
+    rule = comparison("planning_pregnancy", "==", "yes")
+    if women:
+        clause = Clause(
+            all_rule([comparison("sex", "==", "female"), rule]),
+            "who are women planning a pregnancy in the next two years",
+            "que son mujeres y tienen previsto un embarazo en los próximos dos años",
+            "planning_pregnancy",
+            f"Matched {quoted(words)} as planning a pregnancy; the line's time covers the "
+            "answer's two years; women only.",
+        )
+    else:
+        clause = Clause(
+            rule,
+            "who are planning a pregnancy, or to father a child, in the next two years",
+            "que tienen previsto buscar un embarazo o tener un hijo en los próximos dos años",
+            "planning_pregnancy",
+            f"Matched {quoted(words)} as planning a pregnancy or to father a child; the line's "
+            "time covers the answer's two years.",
+        )
+    return clause, when.end()
+
+
+_PREGNANCY_EN = "who are pregnant or breastfeeding"
+_PREGNANCY_ES = "que están embarazadas o dando el pecho"
+
+
+def _pregnancy_clause(words: str) -> Clause:
+    return Clause(
+        comparison("pregnancy_or_breastfeeding", "==", "yes"),
+        _PREGNANCY_EN,
+        _PREGNANCY_ES,
+        "pregnancy",
+        f"Matched {quoted(words)} as pregnant or breastfeeding (one answer for both).",
+    )
+
+
+_NOT_USING = re.compile(
+    rf"^(?:for )?(?P<who>{_BOTH_CBP}|{_CBP}),? (?:who (?:do|does|are|is) not (?:using|use|practic"
+    r"(?:e|ing))|who (?:are|is) not willing to use|not using|unwilling to use|inability to comply"
+    r" with|unless (?:they are )?willing to (?:use|ensure that they or their partners? use)|who"
+    r" (?:do not|cannot|are unable to) (?:agree to )?(?:use|practice))(?: one of the following)?"
+    r"(?: (?:effective|reliable|acceptable|highly effective|adequate))? (?:methods? of )?"
+    r"(?:contraception|birth control)(?: methods?)?(?P<rest>.*)$"
+)
+_CONTRACEPTION_TAIL = re.compile(
+    r"^(?:(?::| \(|,)[^;]*\)?|(?: during (?:the|this) (?:study|trial)(?: and for (?:\w+|\d+) "
+    r"(?:days|weeks|months)(?: thereafter| after [^,;]*)?)?)|)\.?$"
+)
+
+
+def _contraception_exclusion(text: str) -> Clause | Refusal | None:
+    match = _NOT_USING.fullmatch(text)
+    if not match:
+        return None
+    who = match.group("who")
+    if "sexually active" in who:
+        return Refusal(
+            "contraception", "only sexually active women: the contraception answer cannot say that"
+        )
+    if not _CONTRACEPTION_TAIL.fullmatch(match.group("rest")):
+        return None
+    both = bool(re.match(_BOTH_CBP, who))
+    women = not both and bool(
+        re.match(
+            rf"(?:(?:fertile) )?{_WOMEN}|(?:subjects?|patients?|"
+            r"participants?) of child ?bearing",
+            who,
+        )
+    )
+    if women:
+        return Clause(
+            all_rule([comparison("sex", "==", "female"), comparison("contraception", "==", "no")]),
+            "who are women who could become pregnant and are not willing to use contraception",
+            "que son mujeres que pueden quedarse embarazadas y no están dispuestas a usar un "
+            "método anticonceptivo",
+            "contraception",
+            f"Matched {quoted(text)} as women of childbearing potential not using "
+            "contraception: contraception = no (not_needed passes), women only.",
+        )
+    return Clause(
+        comparison("contraception", "==", "no"),
+        "who are not willing to use contraception (and could conceive a child)",
+        "que no están dispuestas a usar un método anticonceptivo (y podrían concebir un hijo)",
+        "contraception",
+        f"Matched {quoted(text)} as people of childbearing potential, or with such a partner, "
+        "not using contraception: contraception = no (not_needed passes).",
+    )
+
+
+def read_pregnancy(text: str, kind: str) -> Clause | Refusal | None:
+    """Exclusions: "Pregnant or nursing women", "Women who are pregnant, wishing to become
+    pregnant in the coming 30 months, or are breastfeeding", contraception refusals."""
+    if kind != "exclusion" or not re.search(
+        r"pregnan|nursing|breastfeed|lactat|contracep|birth "
+        r"control|parent children|father",
+        text,
+    ):
+        return None
+    body = re.sub(r",? (?:are|is) (?:excluded|not eligible(?: to enter the study)?)$", "", text)
+    body = re.sub(r"^(?:subject|participant|patient) (?:is|has)\s+", "", body)
+    # "..., and women of child-bearing potential ... who are not using ...": a union.
+    pieces = [p for p in re.split(rf", and (?=(?:{_CBP}|fertile)\b)", body) if p]
+    clauses: list[Clause] = []
+    for piece in pieces:
+        clause = _pregnancy_piece(piece)
+        if not isinstance(clause, Clause):
+            return clause
+        clauses.append(clause)
+    if len(clauses) == 1:
+        return clauses[0]
+    return Clause(
+        any_rule([c.rule for c in clauses]),
+        " or ".join(c.en for c in clauses),
+        " o ".join(c.es for c in clauses),
+        "+".join(dict.fromkeys(c.pattern for c in clauses)),
+        " ".join(c.reason for c in clauses),
+    )
+
+
+def _pregnancy_piece(text: str) -> Clause | Refusal | None:
+    contraception = _contraception_exclusion(text)
+    if contraception is not None:
+        return contraception
+    women = bool(re.match(rf"^(?:{_WOMEN})\b", text))
+    body = re.sub(rf"^(?:{_WOMEN}|{_ANYONE})(?: (?:who|that) (?:are|is))?\s*", "", text)
+    body = re.sub(rf"\s(?:{_WOMEN})$", "", body)
+    plans: list[Clause] = []
+    if match := _PLAN.search(body):
+        plan, end = _plan_clause(match, body, women)
+        if not isinstance(plan, Clause):
+            return plan
+        plans.append(plan)
+        body = f"{body[: match.start()]} {body[end:]}"
+    parts = [
+        p
+        for p in re.split(r",\s*(?:or |and )?|\s+or\s+|\s+and/or\s+|\s+and\s+", body)
+        if p.strip(" ,")
+    ]
+    states = set()
+    for part in parts:
+        state = _state(part)
+        if state is None:
+            return None
+        states.add(state)
+    clauses: list[Clause] = []
+    if states:
+        if states != {"pregnant", "nursing"}:
+            only = "pregnancy" if "pregnant" in states else "breastfeeding"
+            return Refusal(
+                "pregnancy",
+                f"{only} alone: pregnancy_or_breastfeeding is one answer "
+                "for both, so it is broader than the line",
+            )
+        clauses.append(_pregnancy_clause(text))
+    clauses.extend(plans)
+    if not clauses:
+        return None
+    if len(clauses) == 1:
+        return clauses[0]
+    return Clause(
+        any_rule([c.rule for c in clauses]),
+        " or ".join(c.en for c in clauses),
+        " o ".join(c.es for c in clauses),
+        "+".join(dict.fromkeys(c.pattern for c in clauses)),
+        " ".join(c.reason for c in clauses),
+    )
+
+
+# --- contraception required (inclusions) ---------------------------------------------------------
+
+_MUST_USE = re.compile(
+    rf"^(?:for )?(?P<who>{_BOTH_CBP}|{_CBP}|{_ANYONE})?,? ?(?:who (?:were|are|is) )?(?:must |should"
+    r" |will |to )?(?:be |are )?(?:required to |willing to |willing and able to |able and willing"
+    r" to )?(?:agree(?:s)? to |agreed to )?(?:practi[cs]e|use|ensure that they or their partners?"
+    r" (?:use|used)|adhere to|using|practicing)(?: an?| one)?(?: (?:effective|reliable|acceptable"
+    r"|highly effective|adequate|medically acceptable))?(?: (?:methods?|forms?) of)?"
+    r" (?:contraception|birth control|contraceptive methods?|the contraception provisions)"
+    r"(?: methods?)?(?P<rest>.*)$"
+)
+_INCLUSION_TAIL = re.compile(
+    r"^(?:"
+    r"| of section [\d.]+"
+    r"| \[[^\]]*\]?"
+    r"| \([^)]*\)"
+    r"|,? (?:during|for the duration of|throughout) (?:the|this) (?:study|trial)(?: participation)?"
+    r"|,? prior to study entry and for the duration of (?:the )?study participation"
+    r"|(?: \([^)]*\))? prior to study entry and for the duration of (?:the )?study participation"
+    r"|,? (?:during (?:the|this) (?:study|trial) )?and (?:be willing and able to )?continue"
+    r" contraception for \d+ days after (?:their|the) last dose of study (?:treatment|drug)"
+    r"|,? (?:during (?:the|this) (?:study|trial) )?and for (?:\w+|\d+) (?:days|weeks|months)"
+    r" (?:thereafter|after[^,;]*)"
+    r"|,? for the duration of the study and for \d+ days after any study drug administration,? or"
+    r" (?:is|are) (?:surgically sterile|post-?menopausal)(?: or (?:surgically sterile|post-?menop"
+    r"ausal))?"
+    r")$"
+)
+
+
+def read_contraception(text: str, kind: str) -> Clause | Refusal | None:
+    """Inclusions: "Women of child-bearing potential must practice a reliable method of birth
+    control", "... and men must agree to use adequate contraception"."""
+    if kind != "inclusion" or not re.search(r"contracep|birth control", text):
+        return None
+    if re.search(r"pregnancy test|not be pregnant", text):
+        return Refusal(
+            "contraception",
+            "it also needs a negative pregnancy test, which "
+            "pregnancy_or_breastfeeding cannot say (it is broader); a partial "
+            "inclusion is not proposed",
+        )
+    body = re.sub(r"^(?:females?|women) of childbearing potential and men\b", "women and men", text)
+    match = _MUST_USE.fullmatch(body)
+    if not match or not _INCLUSION_TAIL.fullmatch(match.group("rest")):
+        return None
+    who = match.group("who") or ""
+    both = bool(re.match(_BOTH_CBP, who)) or not who
+    women = not both and bool(
+        re.match(
+            rf"(?:(?:fertile) )?{_WOMEN}|(?:subjects?|patients?"
+            r"|participants?) of child ?bearing",
+            who,
+        )
+    )
+    if not women and not both:
+        return None
+    if women:
+        return Clause(
+            any_rule([comparison("sex", "!=", "female"), comparison("contraception", "!=", "no")]),
+            "who, if they are women who could become pregnant, are willing to use contraception",
+            "que, si son mujeres que pueden quedarse embarazadas, están dispuestas a usar un "
+            "método anticonceptivo",
+            "contraception",
+            f"Matched {quoted(text)} as contraception for women of childbearing potential: "
+            "fails a woman who is not willing (not_needed passes); men pass.",
+        )
+    return Clause(
+        comparison("contraception", "!=", "no"),
+        "who are willing to use contraception if they could conceive a child",
+        "dispuestas a usar un método anticonceptivo si pudieran concebir un hijo",
+        "contraception",
+        f"Matched {quoted(text)} as contraception for anyone who could conceive: fails only "
+        "'no' (not_needed passes).",
+    )

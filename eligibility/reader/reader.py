@@ -1,0 +1,237 @@
+"""One registered line in, one proposed rule (or none) out: the order the patterns run in.
+
+:func:`read` guards first (a non-MS trial, another arm, a clinician's call), then asks each
+pattern in turn; the first that recognises its subject decides, with a clause or with a
+refusal. An inclusion line that no pattern reads whole may still be a conjunction of
+pieces each read alone ("Male and female patients between ages 18-55 with a diagnosis of
+multiple sclerosis"): the line is cut at "with", "and", commas and semicolons into the
+fewest pieces that every one reads, and they combine with ``all``. Exclusions are never
+cut so: "A and B" in an exclusion may mean either or both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from eligibility.engine.rules import RuleError, validate_rule
+
+from .conditions import read_cancer, read_conditions, read_substance_use
+from .demographics import read_age, read_sex
+from .devices import read_implant, read_internet, read_mri
+from .disease import (
+    read_disease_duration,
+    read_edss,
+    read_mri_lesions,
+    read_ms_disease,
+    read_relapse_counts,
+)
+from .exposures import read_exposures
+from .pregnancy import read_contraception, read_pregnancy
+from .reading import Clause, Refusal, all_of, quoted
+from .text import drop_clarification, is_ms_condition, judgement, names_other_arm, normalize
+
+READER_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A rule proposed for one registered line, with what a patient and a curator read.
+
+    ``rule`` validates with :func:`eligibility.engine.rules.validate_rule` (contract v2);
+    for an inclusion it says who the study takes, for an exclusion whom it does not.
+    ``patient_text`` / ``patient_text_es`` are the noun phrases explanations wrap
+    ("People aged 18 to 55"); ``pattern`` names the pattern (or patterns, joined by "+")
+    that produced it; ``reason`` says which words matched and what was decided.
+    """
+
+    rule: dict
+    patient_text: str
+    patient_text_es: str
+    pattern: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The reader's answer for one line: a proposal, or none and why (``note``)."""
+
+    proposal: Proposal | None
+    note: str
+
+
+Reader = Callable[..., Clause | Refusal | None]
+
+#: Patterns that read a whole line (they may use its sub-items), in the order they run.
+LINE_READERS: tuple[Reader, ...] = (
+    read_pregnancy,
+    read_contraception,
+    read_cancer,
+    read_substance_use,
+    read_mri,
+    read_implant,
+    read_internet,
+    read_relapse_counts,
+    read_exposures,
+    read_conditions,
+)
+#: Patterns that also read a piece of an inclusion line.
+CLAUSE_READERS: tuple[Reader, ...] = (
+    read_ms_disease,
+    read_edss,
+    read_age,
+    read_sex,
+    read_disease_duration,
+    read_mri_lesions,
+)
+_TAKES_ITEMS = {read_relapse_counts, read_exposures, read_conditions}
+
+_CUT = re.compile(
+    r",\s*(?:and\s+)?(?:(?:must\s+)?(?:have|has)\s+)?(?:with\s+)?|;\s*|\s+with\s+"
+    r"|\s+and\s+(?:(?:must\s+)?(?:have|has)\s+)?"
+)
+_MAX_PIECES = 10
+
+
+def read(
+    text: str,
+    *,
+    kind: str,
+    heading: str = "",
+    items: Sequence[str] = (),
+    conditions: Sequence[str] = (),
+) -> Reading:
+    """Read one registered criterion line (``kind`` "inclusion" or "exclusion").
+
+    ``text`` is the line as split by the registry splitter (its sub-items rendered
+    below it, or not: only the first line is read as the line's own words), ``items`` its
+    sub-items, ``heading`` the heading it sits under, ``conditions`` the trial's
+    registered conditions (a trial none of whose conditions is MS gets no proposal).
+    """
+    if kind not in ("inclusion", "exclusion"):
+        raise ValueError(f"kind must be 'inclusion' or 'exclusion', not {kind!r}")
+    if conditions and not any(is_ms_condition(condition) for condition in conditions):
+        return Reading(None, "not an MS trial: its registered conditions name no form of MS")
+    own = text.split("\n", 1)[0] if items else text
+    return _read_normalized(normalize(own), kind, heading, tuple(normalize(i) for i in items))
+
+
+@lru_cache(maxsize=8192)
+def _read_normalized(line: str, kind: str, heading: str, items: tuple[str, ...]) -> Reading:
+    other_arm = names_other_arm(heading, " ".join((line, *items)))
+    if other_arm:
+        return Reading(None, f"Not read: {other_arm}; it never excludes an MS patient.")
+    call = judgement(" ".join((line, *items)))
+    if call:
+        return Reading(None, f'Not read: "{call}" leaves the decision to a clinician.')
+    if not line:
+        return Reading(None, "Not read: no words.")
+    body, clarification = drop_clarification(line)
+    result = _first_reading(body, kind, items)
+    if isinstance(result, Refusal):
+        return Reading(None, f"Not read ({result.pattern}): {result.reason}.")
+    if result is None:
+        return Reading(None, "Not read: no pattern reads the whole line.")
+    try:
+        validate_rule(result.rule)
+    except RuleError as error:
+        return Reading(None, f"Not read: the rule would be refused ({error}).")
+    reason = result.reason
+    if clarification:
+        reason += f" The sentence {quoted(clarification)} only clarifies."
+    proposal = Proposal(
+        result.rule,
+        f"People {result.en}",
+        f"Personas {result.es}",
+        result.pattern,
+        reason,
+    )
+    return Reading(proposal, reason)
+
+
+def _first_reading(text: str, kind: str, items: tuple[str, ...]) -> Clause | Refusal | None:
+    refusal: Refusal | None = None
+    for reader in LINE_READERS:
+        result = reader(text, kind, items) if reader in _TAKES_ITEMS else reader(text, kind)
+        if isinstance(result, Clause):
+            return result
+        if result is not None:
+            refusal = refusal or result
+            if kind == "exclusion":
+                return refusal
+    if items:
+        return refusal  # a line introducing sub-items is read by the patterns above or not at all
+    result = _read_clause(text, kind)
+    if isinstance(result, Clause) or kind != "inclusion":
+        return refusal or result
+    # An inclusion may be "A with B and C"; every piece must still be read whole, so a
+    # refusal of the whole line (an unreadable item) stops it again inside its piece.
+    return _read_conjunction(text) or refusal or result
+
+
+def _read_clause(text: str, kind: str) -> Clause | Refusal | None:
+    for reader in CLAUSE_READERS:
+        result = reader(text, kind)
+        if result is not None:
+            return result
+    return None
+
+
+def _read_conjunction(text: str) -> Clause | Refusal | None:
+    """An inclusion "A, B and C": the fewest pieces, each read alone, all required."""
+    cuts = list(_CUT.finditer(text))
+    if not cuts or len(cuts) >= _MAX_PIECES:
+        return None
+    starts = [0, *(cut.end() for cut in cuts)]
+    ends = [*(cut.start() for cut in cuts), len(text)]
+    count = len(starts)
+
+    @cache
+    def piece(i: int, j: int) -> Clause | Refusal | None:
+        words = text[starts[i] : ends[j - 1]].strip(" ,;")
+        result = _read_clause(words, "inclusion")
+        if result is None:
+            for reader in LINE_READERS:
+                result = (
+                    reader(words, "inclusion", ())
+                    if reader in _TAKES_ITEMS
+                    else reader(words, "inclusion")
+                )
+                if result is not None:
+                    break
+        return result
+
+    @cache
+    def best(i: int) -> tuple[Clause, ...] | None:
+        if i == count:
+            return ()
+        found: tuple[Clause, ...] | None = None
+        for j in range(count, i, -1):
+            if i == 0 and j == count:
+                continue  # the whole line was already tried
+            head = piece(i, j)
+            if not isinstance(head, Clause):
+                continue
+            tail = best(j)
+            if tail is not None and (found is None or 1 + len(tail) < len(found)):
+                found = (head, *tail)
+        return found
+
+    clauses = best(0)
+    if not clauses:
+        return None
+    return all_of(list(clauses))
+
+
+def propose(
+    text: str,
+    *,
+    kind: str,
+    heading: str = "",
+    items: Sequence[str] = (),
+    conditions: Sequence[str] = (),
+) -> Proposal | None:
+    """The proposed rule for one registered line, or None (see :func:`read` for why)."""
+    return read(text, kind=kind, heading=heading, items=items, conditions=conditions).proposal

@@ -1,0 +1,237 @@
+"""Registry wording made uniform before the patterns read it, and the words that stop them.
+
+:func:`normalize` lowercases a criterion line and irons out how registries write the same
+thing: unicode dashes and comparison signs, trademark signs, the decimal comma of
+"EDSS 0-5,5", footnote marks glued to words ("Criteria139"), citations and visit labels
+in brackets, abbreviations repeated in brackets ("(EDSS)"), and the typos seen in the
+registry data (each listed in :data:`_TYPOS` with where it was seen). Nothing it does
+changes what a line means; every pattern then reads the normalised text whole.
+
+:func:`judgement` names the words that leave a line to a clinician (spec section 6.3):
+a line containing one gets no proposal. :func:`names_other_arm` spots headings and lines
+about healthy controls, non-MS participants or one cohort of several.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- normalisation -----------------------------------------------------------------------
+
+_CHARACTERS = str.maketrans(
+    {
+        "≤": " <= ",
+        "≥": " >= ",
+        "‐": "-",
+        "‑": "-",
+        "‒": "-",
+        "–": "-",
+        "—": "-",
+        "−": "-",
+        "’": "'",
+        "‘": "'",
+        "“": '"',
+        "”": '"',
+        "®": "",
+        "™": "",
+        "©": "",
+        "β": "beta",
+        "\u00a0": " ",
+        "ï": "i",
+        "é": "e",
+    }
+)
+
+#: Typos and variant spellings seen in ``tests/data/registry`` (or common in registries),
+#: corrected before reading. Each is a whole-word regular expression.
+_TYPOS: tuple[tuple[str, str], ...] = (
+    (r"\bscreenin\b", "screening"),  # NCT00260741
+    (r"\bbefor\b", "before"),  # NCT02048072
+    (r"\b(more|less|greater|higher|lower|older|younger) then\b", r"\1 than"),  # NCT02727907
+    (r"\bmitoxanthrone\b", "mitoxantrone"),  # NCT00260741
+    (r"\bglativamir\b", "glatiramer"),  # NCT01679041
+    (r"\bgilanya\b", "gilenya"),  # NCT02048072
+    (r"\bimmune[- ]supressors?\b", "immunosuppressant"),  # NCT00261326
+    (r"\bsupress", "suppress"),
+    (r"\bbetween he ages\b", "between the ages"),  # NCT00618527
+    (r"\bprogressive[- ]remitting\b", "progressive-relapsing"),  # NCT01480076
+    (r"\bcyclosporin a\b", "cyclosporine"),  # NCT00405353
+    (r"\bcyclosporin\b", "cyclosporine"),
+    (r"\bciclosporin\b", "cyclosporine"),
+    (r"\bmethylprednisone\b", "methylprednisolone"),  # NCT00836719
+    (r"\bbata[- ]blockers\b", "beta-blockers"),  # NCT02048072
+    (r"\bfullfilled\b", "fulfilled"),  # NCT02048072
+    (r"\bgadolinium-dpta\b", "gadolinium"),  # NCT00405353 (DTPA)
+    (r"\bex(p)?erimental\b", "experimental"),
+    (r"\bbreast feeding\b", "breastfeeding"),
+    (r"\bbreast-feeding\b", "breastfeeding"),
+    (r"\bchild bearing\b", "childbearing"),
+    (r"\bbirth-control\b", "birth control"),
+    (r"\bchild-bearing\b", "childbearing"),
+    (r"\brandomisation\b", "randomization"),
+    (r"\brandomised\b", "randomized"),
+    (r"\benrolment\b", "enrollment"),
+    (r"\bhaematopoietic\b", "hematopoietic"),
+    (r"\bischaemic\b", "ischemic"),
+    (r"\btumour", "tumor"),
+    (r"\bimmunisation\b", "immunization"),
+    (r"\bhospitalisation\b", "hospitalization"),
+    (r"\bimmunoglobulines\b", "immunoglobulins"),
+)
+_TYPO_PATTERNS = tuple((re.compile(pattern), replacement) for pattern, replacement in _TYPOS)
+
+# Brackets holding only a citation, a section, a visit or a day label, a footnote.
+_REFERENCE = re.compile(
+    r"\s*[\[(](?:[^\[\]()]*?(?:et al|\b(?:19|20)\d\d\b|\bsection\b|\bappendix\b|\bvisit\b"
+    r"|\bday -?\d+\b|\bmonth -?\d+\b|\bref\b|\bsee\b|\bann neurol\b)[^\[\]()]*?)[\])]",
+    re.IGNORECASE,
+)
+# A bracketed abbreviation or one capitalised word repeating the term before it:
+# "(EDSS)", "[MS]", "(RRMS)", "(Novantrone)". Read on the original case.
+_ABBREVIATION = re.compile(r"\s*[\[(](?:[A-Z][A-Za-z0-9+/-]{0,11}|[a-z]{1,3}\+?)[\])]")
+_FOOTNOTE = re.compile(r"\b(criteria|criterion|formula)\d{1,3}\b")
+_DECIMAL_COMMA = re.compile(r"(?<![\w,.])(\d),([05])(?![\d,])")
+_SPACES = re.compile(r"\s+")
+_TRAILING = re.compile(r"[\s.;,:]+$")
+
+# Phrases that name a standard exception the facts already make, or the contraception
+# the fact asks about: "adequate" there is not a clinician's call.
+_STANDARD_PHRASES: tuple[tuple[re.Pattern, str], ...] = (
+    (re.compile(r"\b(?:adequately|successfully|appropriately) treated\b"), "treated"),
+    (
+        re.compile(r"\badequate (?:method of |methods of |form of )?(contraception|birth control)"),
+        r"effective \1",
+    ),
+    (re.compile(r"\bself[- ]reported\b"), "self reported"),
+)
+
+# Clarifying sentences that repeat a fact's own meaning (they may follow a line).
+CLARIFICATIONS: tuple[re.Pattern, ...] = (
+    # NCT00405353: the protocol's definition of a relapse, the fact's own idea.
+    re.compile(r"\. relapse (?:will be|is) defined (?:historically )?as [^.]*$"),
+    # NCT04047628: a vaccine's antibodies are not a hepatitis B diagnosis.
+    re.compile(
+        r"\. hepatitis b surface antibody following hepatitis b immunization is not considered "
+        r"to be evidence of (?:past )?infection$"
+    ),
+    # NCT02720107: what pregnancy means.
+    re.compile(r", where pregnancy is defined as [^.]*$"),
+)
+
+
+def normalize(text: str) -> str:
+    """One criterion line (its own words, not its sub-items) made uniform for reading."""
+    text = text.translate(_CHARACTERS)
+    for _ in range(3):  # nested brackets: "(Polman et al, 2005 [Appendix I])"
+        text = _REFERENCE.sub("", text)
+    text = _ABBREVIATION.sub("", text)
+    text = text.lower()
+    text = _FOOTNOTE.sub(r"\1", text)
+    for pattern, replacement in _TYPO_PATTERNS:
+        text = pattern.sub(replacement, text)
+    text = _DECIMAL_COMMA.sub(r"\1.\2", text)
+    for pattern, replacement in _STANDARD_PHRASES:
+        text = pattern.sub(replacement, text)
+    text = text.replace("=<", " <= ").replace("=>", " >= ")
+    text = _SPACES.sub(" ", text).strip()
+    return _TRAILING.sub("", text)
+
+
+def drop_clarification(text: str) -> tuple[str, str]:
+    """The line without a trailing clarifying sentence, and that sentence ('' if none)."""
+    for pattern in CLARIFICATIONS:
+        found = pattern.search(text)
+        if found:
+            return text[: found.start()].rstrip(" ,"), found.group(0).lstrip(". ,")
+    return text, ""
+
+
+# --- words that leave the call to a clinician ----------------------------------------------
+
+_JUDGEMENT: tuple[tuple[str, re.Pattern], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("clinically significant", r"\bclinically (?:significant|relevant|important|meaningful)"),
+        ("significant", r"\b(?:in)?significant(?:ly)?\b"),
+        ("severe", r"\bsevere(?:ly)?\b"),
+        ("uncontrolled", r"\b(?:uncontrolled|poorly controlled|well[- ]controlled)\b"),
+        ("not controlled", r"\bnot (?:be )?(?:well[- ])?controlled\b"),
+        ("stable", r"\b(?:un)?stable\b|\bstabili[sz]ed\b"),
+        ("in the opinion of", r"\bopinion\b|\bjudge?ment\b|\bdiscretion\b"),
+        ("as determined by", r"\b(?:determined|judged|deemed|assessed|felt) (?:by|to)\b"),
+        ("the investigator", r"\binvestigators?\b|\bradiologist\b|\btreating physician\b"),
+        ("interfere", r"\binterfer(?:e|es|ed|ing|ence)\b"),
+        ("adequate", r"\badequate(?:ly)?\b"),
+        ("suitable", r"\b(?:un)?suitab|\b(?:in)?appropriate\b"),
+        ("at risk", r"\bat risk\b|\brisk of\b|\bjeopardi[sz]e"),
+        (
+            "could affect",
+            r"\b(?:may|could|would|might|likely to) (?:affect|compromise|prevent|"
+            r"preclude|put|increase|influence|limit|make)\b",
+        ),
+        ("preclude", r"\bprecludes?\b"),
+        ("major", r"\bmajor\b"),
+        ("serious", r"\bserious(?! (?:active )?infection)"),
+        ("moderate", r"\bmoderate\b"),
+        ("individual basis", r"\bindividual basis\b|\bcase[- ]by[- ]case\b"),
+        ("contraindication", r"\bcontraindicat\w*+(?! (?:to|for) (?:an? )?mri\b)"),
+        ("failure", r"\b(?:non-?responders?|treatment failure|inadequate response)\b"),
+    )
+)
+
+
+def judgement(text: str) -> str | None:
+    """The first phrase in ``text`` that leaves the decision to a clinician, or None."""
+    for name, pattern in _JUDGEMENT:
+        if pattern.search(text):
+            return name
+    return None
+
+
+# --- other arms ------------------------------------------------------------------------------
+
+_OTHER_ARM_HEADING = re.compile(
+    r"healthy|control|volunteer|non[- ]?ms\b|without (?:ms|multiple sclerosis)|caregiver"
+    r"|care partner|family|\bpart [a-z0-9]\b|\bparts?\b|cohort|\barms?\b|group|stage|sub-?study"
+    r"|extension|open[- ]label|p(?:a)?ediatric|adolescent|children|\badults?\b|rrms|ppms|spms"
+    r"|progressive|relapsing|remitting|\bwomen\b|\bmen\b|\bfemales?\b|\bmales?\b|\bonly\b"
+)
+_MS_ARM_HEADING = re.compile(
+    r"^(?:(?:key|main|major|general|other|additional) )?(?:inclusion|exclusion|eligibility)?"
+    r"(?: criteri\w*)?(?: include)?(?: \((?:ms patients|patients with ms|persons with ms|people"
+    r" with ms|all to be fulfilled|if any apply)\))?$"
+)
+_OTHER_ARM_TEXT = re.compile(
+    r"\bhealthy (?:controls?|volunteers?|subjects?|participants?|individuals?|persons?)\b"
+    r"|\bcontrol (?:group|arm|subjects?|participants?|cohort)\b|\bcontrols?:"
+    r"|\bnon[- ]ms (?:participants?|subjects?|patients?)\b|\bcaregivers?\b|\bcare partners?\b"
+    r"|\b(?:in|for) (?:part|cohort|arm|group) [a-z0-9]\b"
+)
+
+
+def names_other_arm(heading: str, text: str) -> str | None:
+    """Why a line may be about another arm than the MS patients, or None.
+
+    A heading is accepted when it is a plain kind heading ("Key Exclusion Criteria",
+    "Exclusion criteria (MS patients)") or a topic label ("Prior/Concomitant Therapy");
+    one naming a population, cohort, part or course ("Healthy controls", "Part B",
+    "PPMS cohort") is not, since its lines do not apply to every MS patient.
+    """
+    label = normalize(heading)
+    if label and not _MS_ARM_HEADING.match(label) and _OTHER_ARM_HEADING.search(label):
+        return f'under the heading "{heading.strip()}", which names one group of the study'
+    found = _OTHER_ARM_TEXT.search(text)
+    if found:
+        return f'mentions "{found.group(0)}", another arm than the MS patients'
+    return None
+
+
+_MS_CONDITION = re.compile(
+    r"multiple sclerosis|\bms\b|\brrms\b|\bspms\b|\bppms\b|\bcis\b|clinically isolated"
+    r"|demyelinat|optic neuritis|transverse myelitis"
+)
+
+
+def is_ms_condition(condition: str) -> bool:
+    """Whether a registered condition names MS (or a first demyelinating event)."""
+    return bool(_MS_CONDITION.search(condition.lower()))
