@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from config.api import LANG_PARAM, ApiInputError, problem_response, request_language
 from finder.models import Trial
 
-from .schema import ANSWER_KEYS, answers_schema
+from .schema import ANSWER_KEYS, FACT_TYPES, answers_schema
 from .selectors import trial_questions
 from .services import answers_prepare, screening_evaluate
 
@@ -30,7 +30,7 @@ class AnswersField(serializers.JSONField):
 
 class QuestionSerializer(serializers.Serializer):
     key = serializers.ChoiceField(choices=ANSWER_KEYS)
-    type = serializers.ChoiceField(choices=["integer", "number", "date", "choice", "multi_choice"])
+    type = serializers.ChoiceField(choices=FACT_TYPES)
     text = serializers.CharField()
     help = serializers.CharField()
     choices = inline_serializer(
@@ -43,6 +43,9 @@ class QuestionSerializer(serializers.Serializer):
     max = serializers.FloatField(allow_null=True)
     step = serializers.FloatField(allow_null=True)
     allows_unsure = serializers.BooleanField()
+    allows_never = serializers.BooleanField(
+        help_text="Whether 'never' is an answer (dated facts, years_since_cancer)."
+    )
 
 
 class QuestionnaireSerializer(serializers.Serializer):
@@ -80,13 +83,36 @@ class TrialQuestionnaireApi(APIView):
 class CriterionResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=["inclusion", "exclusion"])
-    text = serializers.CharField()
-    status = serializers.ChoiceField(choices=["pass", "fail", "unknown"])
+    text = serializers.CharField(
+        help_text="The criterion in plain words for patients (the registered wording when "
+        "no plain version has been reviewed yet)."
+    )
+    clinical_text = serializers.CharField(
+        help_text="The criterion as the registry wrote it (wrapped lines joined); empty for "
+        "a criterion derived from the record's structured fields only."
+    )
+    status = serializers.ChoiceField(
+        choices=["pass", "fail", "unknown", "not_checked"],
+        help_text="pass, fail or unknown from the patient's answers; not_checked (added in "
+        "v1.1): the service has no rule for this criterion and the study team checks it. A "
+        "client that does not know not_checked should treat it as unknown.",
+    )
     explanation = serializers.CharField()
     facts_used = serializers.DictField()
 
 
-class EligibilityOutputSerializer(serializers.Serializer):
+class CheckedCountsMixin(serializers.Serializer):
+    checked = serializers.IntegerField(
+        help_text="How many of the trial's criteria were checked against the answers."
+    )
+    total = serializers.IntegerField(
+        help_text="How many criteria the trial has: its registered lines, plus rules derived "
+        "from the record's structured fields that match no line. total - checked are left "
+        "to the study team (not_checked)."
+    )
+
+
+class EligibilityOutputSerializer(CheckedCountsMixin):
     # Renders an eligibility.services.ScreeningOutcome with its stored screening.
 
     nct_id = serializers.CharField(source="trial.nct_id")

@@ -18,19 +18,37 @@ class CriterionKind(models.TextChoices):
 class CriterionSource(models.TextChoices):
     CURATED = "curated", _("Written by a curator")
     REGISTRY = "registry", _("Derived from the registry's structured fields")
+    LINE = "line", _("A line of the registered eligibility criteria")
 
 
 class Criterion(models.Model):
+    """One criterion of a trial: a registered line, a curated criterion, or a rule derived
+    from the registry's structured fields that matches no line.
+
+    ``rule`` is the live rule; without one the criterion is ``not_checked`` (the study
+    team checks it). A registered line keeps its text as the registry wrote it in
+    ``clinical_text`` and a hash of it in ``line_hash`` (how a re-import recognises an
+    unchanged line); ``patient_text`` is empty until a reviewed rule brings plain words.
+    """
+
     trial = models.ForeignKey("finder.Trial", on_delete=models.CASCADE, related_name="criteria")
     kind = models.CharField(max_length=10, choices=CriterionKind.choices)
     order = models.PositiveIntegerField(default=0)
     clinical_text = models.TextField(_("registered clinical text"), blank=True)
-    patient_text = models.TextField(_("patient-facing text (English)"))
+    patient_text = models.TextField(_("patient-facing text (English)"), blank=True)
     patient_text_es = models.TextField(_("patient-facing text (Spanish)"), blank=True)
-    rule = models.JSONField(help_text=_("The rule in the criteria language (see docs/rules.md)."))
+    rule = models.JSONField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "The rule in the criteria language (see docs/rules.md); empty: the study team "
+            "checks this criterion."
+        ),
+    )
     source = models.CharField(
         max_length=10, choices=CriterionSource.choices, default=CriterionSource.CURATED
     )
+    line_hash = models.CharField(max_length=64, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -43,12 +61,17 @@ class Criterion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.order}: {self.patient_text[:60]}"
+        return f"{self.get_kind_display()} {self.order}: {self.text_for('en')[:60]}"
 
     def text_for(self, lang: str) -> str:
+        """Plain words for patients in ``lang``; the registered text when there are none."""
         if lang.startswith("es") and self.patient_text_es:
             return self.patient_text_es
-        return self.patient_text
+        return self.patient_text or self.clinical_text
+
+    @property
+    def is_checked(self) -> bool:
+        return self.rule is not None
 
 
 class Verdict(models.TextChoices):

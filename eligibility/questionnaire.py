@@ -167,15 +167,17 @@ def first_reason(outcome: ScreeningOutcome) -> str:
 
 
 def criteria_groups(criteria: list[dict]) -> list[dict]:
-    """Criteria grouped for reading: what rules you out, what we could not check, what fits."""
+    """Criteria grouped for reading: what rules you out, what your answers leave open, what
+    the study team checks, what fits."""
     titles = {
         "fail": _("What rules you out"),
         "unknown": _("What we could not check yet"),
+        "not_checked": _("What the study team checks with you"),
         "pass": _("What fits"),
     }
     return [
         {"status": status, "title": titles[status], "criteria": items}
-        for status in ("fail", "unknown", "pass")
+        for status in ("fail", "unknown", "not_checked", "pass")
         if (items := [c for c in criteria if c["status"] == status])
     ]
 

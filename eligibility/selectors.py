@@ -10,7 +10,7 @@ from typing import Any
 from finder.models import Trial
 
 from .engine.evaluate import CompiledTrial, CriterionSpec, compile_trial
-from .engine.facts import AGE_KEYS, FACTS, UNSURE
+from .engine.facts import AGE_KEYS, FACTS, UNSURE, question_key
 from .models import Criterion, Screening
 
 _COMPILED_MAX = 50_000
@@ -22,7 +22,12 @@ def criterion_specs(criteria: list[Criterion]) -> list[CriterionSpec]:
     """Model rows as the engine's plain data (the engine never sees a model)."""
     return [
         CriterionSpec(
-            id=c.pk, kind=c.kind, rule=c.rule, text=c.patient_text, text_es=c.patient_text_es
+            id=c.pk,
+            kind=c.kind,
+            rule=c.rule,
+            text=c.patient_text or c.clinical_text,
+            text_es=c.patient_text_es,
+            clinical_text=c.clinical_text,
         )
         for c in sorted(criteria, key=lambda c: (c.kind != "inclusion", c.order, c.pk))
     ]
@@ -81,6 +86,7 @@ class Question:
     max: float | None
     step: float | None
     allows_unsure: bool
+    allows_never: bool = False
 
     @property
     def choice_items(self) -> list[dict[str, str]]:
@@ -98,6 +104,7 @@ class Question:
             "max": self.max,
             "step": self.step,
             "allows_unsure": self.allows_unsure,
+            "allows_never": self.allows_never,
         }
 
 
@@ -113,6 +120,7 @@ def question_for(key: str, *, lang: str = "en") -> Question:
         max=fact.max,
         step=fact.step,
         allows_unsure=fact.accepts_unsure or UNSURE in fact.choice_codes,
+        allows_never=fact.accepts_never,
     )
 
 
@@ -125,8 +133,11 @@ WEB_AGE_KEY = "age"
 
 
 def asked_key(rule_key: str, *, age_key: str) -> str:
-    """The question that answers fact ``rule_key`` when age is asked as ``age_key``."""
-    return age_key if rule_key in AGE_KEYS else rule_key
+    """The question that answers fact ``rule_key`` when age is asked as ``age_key``: a
+    day count is asked as its date (``days_since_last_relapse`` as ``last_relapse``)."""
+    if rule_key in AGE_KEYS:
+        return age_key
+    return question_key(rule_key, age_key=age_key)
 
 
 def question_keys(*, trials: list[Trial], age_key: str) -> list[str]:

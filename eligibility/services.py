@@ -37,37 +37,65 @@ __all__ = [
 # Registry-derived criteria are numbered after the curated ones so the two never collide.
 REGISTRY_ORDER_OFFSET = 1000
 
-CRITERION_FIELDS = ("kind", "order", "clinical_text", "patient_text", "patient_text_es", "rule")
+CRITERION_FIELDS = (
+    "kind",
+    "order",
+    "clinical_text",
+    "patient_text",
+    "patient_text_es",
+    "rule",
+    "line_hash",
+)
+#: What a registry import writes: the registered lines and the rules derived from the
+#: record's structured fields that match no line.
+REGISTRY_SOURCES = (CriterionSource.LINE, CriterionSource.REGISTRY)
 
 
 @dataclass(frozen=True)
 class CriterionInput:
-    """A criterion as the loaders and importers hand it over (plain data)."""
+    """A criterion as the loaders and importers hand it over (plain data).
+
+    ``rule`` is ``None`` for a criterion with no live rule (``not_checked``). ``source``
+    matters to a registry import only: a registered ``line`` or a ``registry``-derived
+    criterion.
+    """
 
     kind: str
     order: int
-    patient_text: str
-    rule: dict
+    patient_text: str = ""
+    rule: dict | None = None
     clinical_text: str = ""
     patient_text_es: str = ""
+    line_hash: str = ""
+    source: str = CriterionSource.CURATED
 
     @classmethod
-    def from_dict(cls, data: dict) -> CriterionInput:
-        return cls(**{k: data[k] for k in CRITERION_FIELDS if k in data})
+    def from_dict(cls, data: dict, *, source: str | None = None) -> CriterionInput:
+        fields = {k: data[k] for k in (*CRITERION_FIELDS, "source") if k in data}
+        if source is not None:
+            fields.setdefault("source", source)
+        return cls(**fields)
 
-    def as_tuple(self) -> tuple:
-        return tuple(getattr(self, f) for f in CRITERION_FIELDS)
+    def key(self) -> tuple:
+        return (self.source, *(getattr(self, f) for f in CRITERION_FIELDS))
 
 
 def rule_facts(rule) -> set[str]:
     """The answer keys a valid rule reads (``age`` and ``birth_date`` count as one)."""
+    if rule is None:
+        return set()
     return {"age" if key == "birth_date" else key for key in engine_rule_facts(rule)}
 
 
 def criterion_rule_validate(*, rule, label: str) -> None:
-    """Refuse a rule the engine cannot evaluate, naming the criterion and the part at fault."""
+    """Refuse a rule the engine cannot evaluate, naming the criterion and the part at fault.
+
+    ``None`` (no rule: the study team checks the criterion) is always accepted.
+    """
     from .engine.rules import RuleError, validate_rule
 
+    if rule is None:
+        return
     try:
         validate_rule(rule)
     except RuleError as exc:
@@ -82,58 +110,96 @@ def trial_criteria_version_bump(*, trial: Trial) -> int:
     return trial.criteria_version
 
 
-@transaction.atomic
-def criteria_replace(
-    *, trial: Trial, criteria: Iterable[CriterionInput | dict], source: str
-) -> bool:
-    """Replace the trial's criteria of one source (curated or registry) with ``criteria``.
-
-    Every rule is validated first, so nothing is written unless all are valid. The
-    trial's criteria version is bumped only when something actually changed, which
-    keeps re-imports and re-loads idempotent. Returns whether anything changed.
-    """
-    if source not in CriterionSource.values:
-        raise ValueError(f"unknown criterion source {source!r}")
-    wanted = [c if isinstance(c, CriterionInput) else CriterionInput.from_dict(c) for c in criteria]
+def _inputs(criteria: Iterable[CriterionInput | dict], source: str) -> list[CriterionInput]:
+    wanted = [
+        c if isinstance(c, CriterionInput) else CriterionInput.from_dict(c, source=source)
+        for c in criteria
+    ]
     for item in wanted:
         if item.kind not in CriterionKind.values:
             raise ValidationError({"kind": f"{item.kind!r} is not inclusion or exclusion"})
         criterion_rule_validate(rule=item.rule, label=f"{item.kind} criterion {item.order}")
+    return wanted
 
-    if source == CriterionSource.REGISTRY:
-        wanted = [
-            replace(item, order=item.order + REGISTRY_ORDER_OFFSET)
-            if item.order < REGISTRY_ORDER_OFFSET
-            else item
-            for item in wanted
-        ]
-        # A curator's criterion on the same facts supersedes the one derived from the
-        # registry's structured fields (no "age 18 to 55" twice on the trial page).
-        curated = set()
-        for rule in trial.criteria.filter(source=CriterionSource.CURATED).values_list(
-            "rule", flat=True
-        ):
-            curated |= rule_facts(rule)
-        wanted = [item for item in wanted if not rule_facts(item.rule) <= curated or not curated]
 
-    existing = list(trial.criteria.filter(source=source).order_by("kind", "order"))
-    current = sorted(tuple(getattr(c, f) for f in CRITERION_FIELDS) for c in existing)
-    if current == sorted(item.as_tuple() for item in wanted):
+@transaction.atomic
+def criteria_replace(
+    *, trial: Trial, criteria: Iterable[CriterionInput | dict], source: str
+) -> bool:
+    """Replace the trial's criteria of one origin with ``criteria``.
+
+    ``source`` is ``curated`` (a curator's ruleset) or ``registry`` (an import: the
+    registered lines and the rules derived from the record's structured fields, each
+    item saying which by its own ``source``). Every rule is validated first, so nothing
+    is written unless all are valid. The trial's criteria version is bumped only when
+    something actually changed, which keeps re-imports and re-loads idempotent. Returns
+    whether anything changed.
+
+    A curated ruleset is the curator's reading of every registered criterion, so a
+    trial with curated criteria keeps none of the registered lines, and no derived
+    criterion on facts the curated ones already test.
+    """
+    if source == CriterionSource.CURATED:
+        sources: tuple[str, ...] = (CriterionSource.CURATED,)
+        wanted = [replace(item, source=source) for item in _inputs(criteria, source)]
+    elif source in REGISTRY_SOURCES:
+        sources = REGISTRY_SOURCES
+        wanted = _registry_wanted(trial, _inputs(criteria, CriterionSource.REGISTRY))
+    else:
+        raise ValueError(f"unknown criterion source {source!r}")
+
+    existing = trial.criteria.filter(source__in=sources)
+    current = sorted(
+        (c.source, *(getattr(c, f) for f in CRITERION_FIELDS)) for c in existing
+    )
+    if current == sorted(item.key() for item in wanted):
         return False
 
-    trial.criteria.filter(source=source).delete()
+    trial.criteria.filter(source__in=sources).delete()
+    if source == CriterionSource.CURATED:
+        _registry_superseded_delete(trial, wanted)
     Criterion.objects.bulk_create(
-        Criterion(trial=trial, source=source, **{f: getattr(item, f) for f in CRITERION_FIELDS})
+        Criterion(
+            trial=trial, source=item.source, **{f: getattr(item, f) for f in CRITERION_FIELDS}
+        )
         for item in wanted
     )
-    if source == CriterionSource.CURATED:
-        # Registry-derived criteria that the curated ones now cover are dropped.
-        covered = set().union(*(rule_facts(item.rule) for item in wanted)) if wanted else set()
-        for derived in trial.criteria.filter(source=CriterionSource.REGISTRY):
-            if covered and rule_facts(derived.rule) <= covered:
-                derived.delete()
     trial_criteria_version_bump(trial=trial)
     return True
+
+
+def _registry_wanted(trial: Trial, items: list[CriterionInput]) -> list[CriterionInput]:
+    wanted = [
+        replace(item, order=item.order + REGISTRY_ORDER_OFFSET)
+        if item.source == CriterionSource.REGISTRY and item.order < REGISTRY_ORDER_OFFSET
+        else item
+        for item in items
+    ]
+    curated_rules = list(
+        trial.criteria.filter(source=CriterionSource.CURATED).values_list("rule", flat=True)
+    )
+    if not curated_rules:
+        return wanted
+    # A curator's criteria supersede the registered lines, and the derived criteria on
+    # facts they test (no "age 18 to 55" twice on the trial page).
+    curated = set().union(*(rule_facts(rule) for rule in curated_rules))
+    return [
+        item
+        for item in wanted
+        if item.source == CriterionSource.REGISTRY
+        and item.rule is not None
+        and not rule_facts(item.rule) <= curated
+    ]
+
+
+def _registry_superseded_delete(trial: Trial, curated: list[CriterionInput]) -> None:
+    if not curated:
+        return
+    trial.criteria.filter(source=CriterionSource.LINE).delete()
+    covered = set().union(*(rule_facts(item.rule) for item in curated))
+    for derived in trial.criteria.filter(source=CriterionSource.REGISTRY):
+        if rule_facts(derived.rule) <= covered:
+            derived.delete()
 
 
 def screenings_reevaluate_for_trial(*, trial_id: int) -> int:
@@ -210,6 +276,18 @@ class ScreeningOutcome:
     criteria_version: int
     answers: dict[str, Any]
     screening: Screening | None = None
+    #: How many of the trial's ``total`` criteria have a rule; the others are
+    #: ``not_checked`` (the study team checks them).
+    checked: int = 0
+    total: int = 0
+
+    @property
+    def fully_checked(self) -> bool:
+        return self.checked == self.total
+
+    @property
+    def left_to_study_team(self) -> int:
+        return self.total - self.checked
 
 
 def _today(today: date | None) -> date:
@@ -262,6 +340,8 @@ def screening_outcome(
         criteria_version=trial.criteria_version,
         answers=answers.clean,
         screening=screening,
+        checked=result.checked,
+        total=result.total,
     )
 
 

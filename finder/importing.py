@@ -43,7 +43,7 @@ from .ctgov import (
 )
 from .models import Arm, ArmType, Intervention, OverallStatus, StudyType, Trial
 from .registry import RegistryError, registry_raw_studies
-from .registry_criteria import registry_criteria
+from .registry_criteria import registry_trial_criteria
 
 logger = logging.getLogger(__name__)
 
@@ -122,8 +122,10 @@ def trial_upsert_from_study(
     """Create or update the trial for ``study``; a repeated call changes nothing.
 
     Arms are matched by label, interventions by (type, name), sites by
-    ``site_registry_key``; rows no longer in the record are removed. Registry-derived
-    criteria are replaced with ``criteria_replace(source="registry")``. Curated fields
+    ``site_registry_key``; rows no longer in the record are removed. The registered
+    criterion lines and the rules derived from the structured fields
+    (:func:`~finder.registry_criteria.registry_trial_criteria`) replace the previous
+    ones with ``criteria_replace(source="registry")``. Curated fields
     (:data:`CURATED_TRIAL_FIELDS`) are left alone; ``has_placebo_group`` is set from the
     arm types when the record lists arms. Sites without coordinates are queued for
     geocoding once the transaction commits.
@@ -144,7 +146,8 @@ def trial_upsert_from_study(
     sites_changed = _sites_sync(trial, study.locations)
     criteria_changed = criteria_replace(
         trial=trial,
-        criteria=registry_criteria(
+        criteria=registry_trial_criteria(
+            eligibility_text=study.eligibility_text,
             minimum_age_years=study.minimum_age_years,
             maximum_age_years=study.maximum_age_years,
             minimum_age_text=study.minimum_age_text,

@@ -1,11 +1,22 @@
-"""Criteria derived from a registry record's structured eligibility fields.
+"""A registry record's criteria: every registered line, and the rules derived from the
+record's structured fields.
 
-ClinicalTrials.gov records carry, besides the free-text criteria, a minimum and maximum
-age, a sex and whether healthy volunteers are accepted. :func:`registry_criteria` turns
-those into criterion dicts in the rule language (``eligibility.engine.rules``), with
-patient-facing text in English and Spanish, for ``criteria_replace(source="registry")``.
-The free text stays for curators; a curated criterion on the same facts supersedes a
-derived one (``criteria_replace`` drops it).
+ClinicalTrials.gov records carry free-text criteria and, beside them, a minimum and
+maximum age, a sex, whether healthy volunteers are accepted and the conditions studied.
+
+* Every line of the free text (split once, by :mod:`finder.criteria_lines`) is a
+  criterion (``source`` ``line``) with the registry's wording as ``clinical_text``. It has
+  no rule until one is reviewed, so it is ``not_checked``: the study team checks it.
+* :func:`registry_criteria` turns the structured fields into rules (age, sex, the MS
+  diagnosis, and the exclusion of primary progressive MS for trials of relapsing forms
+  only; ``shared/clinical/ms-trials.md`` section 6.4).
+* :func:`registry_trial_criteria` puts the two together: a derived rule attaches to the
+  registered line that says exactly the same thing (the age line "Age 18 to 55 years"
+  gets the age rule), instead of standing beside it as a second criterion; a derived
+  rule that matches no line is a criterion of its own (``source`` ``registry``).
+
+A curated criterion on the same facts supersedes a derived one, and a curated ruleset
+supersedes the registered lines (``eligibility.services.criteria_replace``).
 
 Plain Python, no Django import.
 
@@ -20,11 +31,13 @@ for a finder. The patient text states the registered limit, not the rounded one.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Iterable
 from decimal import Decimal
 
+from .criteria_lines import CriterionLine, split_criteria
 from .ctgov import split_age
 
 #: The ``age`` fact's domain (``eligibility.engine.facts``): bounds outside it restrict nobody.
@@ -72,18 +85,25 @@ def registry_criteria(
     * a sex criterion for FEMALE or MALE (``sex in [...]``);
     * ``ms_diagnosis == "yes"`` when healthy volunteers are not accepted and every listed
       condition is multiple sclerosis (with other conditions listed, a patient may
-      qualify through one of those, so no MS requirement is derived).
+      qualify through one of those, so no MS requirement is derived);
+    * the exclusion ``ms_course == "primary_progressive"`` when every listed condition is
+      a relapsing form of MS, and nothing more: relapsing forms include active secondary
+      progressive MS and clinically isolated syndrome.
+
+    Each dict also says what it was derived from under ``derived`` (``age``, ``sex``,
+    ``ms_diagnosis``, ``not_primary_progressive``).
     """
     criteria: list[dict] = []
     age = _age_criterion(minimum_age_years, maximum_age_years, minimum_age_text, maximum_age_text)
     if age:
-        criteria.append(age)
+        criteria.append({**age, "derived": "age"})
     if sex in ("FEMALE", "MALE"):
-        criteria.append(_sex_criterion(sex))
+        criteria.append({**_sex_criterion(sex), "derived": "sex"})
     conditions = [c for c in conditions if c and c.strip()]
     if healthy_volunteers is False and conditions and all(map(is_ms_condition, conditions)):
         criteria.append(
             {
+                "derived": "ms_diagnosis",
                 "kind": "inclusion",
                 "clinical_text": (
                     "Healthy volunteers: no. Condition studied: "
@@ -96,6 +116,20 @@ def registry_criteria(
                 "rule": {"fact": "ms_diagnosis", "op": "==", "value": "yes"},
             }
         )
+    if conditions and all(map(is_relapsing_ms_condition, conditions)):
+        criteria.append(
+            {
+                "derived": "not_primary_progressive",
+                "kind": "exclusion",
+                "clinical_text": (
+                    f"Condition studied: {'; '.join(conditions)} (from the registry record): "
+                    "relapsing forms of MS only."
+                ),
+                "patient_text": "People with primary progressive MS",
+                "patient_text_es": "Personas con EM primaria progresiva",
+                "rule": {"fact": "ms_course", "op": "==", "value": "primary_progressive"},
+            }
+        )
     # Numbered from 1; criteria_replace(source="registry") moves them past the curated
     # numbering (REGISTRY_ORDER_OFFSET) so the two never collide.
     for order, criterion in enumerate(criteria, start=1):
@@ -106,6 +140,174 @@ def registry_criteria(
 def is_ms_condition(condition: str) -> bool:
     """Whether a registry condition names multiple sclerosis ("Relapsing MS", "RRMS")."""
     return bool(_MS_CONDITION_RE.search(condition))
+
+
+_RELAPSING_RE = re.compile(r"\brelaps\w*|\brr-?ms\b|\brms\b", re.IGNORECASE)
+_PROGRESSIVE_RE = re.compile(r"progressive|\b(?:sp|pp|pr)ms\b", re.IGNORECASE)
+
+
+def is_relapsing_ms_condition(condition: str) -> bool:
+    """Whether a registry condition names a relapsing form of MS only.
+
+    "Relapsing Multiple Sclerosis", "Relapsing-Remitting Multiple Sclerosis", "Multiple
+    Sclerosis, Relapsing-Remitting", "RRMS" are; "Multiple Sclerosis" (any form) and
+    "Secondary Progressive Multiple Sclerosis" are not.
+    """
+    return (
+        is_ms_condition(condition)
+        and bool(_RELAPSING_RE.search(condition))
+        and not _PROGRESSIVE_RE.search(condition)
+    )
+
+
+# --- the registered lines, and derived rules attached to them ---------------------------------
+
+
+def line_hash(kind: str, text: str) -> str:
+    """The identity of a registered line: its kind and its words (case, spacing and
+    punctuation aside), so a re-import recognises an unchanged line."""
+    words = " ".join(re.findall(r"\w+", text.casefold()))
+    return hashlib.sha256(f"{kind}\n{words}".encode()).hexdigest()
+
+
+def registry_trial_criteria(
+    *,
+    eligibility_text: str,
+    minimum_age_years: Decimal | None,
+    maximum_age_years: Decimal | None,
+    minimum_age_text: str = "",
+    maximum_age_text: str = "",
+    sex: str = "ALL",
+    healthy_volunteers: bool | None = None,
+    conditions: Iterable[str] = (),
+) -> list[dict]:
+    """Every criterion a registry record gives a trial, as criterion dicts with ``source``.
+
+    The registered lines (``source`` ``line``, no rule unless a derived rule attaches to
+    the line) in their order, then the derived rules that match no line (``source``
+    ``registry``). See the module docstring.
+    """
+    derived = registry_criteria(
+        minimum_age_years=minimum_age_years,
+        maximum_age_years=maximum_age_years,
+        minimum_age_text=minimum_age_text,
+        maximum_age_text=maximum_age_text,
+        sex=sex,
+        healthy_volunteers=healthy_volunteers,
+        conditions=conditions,
+    )
+    lines = split_criteria(eligibility_text).lines
+    items = [_line_item(line) for line in lines]
+    alone = []
+    taken: set[int] = set()
+    for rule in derived:
+        match = _attached_line(rule, lines, taken, minimum_age_years, maximum_age_years)
+        del rule["derived"]
+        if match is None:
+            alone.append({**rule, "source": "registry"})
+            continue
+        taken.add(match)
+        items[match].update(
+            rule=rule["rule"],
+            patient_text=rule["patient_text"],
+            patient_text_es=rule["patient_text_es"],
+        )
+    return items + alone
+
+
+def _line_item(line: CriterionLine) -> dict:
+    return {
+        "source": "line",
+        "kind": line.kind,
+        "order": line.order,
+        "clinical_text": line.text,
+        "line_hash": line_hash(line.kind, line.text),
+        "patient_text": "",
+        "patient_text_es": "",
+        "rule": None,
+    }
+
+
+# Words that say nothing beyond "who" or "when" in a line that states one fact.
+_FILLER_TEXT = (
+    "a an the and or of to at in on for by with as is are be must have has subject "
+    "subjects patient patients participant participants person persons people individual "
+    "individuals men women male female males females man woman both sexes sex gender who "
+    "time screening visit baseline consent informed signing enrollment enrolment study "
+    "entry inclusive inclusively"
+)
+_FILLER = frozenset(_FILLER_TEXT.split())
+_AGE_WORDS_TEXT = "age aged ages year years yr yrs old between from through"
+_AGE_WORDS = frozenset(_AGE_WORDS_TEXT.split())
+# "18 or older" and "at least 18" say >=; a bare "over 18" or "less than 70" is strict
+# and does not state the registered (inclusive) limits, so it keeps its own criterion.
+_INCLUSIVE_PHRASES = re.compile(
+    r"\b(?:or (?:older|above|over|more|greater)|and (?:older|above|over)|at least|"
+    r"or (?:younger|less|under|below)|up to|(?:greater|more|less) than or equal to|to)\b"
+    r"|[≥≤]|>=|<=|-|–",
+    re.IGNORECASE,
+)
+_VISIT_NUMBER = re.compile(r"\bvisit\s*-?\s*\d+", re.IGNORECASE)
+_MS_DIAGNOSIS_WORDS_TEXT = (
+    "diagnosis diagnosed definite clinically confirmed established documented multiple "
+    "sclerosis ms mcdonald mcdonald's criteria criterion according revised revision 2001 "
+    "2005 2010 2017 per defined meeting meets meet fulfil fulfill fulfilling fulfills "
+    "satisfying"
+)
+_MS_DIAGNOSIS_WORDS = frozenset(_MS_DIAGNOSIS_WORDS_TEXT.split())
+_PRIMARY_PROGRESSIVE_WORDS_TEXT = (
+    "primary progressive ppms ms multiple sclerosis diagnosis diagnosed form course type"
+)
+_PRIMARY_PROGRESSIVE_WORDS = frozenset(_PRIMARY_PROGRESSIVE_WORDS_TEXT.split())
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.casefold().replace("’", "'"))
+
+
+def _only(text: str, allowed: frozenset[str], *, numbers: bool = False) -> bool:
+    words = _words(text)
+    return bool(words) and all(
+        w in allowed or w in _FILLER or (numbers and re.fullmatch(r"\d+(?:\.\d+)?", w))
+        for w in words
+    )
+
+
+def _attached_line(
+    rule: dict,
+    lines: tuple[CriterionLine, ...],
+    taken: set[int],
+    minimum: Decimal | None,
+    maximum: Decimal | None,
+) -> int | None:
+    """The index of the registered line that states exactly the derived ``rule``, if any."""
+    for index, line in enumerate(lines):
+        if index in taken or line.kind != rule["kind"] or line.items or line.kind_inferred:
+            continue
+        if _states(rule["derived"], line.text, minimum, maximum):
+            return index
+    return None
+
+
+def _states(derived: str, text: str, minimum: Decimal | None, maximum: Decimal | None) -> bool:
+    if derived == "age":
+        plain = _INCLUSIVE_PHRASES.sub(" ", _VISIT_NUMBER.sub(" ", text))
+        return _only(plain, _AGE_WORDS, numbers=True) and _numbers(plain) == _age_bounds(
+            minimum, maximum
+        )
+    if derived == "ms_diagnosis":
+        return _only(text, _MS_DIAGNOSIS_WORDS, numbers=True) and "sclerosis" in text.casefold()
+    if derived == "not_primary_progressive":
+        return _only(text, _PRIMARY_PROGRESSIVE_WORDS) and "primary" in text.casefold()
+    return False
+
+
+def _numbers(text: str) -> list[Decimal]:
+    return [Decimal(n) for n in re.findall(r"\d+(?:\.\d+)?", text)]
+
+
+def _age_bounds(minimum: Decimal | None, maximum: Decimal | None) -> list[Decimal]:
+    return [bound for bound in (minimum, maximum) if bound is not None]
 
 
 def whole_year_bound(years: Decimal | None) -> int | None:

@@ -55,6 +55,14 @@ class MatchSerializer(serializers.Serializer):
     missing = serializers.ListField(
         source="outcome.missing", child=serializers.ChoiceField(choices=ANSWER_KEYS)
     )
+    checked = serializers.IntegerField(
+        source="outcome.checked",
+        help_text="How many of the trial's criteria were checked against the answers.",
+    )
+    total = serializers.IntegerField(
+        source="outcome.total",
+        help_text="How many criteria the trial has; total - checked are left to the study team.",
+    )
     criteria_version = serializers.IntegerField(source="outcome.criteria_version")
     nearest_site = NearestSiteSerializer(allow_null=True)
     other_locations = OtherLocationsField(allow_null=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from eligibility.engine.evaluate import CompiledTrial
 from eligibility.selectors import trials_compiled
 from eligibility.services import (
     VERDICT_RANK,
@@ -21,6 +22,14 @@ from finder.models import OverallStatus, Trial
 from finder.selectors import DEFAULT_CONDITION, trials_search
 from sites.geocoding import Place
 from sites.selectors import RankedSite, trials_nearest_for_condition
+
+
+def checked_share(compiled: CompiledTrial) -> float:
+    """The share of a trial's criteria that have a rule (1.0 for a trial with none)."""
+    total = len(compiled.criteria)
+    if not total:
+        return 1.0
+    return sum(c.spec.rule is not None for c in compiled.criteria) / total
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,8 @@ def trials_match(
 
     ``facts`` are the answers as :func:`eligibility.services.answers_prepare` validated
     them (once, by the caller). Ranked by verdict (eligible, possibly eligible, not
-    eligible), then by the distance of the nearest recruiting site to ``origin`` (when
+    eligible), then by how much of the trial we could check (the share of its criteria
+    with a rule), then by the distance of the nearest recruiting site to ``origin`` (when
     given), then NCT id. With a radius, trials with no recruiting site inside it are left
     out. Only the ``limit`` trials returned get their full explanations.
     """
@@ -64,8 +74,15 @@ def trials_match(
     def rank(trial: Trial) -> tuple:
         site = nearest.get(trial.pk, (None, 0))[0]
         distance = site.distance_km if site is not None else None
-        verdict = compiled_by_trial[trial].verdict(facts.facts)
-        return (VERDICT_RANK[verdict], distance is None, distance or 0.0, trial.nct_id)
+        compiled = compiled_by_trial[trial]
+        verdict = compiled.verdict(facts.facts)
+        return (
+            VERDICT_RANK[verdict],
+            -checked_share(compiled),
+            distance is None,
+            distance or 0.0,
+            trial.nct_id,
+        )
 
     matches = []
     for trial in sorted(trials, key=rank)[:limit]:

@@ -30,7 +30,7 @@ from sites.models import Site
 from . import selectors
 from .audit import actor_from_request, audit_record
 from .consent import consent_text
-from .display import answers_for_display, criteria_for_display
+from .display import answers_for_display, criteria_counts, criteria_for_display
 from .forms import (
     ClinicianReferralForm,
     NoteForm,
@@ -286,8 +286,10 @@ def _team_detail_page(request, referral, status_form=None, note_form=None, statu
             "referral": referral,
             "answers": answers_for_display(referral.answers),
             "criteria_then": criteria_for_display(referral.results),
+            "counts_then": criteria_counts(referral.results),
             "current": current,
             "criteria_now": criteria_for_display(current.criteria),
+            "counts_now": criteria_counts(current.criteria),
             "verdict_changed": current.verdict != referral.verdict,
             "activities": referral.activities.select_related("author"),
             "status_form": status_form or StatusChangeForm(referral=referral),

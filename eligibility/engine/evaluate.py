@@ -192,6 +192,8 @@ class CriterionSpec:
     ``text`` and ``text_es`` are the patient-facing wording, written as a noun phrase
     ("People aged 18 to 55") so explanations can say "This study takes people aged ...".
     ``rule`` is ``None`` for a registered line with no live rule: it is ``not_checked``.
+    ``clinical_text`` is the criterion as the registry wrote it, shown beside the
+    patient text.
     """
 
     id: Any
@@ -199,6 +201,7 @@ class CriterionSpec:
     rule: Rule | None
     text: str
     text_es: str = ""
+    clinical_text: str = ""
 
     def text_for(self, lang: str | None) -> str:
         """Patient text in ``lang``, falling back to English."""
@@ -218,6 +221,7 @@ class CriterionResult:
     facts_used: dict[str, Any]
     explanation: str
     needs: tuple[str, ...] = ()
+    clinical_text: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """The API's criterion object."""
@@ -225,6 +229,7 @@ class CriterionResult:
             "id": self.id,
             "kind": self.kind,
             "text": self.text,
+            "clinical_text": self.clinical_text,
             "status": self.status,
             "facts_used": self.facts_used,
             "explanation": self.explanation,
@@ -712,7 +717,13 @@ def explain_criterion(
     if spec.rule is None:
         explanation = templates[NOT_CHECKED].format(rule=rule_text)
         return CriterionResult(
-            spec.id, spec.kind, spec.text_for(lang), NOT_CHECKED, {}, explanation
+            spec.id,
+            spec.kind,
+            spec.text_for(lang),
+            NOT_CHECKED,
+            {},
+            explanation,
+            clinical_text=spec.clinical_text,
         )
     truth = criterion.evaluate(facts)
     status = criterion_status(spec.kind, truth)
@@ -722,11 +733,26 @@ def explain_criterion(
         reasons = _unknown_reasons(spec.rule, deciding, facts, lang)
         explanation = templates["unknown"].format(rule=rule_text, reasons="; ".join(reasons))
         return CriterionResult(
-            spec.id, spec.kind, spec.text_for(lang), status, used, explanation, tuple(deciding)
+            spec.id,
+            spec.kind,
+            spec.text_for(lang),
+            status,
+            used,
+            explanation,
+            tuple(deciding),
+            clinical_text=spec.clinical_text,
         )
     told = join_words([_told(spec.rule, key, facts, lang) for key in deciding], lang)
     explanation = templates[(spec.kind, status)].format(text=text, facts=told)
-    return CriterionResult(spec.id, spec.kind, spec.text_for(lang), status, used, explanation)
+    return CriterionResult(
+        spec.id,
+        spec.kind,
+        spec.text_for(lang),
+        status,
+        used,
+        explanation,
+        clinical_text=spec.clinical_text,
+    )
 
 
 __all__ = [
@@ -778,6 +804,7 @@ def criteria_from_ruleset(items: Iterable[Mapping[str, Any]]) -> list[CriterionS
             rule=item["rule"],
             text=item["patient_text"],
             text_es=item.get("patient_text_es", ""),
+            clinical_text=item.get("clinical_text", ""),
         )
         for item in items
     ]

@@ -216,7 +216,15 @@ def test_evaluate_trials_validates_once_and_returns_each_verdict():
 
 def test_result_as_dict_has_the_api_fields():
     row = trial().evaluate({}, today=TODAY).results[0].as_dict()
-    assert set(row) == {"id", "kind", "text", "status", "facts_used", "explanation"}
+    assert set(row) == {
+        "id",
+        "kind",
+        "text",
+        "clinical_text",
+        "status",
+        "facts_used",
+        "explanation",
+    }
 
 
 def test_engine_imports_no_django():

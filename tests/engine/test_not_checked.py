@@ -97,6 +97,7 @@ def test_the_api_row_keeps_its_keys():
         "id": "inc-9",
         "kind": "inclusion",
         "text": LIVER.text,
+        "clinical_text": LIVER.clinical_text,
         "status": NOT_CHECKED,
         "facts_used": {},
         "explanation": row.explanation,

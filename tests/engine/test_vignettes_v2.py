@@ -9,18 +9,8 @@ from eligibility.engine.facts import TREATMENT_CODES, expand_treatment_codes
 from .test_vignettes_care_ms import CARE_MS_2_CANDIDATE, NEWLY_DIAGNOSED, status_of
 
 TODAY = date(2025, 6, 15)
-SECTION_1_CODES = TREATMENT_CODES[: TREATMENT_CODES.index("corticosteroids") + 1]
 PRIOR_THERAPY = set(expand_treatment_codes(["@any_dmt", "@immunosuppressant", "ivig"]))
 NOT_PRIOR_THERAPY = {"corticosteroids", "dalfampridine", "plasma_exchange"}
-RULESET_PENDING = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "eligibility/rulesets/NCT00530348.json still lists the section 1 codes; spec "
-        "section 4 reads it as @any_dmt, @immunosuppressant or ivig"
-    ),
-)
-
-
 def evaluate(trial, base, **changes):
     answers = {key: value for key, value in {**base, **changes}.items() if value is not None}
     return trial.evaluate(answers, today=TODAY)
@@ -31,13 +21,7 @@ def test_section_4_groups_cover_every_code_but_three():
     assert not PRIOR_THERAPY & NOT_PRIOR_THERAPY
 
 
-@pytest.mark.parametrize(
-    "code",
-    [
-        code if code in SECTION_1_CODES else pytest.param(code, marks=RULESET_PENDING)
-        for code in sorted(PRIOR_THERAPY)
-    ],
-)
+@pytest.mark.parametrize("code", sorted(PRIOR_THERAPY))
 def test_care_ms_1_excludes_any_prior_ms_therapy(care_ms_1, code):
     result = evaluate(care_ms_1, NEWLY_DIAGNOSED, treatments_ever=[code])
     assert status_of(result, "exclusion-1") == "fail"
