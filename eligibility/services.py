@@ -149,9 +149,7 @@ def criteria_replace(
         raise ValueError(f"unknown criterion source {source!r}")
 
     existing = trial.criteria.filter(source__in=sources)
-    current = sorted(
-        (c.source, *(getattr(c, f) for f in CRITERION_FIELDS)) for c in existing
-    )
+    current = sorted((c.source, *(getattr(c, f) for f in CRITERION_FIELDS)) for c in existing)
     if current == sorted(item.key() for item in wanted):
         return False
 

@@ -4,30 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('eligibility', '0001_initial'),
+        ("eligibility", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='criterion',
-            name='line_hash',
+            model_name="criterion",
+            name="line_hash",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AlterField(
-            model_name='criterion',
-            name='patient_text',
-            field=models.TextField(blank=True, verbose_name='patient-facing text (English)'),
+            model_name="criterion",
+            name="patient_text",
+            field=models.TextField(blank=True, verbose_name="patient-facing text (English)"),
         ),
         migrations.AlterField(
-            model_name='criterion',
-            name='rule',
-            field=models.JSONField(blank=True, help_text='The rule in the criteria language (see docs/rules.md); empty: the study team checks this criterion.', null=True),
+            model_name="criterion",
+            name="rule",
+            field=models.JSONField(
+                blank=True,
+                help_text="The rule in the criteria language (see docs/rules.md); empty: the study team checks this criterion.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='criterion',
-            name='source',
-            field=models.CharField(choices=[('curated', 'Written by a curator'), ('registry', "Derived from the registry's structured fields"), ('line', 'A line of the registered eligibility criteria')], default='curated', max_length=10),
+            model_name="criterion",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("curated", "Written by a curator"),
+                    ("registry", "Derived from the registry's structured fields"),
+                    ("line", "A line of the registered eligibility criteria"),
+                ],
+                default="curated",
+                max_length=10,
+            ),
         ),
     ]

@@ -11,6 +11,8 @@ from .test_vignettes_care_ms import CARE_MS_2_CANDIDATE, NEWLY_DIAGNOSED, status
 TODAY = date(2025, 6, 15)
 PRIOR_THERAPY = set(expand_treatment_codes(["@any_dmt", "@immunosuppressant", "ivig"]))
 NOT_PRIOR_THERAPY = {"corticosteroids", "dalfampridine", "plasma_exchange"}
+
+
 def evaluate(trial, base, **changes):
     answers = {key: value for key, value in {**base, **changes}.items() if value is not None}
     return trial.evaluate(answers, today=TODAY)
