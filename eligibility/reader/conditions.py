@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+from eligibility.engine.facts import format_number
+
 from .reading import Clause, Refusal, comparison, quoted
 from .subjects import PEOPLE
 from .vocabulary import (
@@ -30,22 +32,26 @@ from .vocabulary import (
     distribute_noun,
     join_alternatives,
 )
+from .windows import window_at_end
 
 _HISTORY = re.compile(
     r"^(?:(?:a |any )?(?:known |prior |past |previous |documented |medical )?(?:history|hx)"
-    r"(?: or (?:presence|evidence|current))?(?: of)?,?(?: or positive (?:screening )?test(?: resu"
-    r"lt)?"
-    r"(?: at screening)? for:?)?|(?:presence|evidence) (?:or history )?of (?:past or current|curr"
-    r"ent"
-    r" or past)|(?:evidence of )?(?:past or current|current or past|past or present|present or"
-    r" past)|(?:presence|evidence) or history of|history or presence of|(?:ever )?(?:been )?"
+    r"(?: or (?:presence|evidence|current))?(?: of)?,?(?: or (?:current|present))?"
+    r"(?: or positive (?:screening )?test(?: result)?(?: at screening)? for:?)?"
+    r"|(?:presence|evidence) (?:or history )?of (?:past or current|current or past)"
+    r"|(?:evidence of )?(?:past or current|current or past|past or present|present or past)"
+    r"|(?:presence|evidence) or history of|history or presence of|(?:ever )?(?:been )?"
     r"diagnosed with|prior)(?:\s+|$)"
 )
 _PRESENT = re.compile(
     r"^(?:(?:known |current |active )?(?:presence|evidence|diagnosis) of|known|current(?:ly)?"
+    r"|meeting (?:the )?(?:diagnostic )?criteria for"
     r"|(?:positive|reactive) (?:screening )?(?:test(?: result)?|serology) (?:at screening )?for)\s+"
 )
-_SUBJECT = re.compile(rf"^(?:{PEOPLE}|females?|women|men) (?:with|who have|having|who had)\s+")
+_SUBJECT = re.compile(
+    rf"^(?:{PEOPLE}|females?|women|men) (?:(?:with|who have|having|who had|who has|has|have|had)"
+    r"\s+|(?=meeting\b))"
+)
 _NEGATIVE = re.compile(
     r"^(?:no (?:known )?(?:history of )?|(?:must )?(?:be )?(?:documented to be |tested )?)"
 )
@@ -58,11 +64,15 @@ _SAFE_EXCEPTIONS = re.compile(
     r",?\s*(?:with the exception of|except(?: for)?|other than|excluding) febrile seizures"
     r"(?: in childhood)?$"
 )
-_ITEM_SPLIT = re.compile(r"\s*(?:,\s*(?:or|and)?|;|\bor\b|\band/or\b|\band\b|/)\s*")
+_ITEM_SPLIT = re.compile(
+    r"\s*(?:,\s*(?:or|and)?|;|(?<!active )(?<!latent )\bor\b|\band/or\b|\band\b|/)\s*"
+)
 
 
 def _items(text: str) -> list[str]:
-    parts = [part.strip(" ,;:") for part in _ITEM_SPLIT.split(text)]
+    parts = [
+        re.sub(r"^(?:with|having) ", "", part.strip(" ,;:")) for part in _ITEM_SPLIT.split(text)
+    ]
     return distribute_noun([part for part in parts if part])
 
 
@@ -153,50 +163,67 @@ _CANCER = (
     r"(?:an? )?(?:malignanc(?:y|ies)|malignant (?:disease|neoplasms?|tumors?)|cancers?|neoplasms?"
     r"|neoplastic disease)"
 )
-_CANCER_LINE = re.compile(
-    rf"^(?:(?:patients|subjects) with )?(?:(?:a |any )?(?:known |prior |past |previous )?history of"
-    rf"(?: or (?:current|active))?|(?:history or presence|presence or history) of)?\s*(?:an? )?"
-    rf"(?:previous or active )?{_CANCER}"
-    r"(?P<window> (?:with)?in the (?:past|last|previous|preceding) (?P<years>\d+|five|ten) years?"
-    r"(?: (?:prior to|before) (?:screening|randomization|baseline|enrollment))?)?"
-    r"(?P<exceptions>,? ?\(?(?:except|other than|with the exception of|excluding)(?: for)? [^)]*"
-    r"\)?)?$"
+_CANCER_LEAD = re.compile(
+    rf"^(?:(?:{PEOPLE}) (?:with|who have|has|have|had) )?(?:(?:a |any )?(?:known |prior |past"
+    r" |previous |personal )?history of(?: or (?:current|active))?|(?:history or presence|presence"
+    r" or history) of|current or (?:previous|past|prior)|(?:previous|past|prior) or current|any)?"
+    rf"\s*(?:an? )?(?:previous or active )?{_CANCER}$"
 )
-_SKIN_OR_CERVIX = re.compile(
-    r"^(?:(?:treated|completely excised|excised|removed|resected|localized|cutaneous|non-metastatic"
-    r"|in situ|localised) )*(?:(?:basal|squamous)(?:[- ]cell)?|basal or squamous(?:[- ]cell)?)"
-    r"(?: (?:skin|cutaneous))?(?: (?:carcinomas?|cancers?|carcinoma of the skin|skin cancers?))?"
-    r"(?: (?:of|in) (?:the )?skin)?(?: (?:that has|which has|that have) been (?:completely )?"
-    r"(?:excised|removed|treated)(?: prior to (?:study )?(?:enrollment|entry|screening))?)?"
-    r"|^(?:treated |adequately treated )?(?:carcinoma in situ|cis|in situ carcinoma|squamous cell"
-    r" carcinoma in situ) (?:of|in) (?:the )?(?:uterine )?cervix"
-    r"|^(?:treated )?cervical (?:carcinoma in situ|cis|intraepithelial neoplasia)"
-    r"|^non-melanoma skin cancers?"
+_ALL_CANCERS = re.compile(
+    r",?\s*including (?:both )?solid tumors?,? (?:and|or) (?:hematologic(?:al)?|blood)"
+    r" (?:malignanc(?:y|ies)|cancers?)"
+)
+_EXCEPTION_START = re.compile(
+    r",?\s*\(?(?:except|other than|with the exception of|excluding|apart from)(?: for)?\s"
+)
+_EXCEPTION_WORDS = frozenset(
+    {
+        *("basal", "squamous", "cell", "basal-cell", "squamous-cell", "carcinoma", "carcinomas"),
+        *("cancer", "cancers", "skin", "cutaneous", "in", "situ", "in-situ", "cis"),
+        *("cervix", "cervical", "uterine", "uterus", "intraepithelial", "neoplasia"),
+        *("excised", "removed", "resected", "treated", "curatively", "completely", "resolved"),
+        *("localized", "localised", "non-metastatic", "nonmetastatic", "non-melanoma"),
+        *("nonmelanoma", "of", "the", "that", "which", "have", "has", "been", "and", "or"),
+        *("prior", "to", "study", "enrollment", "entry", "screening", "for", "with", "no"),
+        *("evidence", "recurrence"),
+    }
 )
 _YEARS = {"five": 5, "ten": 10}
 
 
 def _exceptions_ok(text: str) -> bool:
-    text = re.sub(
-        r"^,? ?\(?(?:except|other than|with the exception of|excluding)(?: for)? ", "", text
+    """Whether every exception is one years_since_cancer already leaves out: a removed basal
+    or squamous cell skin cancer, a treated cervical carcinoma in situ.
+
+    Read as a bag of words, with two checks that keep other cancers out: "squamous" needs
+    "skin" (a squamous cell lung cancer counts), "cervix" needs "in situ" (an invasive one
+    counts)."""
+    words = re.findall(r"[a-z][a-z-]*", text.lower())
+    words = [w for w in words if w not in ("except", "other", "than", "exception", "excluding")]
+    if not words or not set(words) <= _EXCEPTION_WORDS:
+        return False
+    if "squamous" in words and not {"skin", "cutaneous"} & set(words):
+        return False
+    if {"cervix", "cervical"} & set(words) and not {
+        "situ",
+        "in-situ",
+        "cis",
+        "intraepithelial",
+    } & set(words):
+        return False
+    return bool(
+        {
+            "basal",
+            "basal-cell",
+            "squamous",
+            "squamous-cell",
+            "cervix",
+            "cervical",
+            "non-melanoma",
+            "nonmelanoma",
+        }
+        & set(words)
     )
-    text = text.strip(" ()")
-    parts = re.split(r",\s*(?:or |and )?|\s+or\s+|\s+and\s+", text)
-    # "localized basal cell or squamous skin cancer": the adjective spreads over the "or".
-    merged: list[str] = []
-    for part in parts:
-        part = part.strip()
-        if not part:
-            continue
-        if (
-            merged
-            and re.fullmatch(r"(?:basal|squamous)(?:[- ]cell)?", merged[-1].split()[-1])
-            and re.match(r"(?:basal|squamous)", part)
-        ):
-            merged[-1] = f"{merged[-1]} or {part}"
-            continue
-        merged.append(part)
-    return all(_SKIN_OR_CERVIX.match(part) for part in merged)
 
 
 def read_cancer(text: str, kind: str) -> Clause | Refusal | None:
@@ -209,8 +236,14 @@ def read_cancer(text: str, kind: str) -> Clause | Refusal | None:
         if not body.startswith("no "):
             return None
         body, negative = body[3:], True
-    match = _CANCER_LINE.fullmatch(body)
-    if not match:
+    exceptions = ""
+    if match := _EXCEPTION_START.search(body):
+        body, exceptions = body[: match.start()], body[match.start() :]
+    body = _ALL_CANCERS.sub("", body).strip(" ,")
+    window = None
+    if found := window_at_end(body):
+        window, body = found
+    if not _CANCER_LEAD.fullmatch(body.strip(" ,")):
         if re.search(r"solid tumor|hematologic|active|current", body):
             return Refusal(
                 "cancer",
@@ -218,29 +251,33 @@ def read_cancer(text: str, kind: str) -> Clause | Refusal | None:
                 "years_since_cancer counts every cancer, so it is broader",
             )
         return None
-    if not match.group("window") and not re.search(r"history|previous", body):
+    if window is None and not re.search(r"history|previous|prior|past", body):
         return Refusal(
             "cancer",
             "a cancer now (the line has no 'history of'): years_since_cancer"
             " cannot tell a present cancer from a recently treated one",
         )
-    if match.group("exceptions") and not _exceptions_ok(match.group("exceptions")):
+    if exceptions and not _exceptions_ok(exceptions):
         return Refusal(
             "cancer",
-            f"the exception {quoted(match.group('exceptions'))} is not one "
-            "years_since_cancer already leaves out",
+            f"the exception {quoted(exceptions)} is not one years_since_cancer already leaves out",
         )
-    note = ""
-    if match.group("exceptions"):
-        note = "; its exceptions are cancers years_since_cancer already leaves out"
-    if match.group("window"):
-        years = _YEARS.get(match.group("years")) or int(match.group("years"))
+    note = (
+        "; its exceptions are cancers years_since_cancer already leaves out" if exceptions else ""
+    )
+    if window is not None:
+        if window.unit != "year":
+            return Refusal(
+                "cancer", "a cancer window in months or days; years_since_cancer counts years"
+            )
+        years = int(window.number) if window.number.is_integer() else window.number
+        shown = format_number(years)
         rule = comparison("years_since_cancer", "<", years)
-        en = f"who have had cancer or cancer treatment in the past {years} years"
-        es = f"que han tenido cáncer o tratamiento contra el cáncer en los últimos {years} años"
+        en = f"who have had cancer or cancer treatment in the past {shown} years"
+        es = f"que han tenido cáncer o tratamiento contra el cáncer en los últimos {shown} años"
         reason = (
-            f"Matched {quoted(text)} as cancer within {years} years, read as fewer than "
-            f"{years} years ago (answers are approximate){note}."
+            f"Matched {quoted(text)} as cancer within {shown} years, read as fewer than "
+            f"{shown} years ago (answers are approximate){note}."
         )
         pattern = "cancer_within"
     else:
@@ -269,7 +306,7 @@ def read_cancer(text: str, kind: str) -> Clause | Refusal | None:
 # --- substance use ------------------------------------------------------------------------------
 
 _SUBSTANCE = re.compile(
-    r"^(?:(?:a |any )?(?:known |past |prior )?(?:history of|past history of) )?"
+    r"^(?:(?:a |any )?(?:known |past |prior )?(?:history of|past history of) )?(?:current )?"
     r"(?:substance(?: (?:and|or|and/or) alcohol)?|drugs? (?:and|or|and/or) alcohol|alcohol"
     r" (?:and|or|and/or) (?:drugs?|substance)) (?:abuse|misuse|dependence|use disorder)s?"
     r"|^(?:(?:a |any )?(?:past )?history of )?abuse of recreational drugs,? including marijuana"
@@ -293,9 +330,9 @@ def read_substance_use(text: str, kind: str) -> Clause | Refusal | None:
         return None
     rest = body[match.end() :].strip(" ,")
     window = re.fullmatch(
-        r"(?:(?:with)?in|during|in) (?:the )?(?:past|last|previous)? ?(?:(?P<n>\d+|one|two|five)"
-        r" )?(?P<unit>years?|months?)(?: (?:prior to|before) (?:screening|enrollment|randomization"
-        r"|study entry))?",
+        r"(?:or )?(?:(?:with)?in|during|in) (?:the )?(?:past|last|previous)? ?"
+        r"(?:(?P<n>\d+|one|two|five) )?(?P<unit>years?|months?)"
+        r"(?: (?:prior to|before) (?:screening|enrollment|randomization|study entry))?",
         rest,
     )
     if not window:

@@ -21,7 +21,7 @@ _ANCHOR = re.compile(
     r",? (?:at|on|prior to|before) (?:the )?(?:time (?:of )?(?:the )?)?"
     r"(?:informed consent|consent|the screening visit|screening visit(?: -?\d+)?|screening"
     r"|baseline|randomization|enrollment|study entry|entry|signing (?:of )?(?:the )?(?:informed"
-    r" )?consent)(?: visit)?(?: -?\d+)?(?: is signed)?$"
+    r" )?consent(?: form)?)(?: form)?(?: visit)?(?: -?\d+)?(?: is signed)?$"
 )
 _LOW = r"(?P<low>\d{1,3})"
 _HIGH = r"(?P<high>\d{1,3})"

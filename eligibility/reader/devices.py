@@ -20,7 +20,8 @@ _GADOLINIUM = (
     r"(?:gadolinium|gd|contrast(?: agents?| media| dye)?|gadolinium-based contrast agents?)"
 )
 _ALLERGY = (
-    rf"(?:(?:known |a )?(?:history of )?(?:allergic reactions?|allergy|allergies|hypersensitivity"
+    rf"(?:contraindications? (?:to|for) {_GADOLINIUM}(?: administration)?"
+    rf"|(?:known |a )?(?:history of )?(?:allergic reactions?|allergy|allergies|hypersensitivity"
     rf"|sensitivity|intolerance) to {_GADOLINIUM}|sensitive to {_GADOLINIUM}|allergic to "
     rf"{_GADOLINIUM})"
 )
@@ -54,15 +55,19 @@ _IMPLANT_CLASS = (
 )
 _IMPLANT = re.compile(
     rf"^(?:(?:{PEOPLE}) with )?(?:an? )?(?:(?:{_IMPLANT_ITEM}),? (?:or |and )?)*(?:or |and )?"
-    rf"{_IMPLANT_CLASS}(?: \((?:e\.g\.,? |such as )?(?:(?:{_IMPLANT_ITEM}),? (?:or |and )?)+\))?$"
+    rf"{_IMPLANT_CLASS}(?: \((?:e\.g\.,? |such as )?(?:(?:{_IMPLANT_ITEM}),? (?:or |and )?)+\)"
+    rf"|,? (?:such as|including|e\.g\.,?) (?:{_IMPLANT_ITEM})"
+    rf"(?:,? (?:or |and )?(?:{_IMPLANT_ITEM}))*)?$"
 )
 
+_DEVICE = r"(?:smartphone|computer|tablet|mobile phone)"
 _INTERNET = re.compile(
     r"^(?:(?:has|have|having|with|owns?) )?(?:access to (?:the )?internet(?: and e-?mail)?"
-    r"|internet access|a (?:smartphone|computer|tablet)(?:,? (?:or|and) (?:a )?(?:smartphone|comp"
-    r"uter"
-    r"|tablet))* with internet access)(?: with a (?:compatible )?device(?: \((?:smartphone|computer"
-    r"|tablet)(?:,? (?:or )?(?:smartphone|computer|tablet))*\))?)?(?: at home)?$"
+    rf"|internet access|(?:access to )?an? {_DEVICE}(?:,? (?:or|and) (?:an? )?{_DEVICE})*"
+    r" with internet access)"
+    rf"(?: with a (?:compatible )?device(?: \({_DEVICE}(?:,? (?:or )?{_DEVICE})*\))?)?"
+    # A purpose ("for electronic diaries") does not narrow the access.
+    r"(?: at home)?(?: for [a-z -]+)?$"
 )
 
 
@@ -70,6 +75,10 @@ def read_mri(text: str, kind: str) -> Clause | Refusal | None:
     """ "Patients sensitive to gadolinium, or who are unable to undergo MRI"."""
     if not re.search(r"\bmri\b|magnetic resonance|gadolinium", text):
         return None
+    # "(contraindications for MRI, including claustrophobia, pacemaker ...)": examples.
+    text = re.sub(
+        r" \((?:contraindications? (?:for|to) mri|e\.g\.|such as|including)[^)]*\)", "", text
+    )
     if kind == "exclusion" and _MRI_EXCLUSION.fullmatch(text):
         return Clause(
             comparison("can_have_mri", "==", "no"),

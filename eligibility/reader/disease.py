@@ -50,11 +50,11 @@ from .windows import find_window
 
 _MS = r"(?:multiple sclerosis|ms)"
 _CRITERIA = re.compile(
-    r",?\s*(?:\(|\b)(?:(?:as )?(?:defined|diagnosed|confirmed) (?:by|according to|using)|accordin"
-    r"g to"
+    r",?\s*(?:\(|\b)(?:(?:as )?(?:defined|diagnosed|confirmed) (?:by|according to|using)|"
+    r"according to"
     r"|per|by|using|meeting|fulfilling|based on|in accordance with|as per|with)?\s*(?:the )?"
-    r"(?:\d{4} )?(?:revised )?(?:\d{4} )?(?:revision of the )?mcdonald'?s?(?: \d{4})?(?: committe"
-    r"e)?"
+    r"(?:\d{4} )?(?:revised )?(?:\d{4} )?(?:revision of the )?mcdonald'?s?(?: \d{4})?(?: "
+    r"committee)?"
     r"(?: diagnostic)?(?: criteria)?(?: \d{4})?(?: #?\d(?:-\d)?)?(?: for (?:the )?(?:diagnosis"
     r"|ms diagnosis|diagnosis of ms))?(?: \d{4})?(?: revision)?\)?"
 )
@@ -77,8 +77,9 @@ _DIAGNOSIS_WORDS = re.compile(
     r"|definite|clinically definite|clinically confirmed|carry)\b"
 )
 _QUALIFIERS = re.compile(
-    r"\b(?:an?|the|and|with|exhibiting|suffer(?:s|ing)? from|who|suffer|having|from any form of"
-    r"|any form of|must|have|has|be|is|are|patients?|subjects?|participants?|of both genders"
+    r"\b(?:an?|the|and|with|exhibiting|suffer(?:s|ing)? from|who|suffer|having|been"
+    r"|from any form of|any form of|must|have|has|be|is|are|patients?|subjects?|participants?"
+    r"|of both genders"
     r"|people|persons?|individuals?)\b"
 )
 _WORD_NUMBERS = {"three": 3, "six": 6}
@@ -99,8 +100,14 @@ def _course_set(words: list[str], kind: str) -> set[str] | Refusal:
             return {RELAPSING}
         return explicit
     excluded = set(explicit)
-    if PR in words:
-        excluded.add(PP)
+    if PR in words and PP not in excluded:
+        # A PPMS trial excluding "RRMS, SPMS or PRMS" must not rule out its own PPMS
+        # patients: only those with relapses were once called progressive relapsing.
+        return Refusal(
+            "ms_course",
+            "excludes progressive relapsing MS but not primary progressive MS; patients are now "
+            "told primary progressive MS (with activity), and the answer cannot tell them apart",
+        )
     if PROGRESSIVE in words:
         excluded |= {SP, PP}
     if RELAPSING in words and not explicit:
@@ -301,6 +308,10 @@ def read_edss(text: str, kind: str) -> Clause | Refusal | None:
         return None
     after = text[scale.end() :].strip()
     after = re.sub(r"^\((?:expanded disability status (?:scale|score))\)", "", after).strip()
+    after = re.sub(
+        r"^(?:scores? )?(?:at|during) (?:the )?(?:screening|baseline)(?: visit)? ", "", after
+    )
+    after = re.sub(r"(\d) points?\b", r"\1", after)
     after = re.sub(
         r"^(?:\(|of |= ?|: ?|scores? |is |was |in the range (?:of )?)+", "", after
     ).strip()
@@ -539,8 +550,8 @@ _DURATION = re.compile(
     r"^(?:an? )?(?:(?:ms |multiple sclerosis )?disease duration|duration of (?:multiple sclerosis"
     r"|ms"
     r"|the disease|disease))(?: of)? (?P<op>at least|greater than|more than|>=|>|a minimum of|of at"
-    r" least) (?P<n>\d+|three|six) (?P<unit>months?|years?)(?P<onset> \(?from (?:the )?(?:first|o"
-    r"nset"
+    r" least) (?P<n>\d+|three|six) (?P<unit>months?|years?)(?P<onset> \(?from (?:the )?(?:first|"
+    r"onset"
     r" of) (?:ms )?symptoms?\)?)?(?: (?:prior to|before|at) (?:screening|baseline|randomization"
     r"|entry))?$"
 )
@@ -574,10 +585,10 @@ def read_disease_duration(text: str, kind: str) -> Clause | None:
 
 
 _MRI_LESIONS = re.compile(
-    r"^(?:an? )?(?:prior |previous )?(?:brain |cranial |cerebral )?(?:mri|magnetic resonance imag"
-    r"ing)"
-    r"(?: scan)? (?:demonstrating|showing|with) (?:lesions?|lesion\(s\)|abnormalities|white[- ]ma"
-    r"tter"
+    r"^(?:an? )?(?:prior |previous )?(?:brain |cranial |cerebral )?(?:mri|magnetic resonance "
+    r"imaging)"
+    r"(?: scan)? (?:demonstrating|showing|with) (?:lesions?|lesion\(s\)|abnormalities|white[- ]"
+    r"matter"
     r" lesions?) (?:consistent with|typical of|attributable to|suggestive of|characteristic of)"
     r" (?:ms|multiple sclerosis)(?: from any point in time| at any time)?$"
 )

@@ -29,7 +29,6 @@ from eligibility.engine.facts import TREATMENT_GROUPS, expand_treatment_codes
 from .reading import Clause, Refusal, all_rule, any_rule, comparison, quoted
 from .subjects import PEOPLE
 from .vocabulary import (
-    UNREADABLE_TREATMENTS,
     canonical_codes,
     join_alternatives,
     treatment_label,
@@ -50,8 +49,8 @@ _EVENTS = (
         RELAPSE,
         re.compile(
             r"(?:an? )?(?:onset of )?(?:an? )?(?:acute )?(?:(?:ms|clinical|documented|new)"
-            r" )*(?:relapses?|exacerbations?|attacks?)(?:/attacks?)?(?: onset)?(?: of (?:ms|multi"
-            r"ple"
+            r" )*(?:relapses?|exacerbations?|attacks?)(?:/attacks?)?(?: onset)?(?: of (?:ms|"
+            r"multiple"
             r" sclerosis))?"
         ),
     ),
@@ -70,10 +69,11 @@ _EVENTS = (
             r"(?:any )?(?:other )?(?:experimental|investigational)(?: or (?:experimental"
             r"|investigational))? (?:agents?|drugs?|medications?|medicinal products?|products?"
             r"|therap(?:y|ies)|treatments?|compounds?)"
-            r"|(?:participation|participated) in (?:an? |any )?(?:other )?(?:(?:drug|pharmacologi"
-            r"cal"
+            r"|(?:participation|participated) in (?:an? |any |another )?(?:other )?(?:(?:drug|"
+            r"pharmacological"
             r"|interventional|investigational)(?: clinical)? )?(?:clinical )?(?:research )?"
-            r"(?:stud(?:y|ies)|trials?)(?: involving investigational (?:agents?|drugs?))?"
+            r"(?:stud(?:y|ies)|trials?)(?: (?:involving|with) (?:an? )?investigational"
+            r" (?:agents?|drugs?|products?|medications?))?"
         ),
     ),
     (
@@ -164,6 +164,28 @@ def scan_exposures(text: str) -> tuple[list[Exposure], list[str]] | str:
             close = text.find(")", position)
             if close == -1:
                 return text[position:]
+            if (
+                target
+                and not target[-1].exact
+                and re.match(
+                    r"\((?:e\.g\.|such as|including|for"
+                    r" example)",
+                    text[position:],
+                )
+            ):
+                # Examples of a class read through its codes: the class covers them, even
+                # one the contract has no code for (a patient could not report it anyway);
+                # an example that has a code is added.
+                for example in re.split(r",|\bor\b|\band\b", text[position + 1 : close]):
+                    term = treatment_term(
+                        re.sub(
+                            r"^(?:e\.g\.|such as|including|for example)", "", example.strip()
+                        ).strip(" ,.:")
+                    )
+                    if term is not None:
+                        target[-1].codes.extend(term.codes)
+                position = close + 1
+                continue
             inner = scan_exposures(text[position + 1 : close])
             if isinstance(inner, str) or not target or inner[1]:
                 return text[position : close + 1]
@@ -224,7 +246,8 @@ _VERB = re.compile(
     r" (?:with|of|to)[;:]? )?"
 )
 _NEGATIVE = re.compile(
-    r"^(?:(?:no|free of|without|not|never|must not|have not|has not|had not|did not|do not)\b"
+    r"^(?:(?:no|free of|without|not|never|must not|have not|has not|had not|did not|do not"
+    r"|absence of|relapse[- ]free)\b"
     rf"|(?:(?:{PEOPLE}) )?(?:who )?(?:have|has|had|must|should) (?:not|never)\b)"
 )
 
@@ -323,6 +346,12 @@ def _merge(exposures: list[Exposure], excepted: list[str]) -> list[Exposure] | s
     return list(merged.values())
 
 
+def _count_months(time: Window) -> int | None:
+    """12 or 24 when a window is the relapse counts' own (12 months, 2 years)."""
+    months = time.number * {"month": 1, "year": 12}.get(time.unit, 0)
+    return int(months) if months in (12, 24) else None
+
+
 def _window_rule(exposure: Exposure, days: int) -> dict:
     if exposure.kind == TREATMENT:
         return comparison(
@@ -377,7 +406,8 @@ def read_exposures(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause 
             "is about the study period or a start date, not a last dose",
         )
     rest = _VERB.sub("", rest, count=1)
-    rest = re.sub(r"^(?:no |not |never |free of |without )", "", rest)
+    rest = re.sub(r"^(?:no |not |never |free of |without |absence of )", "", rest)
+    rest = re.sub(r"^relapse[- ]free$", "relapse", rest)
     rest = _ROUTES.sub(" ", rest)
     rest = re.sub(r"\s+", " ", rest).strip(" ,;:")
     scanned = scan_exposures(rest)
@@ -392,9 +422,6 @@ def read_exposures(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause 
     exposures, excepted = scanned
     if not exposures:
         return None
-    for exposure in exposures:
-        if exposure.kind == TREATMENT and UNREADABLE_TREATMENTS.search(rest):
-            return Refusal("dmt_washout", "names a treatment the contract has no code for")
     merged = _merge(exposures, excepted)
     if isinstance(merged, str):
         return Refusal("dmt_washout", merged)
@@ -444,6 +471,28 @@ def _exposure_clause(exposures, kind, negative, time, time_words, words) -> Clau
             notes.append(
                 '"or 5 half-lives, whichever is longer" can only lengthen the window; '
                 "the stated minimum is used"
+            )
+        months = _count_months(time)
+        if months and [e.kind for e in exposures] == [RELAPSE]:
+            # "No relapse in the past 24 months" is the count fact itself.
+            key = f"relapses_last_{months}_months"
+            rule = comparison(key, "==", 0) if negative else comparison(key, ">=", 1)
+            notes.append(f"read with {key}, which counts exactly that window")
+            en_part = f"in the past {months} months"
+            es_part = f"en los últimos {months} meses"
+            if negative:
+                en, es = (
+                    f"who have had no MS attack {en_part}",
+                    f"que no han tenido brotes de EM {es_part}",
+                )
+            else:
+                en, es = (
+                    f"who have had an MS attack {en_part}",
+                    f"que han tenido un brote de EM {es_part}",
+                )
+            reason = f"Matched {quoted(words)} ({_describe_time(time, time_words)})"
+            return Clause(
+                rule, en, es, "relapse_within", reason + "".join(f"; {n}" for n in notes) + "."
             )
         for exposure in exposures:
             rules.append(_window_rule(exposure, days))

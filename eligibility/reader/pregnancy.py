@@ -40,13 +40,16 @@ _BOTH_CBP = (
 )
 
 _PLAN = re.compile(
-    r"(?:who (?:are |is )?|are |is )?(?:wishing|planning|plans?|intending|intend|wish|wants?"
-    r"|considering|contemplat(?:e|es|ing))(?: to)? (?P<what>become pregnant|becoming pregnant"
-    r"|pregnancy|a pregnancy|parent children|father (?:a )?children|father a child|have (?:a )?"
-    r"child(?:ren)?)"
+    r"(?:who (?:are |is )?|are |is )?(?:wishing|planning|plans?|intending|intend|intention|wish"
+    r"|wants?|considering|contemplat(?:e|es|ing))(?: to)? (?P<what>become pregnant"
+    r"|becoming pregnant|pregnancy|a pregnancy|parent children|father (?:a )?children"
+    r"|father a child|have (?:a )?child(?:ren)?)"
 )
 _LONG_ENOUGH = re.compile(
     r" (?:in|within|during) the (?:coming|next|following) (?P<n>\d+) (?P<unit>months|years)"
+    r"| during the (?:study|trial|treatment period) and (?:for|within)(?: at least)? (?P<after>\d+)"
+    r" (?P<after_unit>months|years) after the (?:final|last) dose(?: of (?:the )?study"
+    r" (?:drug|treatment|medication))?"
     r"| during the (?:trial|study) or (?:following|after) the (?:trial|study)(?: \([^)]*\))?"
 )
 
@@ -71,13 +74,19 @@ def _plan_clause(match: re.Match, text: str, women: bool) -> tuple[Clause | Refu
             ),
             match.end(),
         )
-    if when.group("n"):
-        months = int(when.group("n")) * (12 if when.group("unit") == "years" else 1)
+    number, unit = (
+        when.group("n") or when.group("after"),
+        when.group("unit") or when.group("after_unit"),
+    )
+    if number:
+        # "During the study and within 2 years after the last dose" is at least 2 years.
+        months = int(number) * (12 if unit == "years" else 1)
         if months < 24:
             return Refusal("planning_pregnancy", "the line's window is shorter than two years"), 0
     words = text[match.start() : when.end()].strip()
     rule = comparison("planning_pregnancy", "==", "yes")
-    if women:
+    # "Become pregnant" is about women; the answer also covers fathering a child.
+    if women or not re.match(r"parent|father|have", match.group("what")):
         clause = Clause(
             all_rule([comparison("sex", "==", "female"), rule]),
             "who are women planning a pregnancy in the next two years",
@@ -175,7 +184,7 @@ def read_pregnancy(text: str, kind: str) -> Clause | Refusal | None:
     ):
         return None
     body = re.sub(r",? (?:are|is) (?:excluded|not eligible(?: to enter the study)?)$", "", text)
-    body = re.sub(r"^(?:subject|participant|patient) (?:is|has)\s+", "", body)
+    body = re.sub(r"^(?:the )?(?:subject|participant|patient) (?:is|has)\s+", "", body)
     # "..., and women of child-bearing potential ... who are not using ...": a union.
     pieces = [p for p in re.split(rf", and (?=(?:{_CBP}|fertile)\b)", body) if p]
     clauses: list[Clause] = []
@@ -268,8 +277,8 @@ _INCLUSION_TAIL = re.compile(
     r"|,? (?:during (?:the|this) (?:study|trial) )?and for (?:\w+|\d+) (?:days|weeks|months)"
     r" (?:thereafter|after[^,;]*)"
     r"|,? for the duration of the study and for \d+ days after any study drug administration,? or"
-    r" (?:is|are) (?:surgically sterile|post-?menopausal)(?: or (?:surgically sterile|post-?menop"
-    r"ausal))?"
+    r" (?:is|are) (?:surgically sterile|post-?menopausal)(?: or (?:surgically sterile|post-?"
+    r"menopausal))?"
     r")$"
 )
 

@@ -15,14 +15,14 @@ BOTH_SEXES = (
     r"|women and men|men or women|women or men|both (?:male and female|genders|sexes))"
 )
 PEOPLE = (
-    r"(?:adult |enrolled |eligible )?(?:patients?|subjects?|participants?|persons?|people"
-    r"|individuals?|volunteers?|candidates?)"
+    r"(?:the )?(?:adult |enrolled |eligible )?(?:patients?|subjects?|participants?|persons?"
+    r"|people|individuals?|volunteers?|candidates?)"
 )
 
 _SUBJECT = re.compile(
     rf"^(?:{BOTH_SEXES} )?(?:{PEOPLE} )?(?:of both (?:genders|sexes) )?"
     r"(?:(?:who|that) )?(?:(?:must|should|will|shall|to) )?(?:(?:also|already) )?"
-    r"(?:(?:be|have|has|had|are|is|was|were|carry|having) )?"
+    r"(?:(?:be|have|has|had|are|is|was|were|carry|having) )?(?:been )?"
 )
 
 

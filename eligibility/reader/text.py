@@ -97,7 +97,7 @@ _TRAILING = re.compile(r"[\s.;,:]+$")
 # Phrases that name a standard exception the facts already make, or the contraception
 # the fact asks about: "adequate" there is not a clinician's call.
 _STANDARD_PHRASES: tuple[tuple[re.Pattern, str], ...] = (
-    (re.compile(r"\b(?:adequately|successfully|appropriately) treated\b"), "treated"),
+    (re.compile(r"\b(?:adequately|successfully|appropriately|effectively) treated\b"), "treated"),
     (
         re.compile(r"\badequate (?:method of |methods of |form of )?(contraception|birth control)"),
         r"effective \1",
@@ -156,7 +156,7 @@ _JUDGEMENT: tuple[tuple[str, re.Pattern], ...] = tuple(
         ("severe", r"\bsevere(?:ly)?\b"),
         ("uncontrolled", r"\b(?:uncontrolled|poorly controlled|well[- ]controlled)\b"),
         ("not controlled", r"\bnot (?:be )?(?:well[- ])?controlled\b"),
-        ("stable", r"\b(?:un)?stable\b|\bstabili[sz]ed\b"),
+        ("stable", r"\b(?:un)?stable\b|\bstabili[sz]ed\b|\bstability\b"),
         ("in the opinion of", r"\bopinion\b|\bjudge?ment\b|\bdiscretion\b"),
         ("as determined by", r"\b(?:determined|judged|deemed|assessed|felt) (?:by|to)\b"),
         ("the investigator", r"\binvestigators?\b|\bradiologist\b|\btreating physician\b"),
@@ -174,7 +174,10 @@ _JUDGEMENT: tuple[tuple[str, re.Pattern], ...] = tuple(
         ("serious", r"\bserious(?! (?:active )?infection)"),
         ("moderate", r"\bmoderate\b"),
         ("individual basis", r"\bindividual basis\b|\bcase[- ]by[- ]case\b"),
-        ("contraindication", r"\bcontraindicat\w*+(?! (?:to|for) (?:an? )?mri\b)"),
+        (
+            "contraindication",
+            r"\bcontraindicat\w*+(?! (?:to|for) (?:an? )?(?:mri|magnetic resonance|gadolinium)\b)",
+        ),
         ("failure", r"\b(?:non-?responders?|treatment failure|inadequate response)\b"),
     )
 )

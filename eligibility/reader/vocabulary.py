@@ -137,7 +137,9 @@ _CLASSES = _compile(
             Term(_MONOCLONALS, exact=False),
         ),
         (
-            r"(?:other )?anti-?cd20 (?:therap(?:y|ies)|antibod(?:y|ies)|treatments?|agents?)",
+            r"(?:other )?(?:an )?anti-?cd20 (?:therap(?:y|ies)|antibod(?:y|ies)|treatments?"
+            r"|agents?)|(?:other )?b[- ]cell[- ](?:targeted|targeting|depleting|depletion)"
+            r" (?:therap(?:y|ies)|treatments?|agents?|antibod(?:y|ies))",
             Term(("@anti_cd20",), exact=False),
         ),
         (
@@ -154,12 +156,6 @@ _CLASSES = _compile(
         ),
         (r"fumarates?", Term(("dimethyl_fumarate", "diroximel_fumarate", "monomethyl_fumarate"))),
     )
-)
-
-# Phrases the reader refuses because no code says them (named so the reason is clear).
-UNREADABLE_TREATMENTS = re.compile(
-    r"irradiation|radiation|t[- ]cell (?:receptor )?vaccination|cytapheresis|allogen|stem cell"
-    r"|bone marrow|transplant|dose|mg\b|three times|per week|for at least|for a minimum"
 )
 
 
@@ -254,7 +250,10 @@ _CONDITIONS = tuple(
             r")?",
             ConditionTerm("hepatitis_c"),
         ),
-        (r"(?:a )?(?:tuberculosis|tb)(?: infection)?", ConditionTerm("tuberculosis")),
+        (
+            r"(?:a )?(?:(?:active or latent|latent or active) )?(?:tuberculosis|tb)(?: infection)?",
+            ConditionTerm("tuberculosis"),
+        ),
         (r"progressive multifocal leukoencephalopathy|pml", ConditionTerm("pml", lifelong=True)),
         (
             r"neuromyelitis optica spectrum disorders?|nmosd|neuromyelitis optica|nmo",

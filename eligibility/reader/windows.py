@@ -39,27 +39,28 @@ UNIT = r"(?:days?|weeks?|months?|years?|yrs?)"
 #: What a window is counted back from: all of these are read as "today".
 ANCHOR = (
     r"(?:(?:the )?(?:start of (?:the )?|time of (?:the )?)?(?:initial |first |planned |the )?"
-    r"(?:screening(?: visit)?|baseline(?: visit)?|randomi[sz]ation|enrol?l?ment|enrolling(?: in the"
-    r" study)?|study (?:entry|start|enrollment|treatment|drug administration)|entry(?: into the"
-    r" study)?|inclusion|trial entry|trial start|the trial|the study|informed consent|consent"
-    r"|first dose(?: of (?:the )?study (?:drug|treatment|medication))?|day 1|initial visit|visit"
-    r"(?: \d+)?|answering the screening questionnaire|signing (?:the )?(?:informed )?consent"
-    r"|study day 1|first study drug administration))"
+    r"(?:screening|baseline|randomi[sz]ation|enrol?l?ment|enrolling(?: in the study)?"
+    r"|study (?:entry|start|enrollment|treatment|drug|medication|day 1)|entry(?: into the study)?"
+    r"|inclusion|trial entry|trial start|the trial|the study|informed consent|consent"
+    r"|(?:dose|administration|infusion)(?: of (?:the )?study (?:drug|treatment|medication"
+    r"|intervention))?|day 1|initial visit|visit(?: \d+)?|answering the screening questionnaire"
+    r"|signing (?:the )?(?:informed )?consent(?: form)?)"
+    r"(?: (?:visit|administration|dose|infusion))?)"
 )
 _BEFORE = r"(?:prior to|before|preceding|of|from|until|to)"
 
-_WINDOW = re.compile(
+_LEAD = (
     r"(?:(?:presently|currently|now) or )?"
-    r"(?:(?:with)?in|during|over|in|for|at any time in)?\s?(?:the )?(?:last |past |previous |prec"
-    r"eding"
-    r" |prior |recent |most recent )?(?:period of )?"
-    rf"(?P<number>{NUMBER})[ -](?P<unit>{UNIT})(?: period)?"
-    r"(?: or \d+ half-lives,? whichever is longer)?"
-    rf"(?:,? (?:{_BEFORE}|immediately {_BEFORE}) {ANCHOR})?"
-    rf"|(?:(?:with)?in|during|over|in) (?:the )?(?:last|past|previous|preceding) (?P<unit1>year|m"
-    rf"onth"
-    rf"|week)(?:,? (?:{_BEFORE}) {ANCHOR})?"
-    rf"|(?:with)?in (?:the )?(?:last|past) (?P<unit2>year|month|week)"
+    r"(?:(?:with)?in|during|over|in|for(?: at least)?|at any time in)?\s?(?:the )?"
+    r"(?:last |past |previous |preceding |prior |recent |most recent )?(?:period of )?"
+)
+_ANCHORED = rf"(?:,? (?:{_BEFORE}|immediately {_BEFORE}) {ANCHOR})?"
+_WINDOW = re.compile(
+    rf"{_LEAD}(?P<number>{NUMBER})[ -](?P<unit>{UNIT})(?: period)?"
+    rf"(?: or \d+ half-lives,? whichever is longer)?{_ANCHORED}"
+    r"|(?:(?:with)?in|during|over|in) (?:the )?(?:last|past|previous|preceding)"
+    rf" (?P<unit1>year|month|week){_ANCHORED}"
+    rf"|(?:with)?in (?:the )?(?:last |past )?(?P<unit2>year|month|week){_ANCHORED}"
 )
 
 
