@@ -105,8 +105,9 @@ def trial_detail(request: HttpRequest, nct_id: str) -> HttpResponse:
     ranked = trial_sites_ranked(trial=trial, origin=origin)
     criteria = trial_criteria_ordered(trial=trial)
     lang = request.LANGUAGE_CODE
-    inclusion = [c.text_for(lang) for c in criteria if c.kind == "inclusion"]
-    exclusion = [c.text_for(lang) for c in criteria if c.kind == "exclusion"]
+    rows = [criterion_row(c, lang) for c in criteria]
+    inclusion = [row for row in rows if row.kind == "inclusion"]
+    exclusion = [row for row in rows if row.kind == "exclusion"]
     nearest = nearest_recruiting(ranked) if origin is not None else None
     return render(
         request,
@@ -121,9 +122,39 @@ def trial_detail(request: HttpRequest, nct_id: str) -> HttpResponse:
             "nearest_site": nearest,
             "other_locations": len(ranked) - 1 if nearest else len(ranked),
             "can_check": bool(criteria),
+            "criteria_checked": sum(row.checked for row in rows),
+            "criteria_total": len(rows),
             **location_context(request, form, origin),
         },
         status=400 if form.errors else 200,
+    )
+
+
+@dataclass(frozen=True)
+class CriterionRow:
+    """A criterion as the trial page lists it.
+
+    ``registered`` when no plain wording exists in the page's language and the text is
+    the registry's own (shown as registered, in English); ``checked`` when the service
+    checks it against a patient's answers (it has a rule).
+    """
+
+    kind: str
+    text: str
+    registered: bool
+    in_english: bool
+    checked: bool
+
+
+def criterion_row(criterion, lang: str) -> CriterionRow:
+    spanish = lang.startswith("es")
+    plain = criterion.patient_text_es if spanish else criterion.patient_text
+    return CriterionRow(
+        kind=criterion.kind,
+        text=criterion.text_for(lang),
+        registered=not criterion.patient_text,
+        in_english=spanish and not plain,
+        checked=criterion.is_checked,
     )
 
 
