@@ -46,7 +46,6 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_filters",
     "django_celery_beat",
     "axes",
     "finder",

@@ -168,3 +168,15 @@ def test_the_checker_sees_a_forbidden_import(tmp_path, monkeypatch):
     assert (1, "eligibility.models") in found
     assert unit_of("eligibility.models") == "eligibility"
     assert unit_of("eligibility.models") not in ALLOWED["eligibility.engine"]
+
+
+def test_services_never_import_tasks():
+    """Tasks call services; a service that queues work sends a signal instead (no circles)."""
+    circular = [
+        f"{path.relative_to(ROOT)}:{line}: {module}"
+        for path in our_modules()
+        if path.stem in ("services", "selectors")
+        for line, module in imported_modules(path)
+        if module.split(".")[-1] == "tasks" or ".tasks." in module
+    ]
+    assert circular == []
