@@ -53,11 +53,11 @@ _IMPLANT_CLASS = (
     r"(?:any )?(?:other )?(?:implanted |implantable )?electronic (?:implants?|devices?|medical"
     r" devices?|material)(?: in (?:the|their) bod(?:y|ies))?"
 )
+_IMPLANT_ITEMS = rf"(?:{_IMPLANT_ITEM})(?:,? (?:or |and )?(?:{_IMPLANT_ITEM}))*"
 _IMPLANT = re.compile(
-    rf"^(?:(?:{PEOPLE}) with )?(?:an? )?(?:(?:{_IMPLANT_ITEM}),? (?:or |and )?)*(?:or |and )?"
-    rf"{_IMPLANT_CLASS}(?: \((?:e\.g\.,? |such as )?(?:(?:{_IMPLANT_ITEM}),? (?:or |and )?)+\)"
-    rf"|,? (?:such as|including|e\.g\.,?) (?:{_IMPLANT_ITEM})"
-    rf"(?:,? (?:or |and )?(?:{_IMPLANT_ITEM}))*)?$"
+    rf"^(?:(?:{PEOPLE}) with )?(?:an? )?(?:{_IMPLANT_ITEMS},? (?:or |and )?)?"
+    rf"{_IMPLANT_CLASS}(?: \((?:e\.g\.,? |such as |including )?{_IMPLANT_ITEMS}\)"
+    rf"|,? (?:such as|including|e\.g\.,?) {_IMPLANT_ITEMS})?$"
 )
 
 _DEVICE = r"(?:smartphone|computer|tablet|mobile phone)"

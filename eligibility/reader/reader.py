@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from eligibility.engine.rules import RuleError, validate_rule
+from eligibility.engine.facts import FACTS
+from eligibility.engine.rules import RuleError, iter_comparisons, validate_rule
 
 from .conditions import read_cancer, read_conditions, read_substance_use
 from .demographics import read_age, read_sex
@@ -138,6 +139,8 @@ def _read_normalized(line: str, kind: str, heading: str, items: tuple[str, ...])
         validate_rule(result.rule)
     except RuleError as error:
         return Reading(None, f"Not read: the rule would be refused ({error}).")
+    if _tests_nothing(result.rule):
+        return Reading(None, "Not read: the bound covers the whole scale, so it checks nothing.")
     reason = result.reason
     if clarification:
         reason += f" The sentence {quoted(clarification)} only clarifies."
@@ -149,6 +152,27 @@ def _read_normalized(line: str, kind: str, heading: str, items: tuple[str, ...])
         reason,
     )
     return Reading(proposal, reason)
+
+
+_HOLDS = {
+    "<": lambda end, value: end < value,
+    "<=": lambda end, value: end <= value,
+    ">": lambda end, value: end > value,
+    ">=": lambda end, value: end >= value,
+    "between": lambda end, value: value[0] <= end <= value[1],
+}
+
+
+def _tests_nothing(rule: dict) -> bool:
+    """A numeric comparison true at both ends of its fact's range is true for everyone."""
+    for comparison in iter_comparisons(rule):
+        fact = FACTS[comparison["fact"]]
+        holds = _HOLDS.get(comparison["op"])
+        if not (holds and fact.is_numeric and fact.min is not None and fact.max is not None):
+            continue
+        if holds(fact.min, comparison["value"]) and holds(fact.max, comparison["value"]):
+            return True
+    return False
 
 
 def _first_reading(text: str, kind: str, items: tuple[str, ...]) -> Clause | Refusal | None:

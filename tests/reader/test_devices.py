@@ -1,0 +1,102 @@
+"""MRI with gadolinium, electronic implants, a device with internet access."""
+
+import pytest
+
+from tests.reader.conftest import note_of, rule_of
+
+NO_MRI = {"fact": "can_have_mri", "op": "==", "value": "no"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        (
+            "Patients sensitive to gadolinium, or who are unable to undergo the required number"
+            " of MRI scans."
+        ),
+        (
+            "history of allergic reactions to gadolinium or any other condition contraindicated"
+            " for MRI."
+        ),
+        "Inability to undergo MRI with gadolinium.",
+        "Contraindication to MRI or to gadolinium.",
+        (
+            "Inability to complete an MRI scan (contraindications for MRI, including but not"
+            " restricted to claustrophobia, pacemaker, cochlear implants, intracranial vascular"
+            " clips) or contraindications to gadolinium administration"
+        ),
+    ],
+)
+def test_reads_a_line_naming_the_scan_and_the_contrast(text):
+    assert rule_of(text, kind="exclusion") == NO_MRI
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Inability to successfully undergo MRI scanning.",  # a contrast allergy alone answers "no"
+        "A known history of sensitivity to Gd.",
+        "Patients with known hypersensitivity to gadolinium-DPTA.",
+        "Inability to complete the baseline MRI scan.",
+    ],
+)
+def test_can_have_mri_is_broader_than_the_scan_or_the_contrast_alone(text):
+    assert rule_of(text, kind="exclusion") is None
+
+
+def test_able_to_have_an_mri_with_gadolinium_as_an_inclusion():
+    assert rule_of("Able to undergo MRI with gadolinium") == {
+        "fact": "can_have_mri",
+        "op": "==",
+        "value": "yes",
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patients with electronic implants such as pacemakers or neurostimulators.",
+        "Pacemaker or other electronic implant",
+        "Implanted electronic devices (e.g., pacemaker, defibrillator)",
+    ],
+)
+def test_reads_electronic_implants_as_a_class(text):
+    assert rule_of(text, kind="exclusion") == {
+        "fact": "implanted_device",
+        "op": "==",
+        "value": "yes",
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pacemaker",  # one kind: the answer counts any electronic implant
+        (
+            "Patients with certain artificial heart valves, pacemakers, or other"
+            " metallic/electronic material in their bodies."
+        ),
+        (
+            "Participants with an implanted electronic device (e.g., pacemaker, defibrillator,"
+            " neurostimulator) that is not MRI compatible"
+        ),
+    ],
+)
+def test_an_implant_line_the_answer_does_not_say_is_not_read(text):
+    assert rule_of(text, kind="exclusion") is None
+    assert "Not read" in note_of(text, kind="exclusion")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        (
+            "Access to the internet and e-mail with a compatible device (smartphone, computer,"
+            " or tablet)"
+        ),
+        "Access to a smartphone or computer with internet access for electronic diaries.",
+        "Internet access",
+    ],
+)
+def test_reads_internet_access(text):
+    assert rule_of(text) == {"fact": "has_internet_device", "op": "==", "value": "yes"}

@@ -1,0 +1,161 @@
+"""MS courses named or excluded, relapsing forms (spec 6.4), the McDonald diagnosis."""
+
+import pytest
+
+from eligibility.reader import propose
+from tests.reader.conftest import note_of, rule_of
+
+RR, SP, PP, CIS = (
+    "relapsing_remitting",
+    "secondary_progressive",
+    "primary_progressive",
+    "clinically_isolated_syndrome",
+)
+DX = {"fact": "ms_diagnosis", "op": "==", "value": "yes"}
+NOT_PP = {"fact": "ms_course", "op": "!=", "value": PP}
+
+
+def course(*codes):
+    if len(codes) == 1:
+        return {"fact": "ms_course", "op": "==", "value": codes[0]}
+    return {"fact": "ms_course", "op": "in", "value": list(codes)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Diagnosis of MS according to the 2017 McDonald Criteria139.",
+        "Confirmed Multiple Sclerosis (MS) diagnosis.",
+        "Meeting McDonald's criteria for MS diagnosis;",
+        "Multiple sclerosis as diagnosed by the revised 2010 McDonald criteria",
+        (
+            "Patients carry a diagnosis of multiple sclerosis, according to the McDonald's"
+            " criteria for diagnosis (Polman et al, 2011)."
+        ),
+        "Clinically definite multiple sclerosis defined by McDonald Criteria.",
+        (
+            "Confirmed diagnosis of MS by a physician, who is a neurologist or has access to a"
+            " neurologist's statement of diagnosis"
+        ),
+        "Diagnosed with any disease sub-type of multiple sclerosis.",
+    ],
+)
+def test_reads_a_mcdonald_diagnosis_of_any_revision(text):
+    assert rule_of(text) == DX
+
+
+def test_a_poser_diagnosis_is_stricter_than_the_answer():
+    line = "Diagnosis of clinically definite multiple sclerosis as defined by Poser criteria"
+    assert rule_of(line) is None
+    assert "Poser" in note_of(line)
+
+
+def test_a_diagnosis_restricted_to_a_course_requires_both():
+    line = (
+        "Has a diagnosis of multiple sclerosis (MS) as defined by the 2017 revision of the "
+        "McDonald Criteria with a relapsing remitting course of disease."
+    )
+    proposal = propose(line, kind="inclusion")
+
+    assert proposal.rule == {"all": [DX, course(RR)]}
+    assert proposal.patient_text == "People whose neurologist has diagnosed relapsing-remitting MS"
+
+
+def test_a_relapsing_ms_inclusion_rules_out_primary_progressive_only():
+    # Relapsing MS includes CIS and active SPMS (spec 6.4); no answer says SPMS is active.
+    assert rule_of("A diagnosis of a relapsing form of MS") == NOT_PP
+    assert (
+        rule_of(
+            "Diagnosis of relapsing multiple sclerosis (RMS) according to the 2017 revised"
+            " McDonald criteria"
+        )
+        == NOT_PP
+    )
+
+
+def test_an_explicit_list_wins_over_the_word_relapsing():
+    line = "Relapsing MS: relapsing-remitting MS (RRMS) or secondary progressive MS (SPMS)"
+    assert rule_of(line) == course(RR, SP)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Patients with a relapsing-remitting disease course", course(RR)),
+        ("R-R MS disease course.", course(RR)),
+        ("Relapsing-remitting MS or secondary progressive MS", course(RR, SP)),
+        ("Primary or secondary disease course", course(SP, PP)),
+    ],
+)
+def test_reads_the_courses_an_inclusion_names(text, rule):
+    assert rule_of(text) == rule
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Diagnosis of progressive forms of MS.", course(SP, PP)),
+        ("Subjects who suffer from any form of progressive MS.", course(SP, PP)),
+        ("A primary progressive form of MS.", course(PP)),
+        ("Patients with secondary progressive MS.", course(SP)),
+        ("Primary or secondary progression of Multiple Sclerosis", course(SP, PP)),
+        (
+            (
+                "Primary progressive, secondary progressive, or progressive relapsing MS (as"
+                " defined by Polman et al. 2005)."
+            ),
+            course(SP, PP),
+        ),
+        (
+            "Diagnosis of primary progressive MS according to the 2017 McDonald criteria.",
+            course(PP),
+        ),
+    ],
+)
+def test_reads_the_courses_an_exclusion_names(text, rule):
+    assert rule_of(text, kind="exclusion") == rule
+
+
+def test_an_inclusion_naming_progressive_relapsing_but_not_ppms_is_not_read():
+    # PRMS patients are now told PPMS: ruling out PPMS would rule some of them out wrongly.
+    line = (
+        "Exhibiting a relapsing course (relapsing remitting, secondary progressive or "
+        "progressive relapsing)"
+    )
+    assert rule_of("Relapsing remitting, secondary progressive or progressive relapsing MS") is None
+    assert rule_of(line) is None
+
+
+def test_an_exclusion_naming_progressive_relapsing_but_not_ppms_never_rules_out_ppms():
+    # A PPMS trial excluding "RRMS, SPMS or PRMS" must not exclude its own patients.
+    line = (
+        "History of relapsing remitting multiple sclerosis (RRMS), secondary progressive "
+        "multiple sclerosis (SPMS), or progressive relapsing multiple sclerosis (PRMS) at screening"
+    )
+    assert rule_of(line, kind="exclusion") is None
+    assert rule_of("Progressive relapsing MS", kind="exclusion") is None
+
+
+def test_an_inclusion_naming_every_course_but_cis_rules_out_cis():
+    line = (
+        "Must have a diagnosis of primary-progressive, secondary-progressive,"
+        " progressive-remitting, "
+        "or relapsing-remitting multiple sclerosis (MS) per revised McDonald Committee criteria "
+        "of at least 3 months duration."
+    )
+    assert rule_of(line) == {
+        "all": [
+            DX,
+            course(RR, SP, PP),
+            {"fact": "years_since_first_symptoms", "op": ">=", "value": 0.25},
+        ]
+    }
+
+
+def test_an_exclusion_of_non_active_spms_is_not_read():
+    # Nobody can answer whether their SPMS is active; reading PPMS alone would be half a line.
+    line = (
+        "Primary progressive multiple sclerosis or non-active secondary progressive multiple"
+        " sclerosis"
+    )
+    assert rule_of(line, kind="exclusion") is None
