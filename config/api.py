@@ -146,6 +146,9 @@ def invalid_answers_errors(exc: InvalidAnswers, *, prefix: str = "answers") -> d
     return {(key if key == prefix else f"{prefix}.{key}"): m for key, m in exc.errors.items()}
 
 
+#: The generic error response of an operation in the schema.
+PROBLEM = problem_response("Problem details (RFC 9457) naming the offending fields.")
+
 LANG_PARAM = OpenApiParameter(
     "lang",
     str,

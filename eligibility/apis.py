@@ -8,14 +8,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import LANG_PARAM, ApiInputError, problem_response, request_language
+from config.api import LANG_PARAM, PROBLEM, ApiInputError, request_language
 from finder.models import Trial
 
 from .schema import ANSWER_KEYS, FACT_TYPES, answers_schema
 from .selectors import trial_questions
 from .services import answers_prepare, screening_evaluate
-
-PROBLEM = problem_response("Problem details (RFC 9457) naming the offending fields.")
 
 
 @extend_schema_field(answers_schema())

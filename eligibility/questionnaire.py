@@ -23,15 +23,14 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from finder.models import Trial
 
-from .engine.facts import FACTS, UNSURE, InvalidAnswers, validate_answers
+from .engine.facts import FACTS, UNSURE, InvalidAnswers
 from .forms import QuestionForm
 from .selectors import WEB_AGE_KEY, Question, asked_key, question_for, question_keys
-from .services import ScreeningOutcome, questionnaire_next
+from .services import Answers, ScreeningOutcome, answers_prepare, questionnaire_next
 from .session import AnswerStore
 
 
@@ -51,7 +50,7 @@ class Flow:
         """Every question this questionnaire could ask, in the registry's order."""
         return question_keys(trials=self.trials, age_key=WEB_AGE_KEY)
 
-    def next_key(self, answers: dict[str, Any]) -> str | None:
+    def next_key(self, answers: Answers | dict[str, Any]) -> str | None:
         """The next question worth asking, or None when every verdict is settled."""
         return questionnaire_next(trials=self.trials, answers=answers, age_key=WEB_AGE_KEY)
 
@@ -72,9 +71,10 @@ def question_page(request: HttpRequest, flow: Flow) -> HttpResponse:
 
     if request.method == "POST":
         form = QuestionForm(request.POST, question=question, lang=lang)
-        if form.is_valid() and _answer_fits(form, store):
+        prepared = _answers_with(form, store) if form.is_valid() else None
+        if prepared is not None:
             store.save(key, form.cleaned_answer)
-            following = flow.next_key(store.answers)
+            following = flow.next_key(prepared)
             return redirect(flow.question_url if following else flow.result_url)
         status = 400
     else:
@@ -99,16 +99,16 @@ def question_page(request: HttpRequest, flow: Flow) -> HttpResponse:
     )
 
 
-def _answer_fits(form: QuestionForm, store: AnswerStore) -> bool:
-    """Check the answer together with the others (the cross-field rules of the contract)."""
+def _answers_with(form: QuestionForm, store: AnswerStore) -> Answers | None:
+    """Every answer with the new one, validated once together (the cross-field rules of
+    the contract); ``None``, with the error on the form, when they do not fit."""
     key = form.question.key
     answers = {**store.answers, key: form.cleaned_answer}
     try:
-        validate_answers(answers, today=timezone.localdate())
+        return answers_prepare(answers=answers)
     except InvalidAnswers as invalid:
         form.add_answer_error(_cross_field_message(key, invalid.errors, answers))
-        return False
-    return True
+        return None
 
 
 def _cross_field_message(key: str, errors: dict[str, str], answers: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from finder.models import Trial
 
 from .engine.evaluate import ELIGIBLE, INELIGIBLE, POSSIBLY_ELIGIBLE, TrialResult
 from .engine.facts import InvalidAnswers, derive_facts, validate_answers
-from .engine.questions import next_question
+from .engine.questions import next_question_for_facts
 from .engine.rules import rule_facts as engine_rule_facts
 from .models import Criterion, CriterionKind, CriterionSource, Screening
 from .selectors import trial_compiled, trials_compiled
@@ -352,8 +352,9 @@ def questionnaire_next(
 ) -> str | None:
     """The next question worth asking across ``trials``, or None when nothing can change.
 
-    Age is asked as ``age_key`` (``age`` or ``birth_date``). Raises ``InvalidAnswers``
-    for answers that do not validate.
+    Age is asked as ``age_key`` (``age`` or ``birth_date``). ``answers`` are prepared
+    :class:`Answers` or a raw answer set (validated here, raising ``InvalidAnswers``).
     """
     compiled = trials_compiled(trials=trials)
-    return next_question(compiled, answers, today=_today(today), age_key=age_key)
+    prepared = _prepared(answers, today)
+    return next_question_for_facts(compiled, prepared.facts, age_key=age_key)

@@ -28,7 +28,7 @@ from config.api import (
 )
 from eligibility.engine.facts import FACTS
 from sites.apis import NearestSiteSerializer, OriginSerializer
-from sites.location import MAX_RADIUS_KM, origin_dict, origin_from_params
+from sites.location import MAX_RADIUS_KM, LocationFields, origin_dict, origin_from_params
 from sites.selectors import RankedSite
 
 from .models import OverallStatus, Phase, Sex, Trial
@@ -139,7 +139,7 @@ class TrialListOutputSerializer(serializers.Serializer):
 class TrialListApi(APIView):
     """Search the catalog; with a location, nearest recruiting site first."""
 
-    class InputSerializer(QueryParamsSerializer):
+    class InputSerializer(QueryParamsSerializer, LocationFields):
         condition = serializers.CharField(
             required=False,
             max_length=200,
@@ -171,11 +171,6 @@ class TrialListApi(APIView):
             choices=FACTS["sex"].choice_codes,
             help_text="Trials open to a patient of this sex.",
         )
-        postal_code = serializers.CharField(required=False, max_length=20)
-        country = serializers.CharField(required=False, max_length=60)
-        place = serializers.CharField(required=False, max_length=200)
-        lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
-        lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
         radius_km = serializers.FloatField(
             required=False,
             min_value=0,

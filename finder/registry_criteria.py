@@ -36,6 +36,7 @@ import math
 import re
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from .criteria_lines import CriterionLine, split_criteria
 from .ctgov import split_age
@@ -175,26 +176,18 @@ def registry_trial_criteria(
     eligibility_text: str,
     minimum_age_years: Decimal | None,
     maximum_age_years: Decimal | None,
-    minimum_age_text: str = "",
-    maximum_age_text: str = "",
-    sex: str = "ALL",
-    healthy_volunteers: bool | None = None,
-    conditions: Iterable[str] = (),
+    **structured: Any,
 ) -> list[dict]:
     """Every criterion a registry record gives a trial, as criterion dicts with ``source``.
 
-    The registered lines (``source`` ``line``, no rule unless a derived rule attaches to
-    the line) in their order, then the derived rules that match no line (``source``
-    ``registry``). See the module docstring.
+    ``structured`` are the other keyword arguments of :func:`registry_criteria` (the
+    age texts, sex, healthy volunteers, conditions). The registered lines (``source``
+    ``line``, no rule unless a derived rule attaches to the line) come in their order,
+    then the derived rules that match no line (``source`` ``registry``). See the module
+    docstring.
     """
     derived = registry_criteria(
-        minimum_age_years=minimum_age_years,
-        maximum_age_years=maximum_age_years,
-        minimum_age_text=minimum_age_text,
-        maximum_age_text=maximum_age_text,
-        sex=sex,
-        healthy_volunteers=healthy_volunteers,
-        conditions=conditions,
+        minimum_age_years=minimum_age_years, maximum_age_years=maximum_age_years, **structured
     )
     lines = split_criteria(eligibility_text).lines
     items = [_line_item(line) for line in lines]

@@ -9,12 +9,12 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiInputError, JsonBooleanField
+from config.api import PROBLEM, ApiInputError, JsonBooleanField
 from eligibility.schema import answers_schema
 from finder.models import Trial
 from partners.authentication import HasPartnerKey
@@ -24,8 +24,6 @@ from .audit import actor_from_request, audit_record
 from .models import AuditAction, Channel, Status
 from .selectors import referral_for_partner
 from .services import ReferralRejected, referral_create
-
-PROBLEM = OpenApiResponse(description="Problem details (RFC 9457) naming the offending fields.")
 
 
 class ContactSerializer(serializers.Serializer):

@@ -8,10 +8,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiInputError, problem_response
+from config.api import ApiInputError, QueryParamsSerializer, problem_response
 from finder.models import Trial
 
-from .location import origin_dict, origin_from_params
+from .location import LocationFields, origin_dict, origin_from_params
 from .models import SiteStatus
 from .selectors import RankedSite, trial_sites_ranked
 
@@ -80,24 +80,7 @@ class TrialSitesApi(APIView):
     are rounded to the metre.
     """
 
-    class InputSerializer(serializers.Serializer):
-        postal_code = serializers.CharField(
-            required=False, max_length=20, allow_blank=True, help_text="e.g. 94301"
-        )
-        country = serializers.CharField(
-            required=False,
-            max_length=60,
-            allow_blank=True,
-            help_text="Country name or ISO code for postal_code or place, e.g. US",
-        )
-        place = serializers.CharField(
-            required=False,
-            max_length=200,
-            allow_blank=True,
-            help_text='"City, State", "City, Country", a ZIP code, or "lat,lon"',
-        )
-        lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
-        lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    class InputSerializer(QueryParamsSerializer, LocationFields):
         radius_km = serializers.FloatField(
             required=False,
             min_value=0,

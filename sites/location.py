@@ -144,14 +144,26 @@ def origin_from_request_location(
         raise LocationInputError(_prefixed(error.errors, prefix), error.candidates) from None
 
 
-class LocationInputSerializer(StrictSerializer):
-    """One location: postal_code (with country), place, or lat and lon."""
+class LocationFields(serializers.Serializer):
+    """The location parameters of every API, declared once (query parameters or a body)."""
 
-    postal_code = serializers.CharField(required=False, max_length=20, allow_blank=True)
-    country = serializers.CharField(required=False, max_length=60, allow_blank=True)
-    place = serializers.CharField(required=False, max_length=200, allow_blank=True)
+    postal_code = serializers.CharField(required=False, max_length=20, help_text="e.g. 94301")
+    country = serializers.CharField(
+        required=False,
+        max_length=60,
+        help_text="Country name or ISO code for postal_code or place, e.g. US",
+    )
+    place = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text='"City, State", "City, Country", a ZIP code, or "lat,lon"',
+    )
     lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
+
+
+class LocationInputSerializer(StrictSerializer, LocationFields):
+    """One location: postal_code (with country), place, or lat and lon."""
 
 
 def origin_dict(origin: Place | None) -> dict | None:

@@ -136,8 +136,18 @@ def next_question(
     them (rule them out, or resolve their last open question), then the one that could
     rule out the most, then the one relevant to the most, then the registry order.
     """
+    return next_question_for_facts(trials, prepare_facts(answers, today=today), age_key=age_key)
+
+
+def next_question_for_facts(
+    trials: CompiledTrial | Iterable[CompiledTrial],
+    facts: Mapping[str, Any],
+    *,
+    age_key: str = "birth_date",
+) -> str | None:
+    """:func:`next_question` for answers already validated and derived (``prepare_facts``),
+    so a request validates its answers once."""
     _check_age_key(age_key)
-    facts = prepare_facts(answers, today=today)
     return _next_question(_as_trials(trials), facts, age_key)
 
 
