@@ -29,7 +29,7 @@ import re
 
 from eligibility.engine.facts import format_number
 
-from .reading import Clause, Refusal, all_of, comparison, quoted
+from .reading import Clause, Refusal, all_of, all_rule, any_rule, comparison, quoted
 from .subjects import strip_subject
 from .vocabulary import (
     CIS,
@@ -42,6 +42,7 @@ from .vocabulary import (
     SP,
     course_label,
     course_words,
+    join_all,
     join_alternatives,
 )
 from .windows import find_window
@@ -238,6 +239,39 @@ def _diagnosis_clause(words: str, notes: list[str]) -> Clause:
         _DX_ES,
         "ms_diagnosis",
         f"Matched {quoted(words)} as a diagnosis of MS{note}.",
+    )
+
+
+_WITHOUT_RELAPSE = re.compile(
+    r"^(?:(?:diagnosis of|patients with|participants with|subjects with) )?"
+    rf"(?:secondary[- ]progressive {_MS}|spms) without (?:evidence of )?(?:an? |any )?"
+    r"(?:clinical )?(?:relapses?|attacks?)"
+    r" (?:in|within|during) the (?:past |last |previous |preceding )?(?P<window>2 years|two years"
+    r"|24 months|12 months|1 year|one year|year)(?: (?:before|prior to) (?:screening|randomization"
+    r"|baseline))?$"
+)
+
+
+def read_inactive_spms(text: str, kind: str) -> Clause | None:
+    """An exclusion of "SPMS without relapse in the past 2 years": the course and a count."""
+    if kind != "exclusion":
+        return None
+    match = _WITHOUT_RELAPSE.fullmatch(text)
+    if not match:
+        return None
+    months = 24 if re.match(r"2|two|24", match.group("window")) else 12
+    return Clause(
+        all_rule(
+            [
+                comparison("ms_course", "==", SP),
+                comparison(f"relapses_last_{months}_months", "==", 0),
+            ]
+        ),
+        f"with secondary progressive MS and no MS attack in the past {months} months",
+        f"con EM secundaria progresiva y sin brotes de EM en los últimos {months} meses",
+        "ms_course_excluded",
+        f"Matched {quoted(text)} as secondary progressive MS with no relapse in {months} months "
+        f"(relapses_last_{months}_months counts exactly that window).",
     )
 
 
@@ -512,9 +546,6 @@ def read_relapse_counts(
         clauses.append(clause)
     if kind != "inclusion":
         return None
-    from .reading import all_rule, any_rule
-    from .vocabulary import join_all
-
     join_words = join_alternatives if joiner == "any" else join_all
     en, es = _relapse_phrase(clauses, join_words)
     rule = (any_rule if joiner == "any" else all_rule)([c.rule for c in clauses])

@@ -25,13 +25,14 @@ from .devices import read_implant, read_internet, read_mri
 from .disease import (
     read_disease_duration,
     read_edss,
+    read_inactive_spms,
     read_mri_lesions,
     read_ms_disease,
     read_relapse_counts,
 )
 from .exposures import read_exposures
 from .pregnancy import read_contraception, read_pregnancy
-from .reading import Clause, Refusal, all_of, quoted
+from .reading import Clause, Refusal, all_of, any_of, quoted
 from .text import drop_clarification, is_ms_condition, judgement, names_other_arm, normalize
 
 READER_VERSION = "1"
@@ -80,6 +81,7 @@ LINE_READERS: tuple[Reader, ...] = (
 )
 #: Patterns that also read a piece of an inclusion line.
 CLAUSE_READERS: tuple[Reader, ...] = (
+    read_inactive_spms,
     read_ms_disease,
     read_edss,
     read_age,
@@ -181,18 +183,37 @@ def _first_reading(text: str, kind: str, items: tuple[str, ...]) -> Clause | Ref
         result = reader(text, kind, items) if reader in _TAKES_ITEMS else reader(text, kind)
         if isinstance(result, Clause):
             return result
-        if result is not None:
-            refusal = refusal or result
-            if kind == "exclusion":
-                return refusal
+        refusal = refusal or result
+        if refusal is not None and kind == "exclusion":
+            break
     if items:
         return refusal  # a line introducing sub-items is read by the patterns above or not at all
+    # The clause patterns read the whole line too: one that does accounts for every word.
     result = _read_clause(text, kind)
-    if isinstance(result, Clause) or kind != "inclusion":
-        return refusal or result
-    # An inclusion may be "A with B and C"; every piece must still be read whole, so a
-    # refusal of the whole line (an unreadable item) stops it again inside its piece.
-    return _read_conjunction(text) or refusal or result
+    if isinstance(result, Clause):
+        return result
+    refusal = refusal or result
+    # "A, or B" in an exclusion, "A with B and C" in an inclusion: every piece must still be
+    # read whole, so whatever stopped the whole line stops it again inside its piece.
+    combined = _read_exclusion_union(text) if kind == "exclusion" else _read_conjunction(text)
+    return combined or refusal
+
+
+_OR_CUT = re.compile(r",\s+or\s+|;\s*or\s+")
+
+
+def _read_exclusion_union(text: str) -> Clause | None:
+    """An exclusion "A, or B" where each part is read whole: either rules the patient out."""
+    parts = [part.strip(" ,;") for part in _OR_CUT.split(text)]
+    if len(parts) < 2:
+        return None
+    clauses = []
+    for part in parts:
+        result = _first_reading(part, "exclusion", ())
+        if not isinstance(result, Clause):
+            return None
+        clauses.append(result)
+    return any_of(clauses)
 
 
 def _read_clause(text: str, kind: str) -> Clause | Refusal | None:

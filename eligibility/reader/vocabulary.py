@@ -155,6 +155,11 @@ _CLASSES = _compile(
             Term(("@approved_dmt",), exact=False),
         ),
         (r"fumarates?", Term(("dimethyl_fumarate", "diroximel_fumarate", "monomethyl_fumarate"))),
+        # Any haematopoietic stem cell transplant: the contract's code is the autologous one.
+        (
+            r"(?:an? )?hematopoietic stem cell transplant(?:ation)?s?",
+            Term(("hsct",), exact=False),
+        ),
     )
 )
 

@@ -377,3 +377,39 @@ def test_mixed_exposures_share_the_window():
     assert rule_of(line, kind="exclusion") == {
         "any": [study_drug(168), took(["@immunosuppressant", "cladribine"], 168)]
     }
+
+
+def test_reads_an_exclusion_of_either_part_when_each_is_read_whole():
+    line = (
+        "Current treatment with a disease-modifying therapy, or treatment with a disease-modifying "
+        "therapy within 6 months before screening"
+    )
+    assert rule_of(line, kind="exclusion") == {
+        "any": [
+            {"fact": "treatment_history", "op": "currently_taking", "value": ["@approved_dmt"]},
+            took(["@approved_dmt"], 168),
+        ]
+    }
+
+
+def test_a_window_shared_by_both_parts_is_not_cut_off():
+    # "Relapse, or steroid treatment within 30 days": "relapse" alone has no time.
+    assert rule_of("Relapse, or steroid treatment within 30 days", kind="exclusion") == {
+        "any": [
+            {"fact": "days_since_last_relapse", "op": "<=", "value": 30},
+            steroids("<=", 30),
+        ]
+    }
+
+
+def test_any_stem_cell_transplant_is_read_through_the_autologous_code():
+    line = (
+        "Previous treatment with mitoxantrone, alemtuzumab or haematopoietic stem cell"
+        " transplantation"
+    )
+    assert rule_of(line, kind="exclusion") == ever("alemtuzumab", "mitoxantrone", "hsct")
+
+
+def test_an_allogeneic_transplant_named_alone_stops_the_line():
+    line = "Previous autologous or allogeneic haematopoietic stem cell transplantation."
+    assert rule_of(line, kind="exclusion") is None

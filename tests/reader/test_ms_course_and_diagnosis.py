@@ -159,3 +159,16 @@ def test_an_exclusion_of_non_active_spms_is_not_read():
         " sclerosis"
     )
     assert rule_of(line, kind="exclusion") is None
+
+
+def test_reads_spms_without_relapses_in_two_years_with_the_count():
+    line = (
+        "Secondary progressive multiple sclerosis without evidence of relapse in the 2 years "
+        "before screening, or primary progressive multiple sclerosis"
+    )
+    assert rule_of(line, kind="exclusion") == {
+        "any": [
+            {"all": [course(SP), {"fact": "relapses_last_24_months", "op": "==", "value": 0}]},
+            course(PP),
+        ]
+    }
