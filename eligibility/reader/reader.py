@@ -115,6 +115,13 @@ def read(
     """
     if kind not in ("inclusion", "exclusion"):
         raise ValueError(f"kind must be 'inclusion' or 'exclusion', not {kind!r}")
+    return _read_line(text, kind, heading, tuple(items), tuple(conditions))
+
+
+@lru_cache(maxsize=8192)
+def _read_line(
+    text: str, kind: str, heading: str, items: tuple[str, ...], conditions: tuple[str, ...]
+) -> Reading:
     if conditions and not any(is_ms_condition(condition) for condition in conditions):
         return Reading(None, "not an MS trial: its registered conditions name no form of MS")
     own = text.split("\n", 1)[0] if items else text
@@ -268,6 +275,12 @@ def _read_conjunction(text: str) -> Clause | Refusal | None:
     if not clauses:
         return None
     return all_of(list(clauses))
+
+
+def clear_cache() -> None:
+    """Forget the lines already read (a benchmark's cold runs; the reading never changes)."""
+    _read_line.cache_clear()
+    _read_normalized.cache_clear()
 
 
 def propose(

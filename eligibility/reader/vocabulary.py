@@ -164,13 +164,18 @@ _CLASSES = _compile(
 )
 
 
+_TERMS = (*_TREATMENTS, *_CLASSES)
+# One pattern for all of them (the first alternative that matches the whole phrase wins,
+# as the list's order would): a phrase is tried at every word end while scanning a list.
+_ANY_TERM = re.compile(
+    "|".join(f"(?P<t{i}>{pattern.pattern})" for i, (pattern, _) in enumerate(_TERMS))
+)
+
+
 def treatment_term(phrase: str) -> Term | None:
     """The treatment codes a phrase names, or None when it names none the contract has."""
-    phrase = phrase.strip(" ,;:")
-    for pattern, term in (*_TREATMENTS, *_CLASSES):
-        if pattern.fullmatch(phrase):
-            return term
-    return None
+    found = _ANY_TERM.fullmatch(phrase.strip(" ,;:"))
+    return _TERMS[int(found.lastgroup[1:])][1] if found else None
 
 
 def canonical_codes(codes: list[str]) -> list[str]:
