@@ -274,6 +274,8 @@ def _read_conjunction(text: str) -> Clause | Refusal | None:
     clauses = best(0)
     if not clauses:
         return None
+    if sum(clause.pattern == "sex" for clause in clauses) > 1:
+        return None  # "male and female ..." cut apart would take nobody
     return all_of(list(clauses))
 
 

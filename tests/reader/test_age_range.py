@@ -81,3 +81,22 @@ def test_an_exclusion_range_without_inclusive_is_not_read():
 
 def test_an_open_lower_bound_is_not_read_as_an_exclusion():
     assert rule_of("Age 18 or older", kind="exclusion") is None
+
+
+def test_both_sexes_cut_apart_never_take_nobody():
+    # "Male" and "female" read as two sex restrictions would rule out everyone.
+    assert rule_of("Male, and female, with a diagnosis of multiple sclerosis") is None
+
+
+def test_men_restricts_an_inclusion_to_not_female():
+    assert rule_of(
+        "Men, age 18-65, with a diagnosis of clinically definite relapsing remitting multiple"
+        " sclerosis."
+    ) == {
+        "all": [
+            {"fact": "sex", "op": "!=", "value": "female"},
+            age("between", [18, 65]),
+            {"fact": "ms_diagnosis", "op": "==", "value": "yes"},
+            {"fact": "ms_course", "op": "==", "value": "relapsing_remitting"},
+        ]
+    }
