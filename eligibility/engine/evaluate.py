@@ -32,7 +32,9 @@ from .facts import (
     DERIVED_FROM,
     FACTS,
     HISTORY_LISTS,
+    TREATMENT_CODES,
     UNSURE,
+    Text,
     describe_history,
     describe_list_codes,
     is_known,
@@ -51,7 +53,7 @@ from .rules import (
     validate_rule,
 )
 from .treatments import SIX_MONTHS_DAYS, derived_lists, dose_within
-from .values import DayRange, TreatmentHistory, json_value
+from .values import DayRange, TreatmentHistory, UncertainCodes, json_value
 
 Truth = bool | None
 Evaluator = Callable[[Mapping[str, Any]], Truth]
@@ -554,6 +556,10 @@ _TEMPLATES = {
             "and the exact day would tell us"
         ),
         "undecided": "your answers so far do not settle it",
+        "partial": "the records sent list only some of your {things} and say nothing of {codes}",
+        "partial_many": (
+            "the records sent list only some of your {things} and say nothing of the others"
+        ),
         NOT_CHECKED: (
             "We can't check this from your answers, so the study team will check it with "
             "you: {rule}."
@@ -582,6 +588,13 @@ _TEMPLATES = {
             "preciso, y el día exacto nos lo diría"
         ),
         "undecided": "sus respuestas hasta ahora no lo deciden",
+        "partial": (
+            "los registros enviados solo recogen algunos de sus {things} y no dicen nada de {codes}"
+        ),
+        "partial_many": (
+            "los registros enviados solo recogen algunos de sus {things} y no dicen nada de "
+            "los demás"
+        ),
         NOT_CHECKED: (
             "No podemos comprobarlo con sus respuestas, así que el equipo del estudio lo "
             "comprobará con usted: {rule}."
@@ -611,7 +624,7 @@ def _derived_list_source(key: str, facts: Mapping[str, Any]) -> TreatmentHistory
     history = _history_of(facts)
     if history is None or key not in HISTORY_LISTS:
         return None
-    derived = derived_lists(history)[HISTORY_LISTS.index(key)]
+    derived = derived_lists(history, TREATMENT_CODES)[HISTORY_LISTS.index(key)]
     return history if facts.get(key) == derived else None
 
 
@@ -702,7 +715,51 @@ def _unknown_reasons(
             if codes:
                 treatments = join_words([label(code, lang) for code in codes], lang)
                 reasons.append(templates[template].format(treatments=treatments))
+    reasons.extend(_partial_reasons(rule, deciding, facts, lang))
     return list(dict.fromkeys(reasons)) or [templates["undecided"]]
+
+
+_TREATMENTS_WORD = Text("treatments", "tratamientos")
+_DIAGNOSES_WORD = Text("diagnoses", "diagnósticos")
+
+
+def _left_open(key: str, facts: Mapping[str, Any]) -> tuple[frozenset[str], str, Text]:
+    """The codes a partial record leaves open for ``key``, the list fact that names them,
+    and what they are ("treatments")."""
+    history = _history_of(facts)
+    if key in (*HISTORY_LISTS, "treatment_history") and history is not None:
+        return history.unlisted, "treatments_ever", _TREATMENTS_WORD
+    value = facts.get(key)
+    if key in ("treatments_ever", "other_conditions") and isinstance(value, UncertainCodes):
+        word = _DIAGNOSES_WORD if key == "other_conditions" else _TREATMENTS_WORD
+        return frozenset(value.unknown), key, word
+    return frozenset(), key, _TREATMENTS_WORD
+
+
+def _partial_reasons(
+    rule: Rule, deciding: list[str], facts: Mapping[str, Any], lang: str
+) -> list[str]:
+    """Why a partial record (a FHIR export) leaves the rule open: it says nothing about
+    codes the rule lists (spec section 6.2)."""
+    templates = _TEMPLATES[lang]
+    reasons = []
+    for key in deciding:
+        open_codes, list_key, word = _left_open(key, facts)
+        if not open_codes:
+            continue
+        listed = rule_codes(rule, key)
+        fact = FACTS[list_key]
+        codes = [
+            code
+            for code in fact.rule_codes
+            if code in open_codes and (listed is None or code in listed)
+        ]
+        if len(codes) > 3:
+            reasons.append(templates["partial_many"].format(things=word.get(lang)))
+        elif codes:
+            names = join_words([fact.choice_label(code, lang) for code in codes], lang)
+            reasons.append(templates["partial"].format(things=word.get(lang), codes=names))
+    return reasons
 
 
 def explain_criterion(

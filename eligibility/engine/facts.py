@@ -177,9 +177,9 @@ class Fact:
     @property
     def has_plain_values(self) -> bool:
         """Whether rules only ever see plain values of this fact: no ``never``, no
-        :class:`~eligibility.engine.values.DayRange`, no uncertain list (only
-        ``treatments_last_6_months`` derived from a history can be one)."""
-        return not (self.accepts_never or self.type == "days" or self.key in UNCERTAIN_LISTS)
+        :class:`~eligibility.engine.values.DayRange`, no uncertain list (a list derived
+        from a history, or one read from a partial record, can be one)."""
+        return not (self.accepts_never or self.type in ("days", "multi_choice"))
 
     @property
     def is_whole(self) -> bool:
@@ -1413,8 +1413,14 @@ DERIVED_FROM: Mapping[str, str] = {days: dated for dated, days in DATED_FACTS.it
 #: The lists ``treatment_history`` derives.
 HISTORY_LISTS = ("treatments_ever", "treatments_last_6_months")
 
-#: The derived list that can leave a member unknown (a dose of unsure date).
-UNCERTAIN_LISTS = ("treatments_last_6_months",)
+#: The answer keys a caller may mark as read from a partial record (``partial`` of
+#: :func:`derive_facts`): an absent code is unknown there, not never (spec section 6.2).
+PARTIAL_KEYS = (
+    "treatment_history",
+    "treatments_ever",
+    "treatments_last_6_months",
+    "other_conditions",
+)
 
 #: The facts about pregnancy that are asked only after ``sex``.
 PREGNANCY_FACTS = ("pregnancy_or_breastfeeding", "planning_pregnancy", "contraception")
@@ -1800,7 +1806,9 @@ def _merge_recent_treatments(clean: dict[str, Any]) -> None:
         clean["treatments_ever"] = _in_registry_order(FACTS["treatments_ever"], ever + recent)
 
 
-def derive_facts(answers: Mapping[str, Any], *, today: date) -> dict[str, Any]:
+def derive_facts(
+    answers: Mapping[str, Any], *, today: date, partial: Collection[str] = ()
+) -> dict[str, Any]:
     """Add the facts computed from others, as of ``today``.
 
     - ``age`` from ``birth_date``;
@@ -1815,7 +1823,18 @@ def derive_facts(answers: Mapping[str, Any], *, today: date) -> dict[str, Any]:
     A derived key the patient stated (``age``, a day count, a list) is kept as stated;
     an ``unsure`` one is replaced by what its source says. ``answers`` is expected to be
     normalised by :func:`validate_answers`; ``date`` objects are accepted too.
+
+    ``partial`` names the keys (of :data:`PARTIAL_KEYS`) whose answers were read from a
+    record that lists only what it knows, such as a FHIR export: a code absent from them
+    is unknown, not never. A partial ``treatment_history`` leaves every unlisted code
+    open (:class:`~eligibility.engine.values.TreatmentHistory` ``unlisted``); a partial
+    list becomes an :class:`~eligibility.engine.values.UncertainCodes` whose unknown
+    members are the codes it does not give. It is set by the caller, never sent as an
+    answer.
     """
+    unknown_keys = set(partial) - set(PARTIAL_KEYS)
+    if unknown_keys:
+        raise ValueError(f"not keys a partial record can give: {', '.join(sorted(unknown_keys))}")
     facts = dict(answers)
     birth = facts.get("birth_date")
     if "age" not in facts and birth is not None and birth != UNSURE:
@@ -1831,18 +1850,36 @@ def derive_facts(answers: Mapping[str, Any], *, today: date) -> dict[str, Any]:
             facts[days_key] = given
         else:
             facts[days_key] = days_since(given, today)
+    for key in partial:
+        if FACTS[key].type == "multi_choice" and isinstance(facts.get(key), list | tuple):
+            facts[key] = _partial_list(FACTS[key], facts[key])
     answer = facts.get("treatment_history")
     if isinstance(answer, Mapping):
-        history = facts["treatment_history"] = history_from_answer(answer, today)
-        for key, derived in zip(HISTORY_LISTS, derived_lists(history), strict=True):
+        every_code = TREATMENT_CODES if "treatment_history" in partial else None
+        history = history_from_answer(answer, today, every_code=every_code)
+        facts["treatment_history"] = history
+        lists = derived_lists(history, TREATMENT_CODES)
+        for key, derived in zip(HISTORY_LISTS, lists, strict=True):
             if not is_known(facts.get(key)):
                 facts[key] = derived
     return facts
 
 
-def prepare_facts(answers: Any, *, today: date) -> dict[str, Any]:
-    """Validate, normalise and derive in one step: what the engine evaluates."""
-    return derive_facts(validate_answers(answers, today=today), today=today)
+def _partial_list(fact: Fact, codes: Any) -> UncertainCodes:
+    given = set(codes)
+    return UncertainCodes(
+        tuple(code for code in fact.rule_codes if code in given),
+        tuple(code for code in fact.rule_codes if code not in given),
+    )
+
+
+def prepare_facts(answers: Any, *, today: date, partial: Collection[str] = ()) -> dict[str, Any]:
+    """Validate, normalise and derive in one step: what the engine evaluates.
+
+    ``partial``: the keys read from a partial record (:func:`derive_facts`).
+    """
+    clean = validate_answers(answers, today=today)
+    return derive_facts(clean, today=today, partial=partial)
 
 
 __all__ = [
@@ -1855,6 +1892,7 @@ __all__ = [
     "FACTS",
     "MAX_DAYS",
     "NEVER",
+    "PARTIAL_KEYS",
     "TREATMENTS",
     "TREATMENT_CODES",
     "TREATMENT_GROUPS",

@@ -10,11 +10,16 @@ The operators ``taken_within`` and ``currently_taking`` read the history and, wh
 is not answered, decide from the two lists where they can (:func:`taken_within`,
 :func:`currently_taking`). Every function here takes codes already expanded (code
 groups are resolved by the caller) and returns TRUE, FALSE or UNKNOWN (``None``).
+
+A partial history (:attr:`TreatmentHistory.unlisted`, spec section 6.2's last bullet)
+cannot say "never": a code it does not list leaves every operator over that code
+UNKNOWN where a full history would make it FALSE, and the lists derived from it carry
+the unlisted codes as members of unknown membership.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -35,13 +40,20 @@ Truth = bool | None
 SIX_MONTHS_DAYS = 183
 
 
-def history_from_answer(answer: Mapping[str, str], today: date) -> TreatmentHistory:
-    """A validated ``treatment_history`` answer, each dated dose as days before ``today``."""
+def history_from_answer(
+    answer: Mapping[str, str], today: date, *, every_code: Collection[str] | None = None
+) -> TreatmentHistory:
+    """A validated ``treatment_history`` answer, each dated dose as days before ``today``.
+
+    With ``every_code`` (the registry's codes) the answer is a partial history: the
+    codes of ``every_code`` it does not list are unlisted, their use unknown.
+    """
     doses: dict[str, Dose] = {
         code: last if last in (CURRENT, UNSURE) else days_since(last, today)
         for code, last in answer.items()
     }
-    return TreatmentHistory(doses, dict(answer))
+    unlisted = frozenset(every_code or ()) - doses.keys()
+    return TreatmentHistory(doses, dict(answer), unlisted)
 
 
 def dose_within(dose: Dose, days: int) -> Truth:
@@ -71,8 +83,14 @@ def _any(values: Iterable[Truth]) -> Truth:
     return None if unknown else False
 
 
-def derived_lists(history: TreatmentHistory) -> tuple[list[str], list[str] | UncertainCodes]:
-    """``treatments_ever`` and ``treatments_last_6_months`` as the history implies them."""
+def derived_lists(
+    history: TreatmentHistory, order: Sequence[str] = ()
+) -> tuple[list[str] | UncertainCodes, list[str] | UncertainCodes]:
+    """``treatments_ever`` and ``treatments_last_6_months`` as the history implies them.
+
+    A partial history's unlisted codes (told in ``order``, the registry's) are members of
+    unknown membership of both lists.
+    """
     ever = list(history.doses)
     recent: list[str] = []
     maybe: list[str] = []
@@ -82,6 +100,12 @@ def derived_lists(history: TreatmentHistory) -> tuple[list[str], list[str] | Unc
             recent.append(code)
         elif within is None:
             maybe.append(code)
+    unlisted = [code for code in order if code in history.unlisted]
+    unlisted += sorted(history.unlisted.difference(order))
+    if unlisted:
+        return UncertainCodes(tuple(ever), tuple(unlisted)), UncertainCodes(
+            tuple(recent), (*maybe, *unlisted)
+        )
     return ever, (UncertainCodes(tuple(recent), tuple(maybe)) if maybe else recent)
 
 
@@ -150,8 +174,12 @@ def taken_within_history(
     history: TreatmentHistory, codes: Collection[str], days: int, within: Within = dose_within
 ) -> Truth:
     """TRUE if a listed code is current or dated within ``days``; FALSE if every listed
-    code is absent or dated earlier; UNKNOWN otherwise."""
-    return _any(within(dose, days) for code, dose in history.doses.items() if code in codes)
+    code is absent or dated earlier; UNKNOWN otherwise (a partial history that does not
+    list one of them cannot say it is absent)."""
+    truth = _any(within(dose, days) for code, dose in history.doses.items() if code in codes)
+    if truth is False and history.leaves_open(codes):
+        return None
+    return truth
 
 
 def taken_within_lists(
@@ -202,11 +230,12 @@ def taken_within_deciding(
 
 
 def currently_taking_history(history: TreatmentHistory, codes: Collection[str]) -> Truth:
-    """TRUE if a listed code is current; FALSE if none is current or of unsure date."""
+    """TRUE if a listed code is current; FALSE if none is current or of unsure date (nor,
+    in a partial history, unlisted)."""
     listed = [dose for code, dose in history.doses.items() if code in codes]
     if CURRENT in listed:
         return True
-    return None if UNSURE in listed else False
+    return None if UNSURE in listed or history.leaves_open(codes) else False
 
 
 def currently_taking(facts: Mapping[str, Any], codes: Collection[str]) -> Truth:
@@ -229,6 +258,6 @@ def currently_taking_deciding(
     return None, ["treatment_history"]
 
 
-def history_with(doses: Mapping[str, Dose]) -> TreatmentHistory:
-    """A history from doses alone (the questionnaire's probes)."""
-    return TreatmentHistory(dict(doses))
+def history_with(doses: Mapping[str, Dose], unlisted: Collection[str] = ()) -> TreatmentHistory:
+    """A history from doses alone (the questionnaire's probes; tests of partial histories)."""
+    return TreatmentHistory(dict(doses), unlisted=frozenset(unlisted) - doses.keys())

@@ -13,14 +13,16 @@ of them into richer values that rules are evaluated against:
   (a treatment taken at an unknown date is in ``treatments_ever`` but only maybe in
   ``treatments_last_6_months``).
 - :class:`TreatmentHistory`: a ``treatment_history`` answer with each last dose turned
-  into days before the evaluation date.
+  into days before the evaluation date; a *partial* one (a record listing some
+  medications, such as a FHIR export) also names the codes it does not list, whose use
+  is unknown rather than never.
 
 :func:`json_value` maps any of them back to JSON (for ``facts_used``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -66,19 +68,35 @@ class TreatmentHistory:
     """A ``treatment_history`` answer ready to evaluate.
 
     ``doses`` maps each code taken to its last dose (:data:`Dose`), in registry order;
-    a code absent from it was never taken. ``answer`` is the answer as given (JSON),
-    kept for ``facts_used`` and explanations; probes built by the questionnaire have none.
+    a code absent from it was never taken, unless it is in ``unlisted``. ``answer`` is
+    the answer as given (JSON), kept for ``facts_used`` and explanations; probes built by
+    the questionnaire have none.
+
+    ``unlisted`` is empty for a history the patient gave whole. A *partial* history (a
+    record that lists some medications, such as a FHIR export; spec section 6.2) cannot
+    say "never": it names there the codes it does not list, and every operator treats
+    their use as unknown.
     """
 
     doses: Mapping[str, Dose]
     answer: Mapping[str, str] | None = field(default=None, compare=False)
+    unlisted: frozenset[str] = frozenset()
 
     def __contains__(self, code: object) -> bool:
         return code in self.doses
 
+    @property
+    def partial(self) -> bool:
+        """Whether some codes are neither listed nor known never taken."""
+        return bool(self.unlisted)
+
     def dose(self, code: str) -> Dose | None:
-        """The last dose of ``code``, or ``None`` when it was never taken."""
+        """The last dose of ``code``, or ``None`` when it is not listed."""
         return self.doses.get(code)
+
+    def leaves_open(self, codes: Iterable[str]) -> bool:
+        """Whether one of ``codes`` is unlisted: taken or not, the history cannot say."""
+        return bool(self.unlisted) and not self.unlisted.isdisjoint(codes)
 
 
 def is_known(value: Any) -> bool:
