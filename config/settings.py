@@ -164,7 +164,12 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Locked out is a user name *from* an address, both together: a coordinator's failures do
+# not lock out colleagues behind the same hospital NAT, nor that user elsewhere.
+# Operators unlock with `manage.py axes_reset_username <name>` (docs/operations.md).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client address as the API's rate limits see it (API_NUM_PROXIES decides).
+AXES_CLIENT_IP_CALLABLE = "config.throttling.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "referrals.accounts.axes_username"
 AXES_SENSITIVE_PARAMETERS = ["password", "name", "email", "phone"]
@@ -247,6 +252,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_RATE_ANON", default="60/minute"),
         "partner": env.str("API_RATE_PARTNER", default="1200/minute"),
+        # Requests with an unknown, revoked or expired key, per client address: 429
+        # instead of 401 beyond it (counted by partners.authentication).
+        "bad_key": env.str("API_RATE_BAD_KEY", default="20/minute"),
     },
     # Reverse proxies in front of the app: 0 trusts only REMOTE_ADDR (X-Forwarded-For
     # cannot be forged to get a fresh anonymous quota); set 1 behind one proxy.

@@ -1,10 +1,11 @@
-"""API rate limits: a low rate for anonymous callers, a higher one per partner key.
+"""API rate limits: a low rate for anonymous callers, a higher one per partner key, and a
+low one for refused keys per client address.
 
 Counters live in the default cache (Redis in production) as fixed-window counters:
 one small key per caller and window, ``INCR`` + ``EXPIRE`` in one pipelined round trip
 on Redis (atomic across web processes), Django's ``incr``/``add`` on other caches.
 Rates are read from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` on every request, by
-scope: ``anon`` and ``partner``.
+scope: ``anon`` and ``partner``, and ``bad_key`` for refused keys by client address.
 
 If the cache cannot be reached the throttles fail open: the API keeps answering
 without limits, the outage is logged once (and its end once), and the cache is not
@@ -38,6 +39,15 @@ def parse_rate(rate: str) -> tuple[int, int]:
     """``"60/minute"`` -> ``(60, 60)``: requests allowed and window length in seconds."""
     count, period = rate.split("/")
     return int(count), _PERIODS[period.strip()[0].lower()]
+
+
+def client_address(request) -> str:
+    """The caller's address for every limit (the API's throttles and sign-in lockouts).
+
+    ``REMOTE_ADDR``, or behind ``NUM_PROXIES`` reverse proxies the address the outermost
+    of them saw (``X-Forwarded-For``): DRF's own rule, for a Django or a DRF request.
+    """
+    return BaseThrottle().get_ident(request)
 
 
 class CacheOutage:
@@ -153,6 +163,20 @@ class PartnerKeyThrottle(FixedWindowRateThrottle):
     def caller_ident(self, request) -> str | None:
         api_key = request.auth
         return getattr(api_key, "prefix", None) if api_key is not None else None
+
+
+class BadKeyThrottle(FixedWindowRateThrottle):
+    """Requests whose key was refused, by client address (``partners.authentication``).
+
+    DRF runs throttles only after authentication succeeds, so the two throttles above
+    never see a request with a bad key; the authentication class counts those itself
+    with this one and answers 429 instead of 401 over the rate.
+    """
+
+    scope = "bad_key"
+
+    def caller_ident(self, request) -> str | None:
+        return self.get_ident(request)
 
 
 def _redis_count(backend: RedisCache, key: str, window: int) -> int:

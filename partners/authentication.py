@@ -9,7 +9,8 @@ class PartnerApiKeyAuthentication(authentication.BaseAuthentication):
     """``Authorization: Api-Key <key>``: ``request.auth`` is the partner's key.
 
     No header means an anonymous caller (allowed to read, at a lower rate); a header
-    with an unknown, revoked or expired key is a 401, never a silent downgrade.
+    with an unknown, revoked or expired key is a 401, never a silent downgrade, and a 429
+    once the caller's address has sent too many of them (:func:`refuse_bad_key`).
     """
 
     keyword = "Api-Key"
@@ -24,11 +25,26 @@ class PartnerApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         api_key = usable_api_key(KeyParser().get_from_authorization(request) or "")
         if api_key is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
+            refuse_bad_key(request)
         return AnonymousUser(), api_key
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+def refuse_bad_key(request):
+    """A 401, or a 429 once the client's address has sent too many unusable keys.
+
+    DRF checks its throttles only after authentication has succeeded, so without this a
+    caller sending bad keys would never be throttled at all. Only refused keys count: a
+    partner with a good key behind the same address (a hospital's NAT) keeps working.
+    """
+    from config.throttling import BadKeyThrottle
+
+    throttle = BadKeyThrottle()
+    if not throttle.allow_request(request, None):
+        raise exceptions.Throttled(throttle.wait())
+    raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
 
 
 class HasPartnerKey(permissions.BasePermission):
