@@ -3,10 +3,31 @@
 import json
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, F, OuterRef, Subquery
+from django.utils.html import format_html
+from django.utils.text import Truncator
 
-from .models import Criterion, Screening, ScreeningReevaluation
+from finder.models import Trial
+
+from .models import (
+    Criterion,
+    CriterionReview,
+    CriterionSource,
+    LineReview,
+    ReviewStatus,
+    Screening,
+    ScreeningReevaluation,
+)
+from .review import (
+    Reviewer,
+    ReviewRefused,
+    criterion_proposal_accept,
+    criterion_proposal_reject,
+    criterion_rule_edit,
+    trial_proposals_accept_all,
+)
 from .services import criterion_rule_validate, trial_criteria_version_bump
 
 
@@ -96,3 +117,261 @@ class ScreeningAdmin(ReadOnlyAdmin):
 class ScreeningReevaluationAdmin(ReadOnlyAdmin):
     list_display = ["screening", "criteria_version", "previous_verdict", "verdict", "changed"]
     list_filter = ["changed"]
+
+
+# --- the curators' review queue -----------------------------------------------------------------
+
+
+class WaitingTrialFilter(admin.SimpleListFilter):
+    """Trials with registered lines still waiting for a decision."""
+
+    title = "trial with lines waiting"
+    parameter_name = "waiting_trial"
+
+    def lookups(self, request, model_admin):
+        trials = (
+            Trial.objects.filter(
+                criteria__source=CriterionSource.LINE,
+                criteria__review_status=ReviewStatus.PENDING,
+            )
+            .annotate(waiting=Count("criteria"))
+            .order_by("nct_id")
+        )
+        return [(t.pk, f"{t.nct_id} ({t.waiting} waiting)") for t in trials]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(trial_id=self.value())
+        return queryset
+
+
+class ChangedSinceReviewFilter(admin.SimpleListFilter):
+    """Lines whose wording came in after a curator last decided on that trial."""
+
+    title = "changed since last review"
+    parameter_name = "changed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Changed since the trial's last review")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        last = (
+            CriterionReview.objects.filter(trial_id=OuterRef("trial_id"))
+            .order_by("-at")
+            .values("at")[:1]
+        )
+        return queryset.annotate(last_review=Subquery(last)).filter(
+            line_added_at__gt=F("last_review"), review_status=ReviewStatus.PENDING
+        )
+
+
+class LineReviewForm(forms.ModelForm):
+    """A curator's decision on one line: accept the proposal, write a rule, or reject."""
+
+    DECISIONS = [
+        ("accept", "Accept the proposal as it is"),
+        ("edit", "Use the rule and plain words below"),
+        ("reject", "No rule: the study team checks this line"),
+    ]
+    decision = forms.ChoiceField(choices=DECISIONS, widget=forms.RadioSelect)
+
+    class Meta:
+        model = LineReview
+        fields = ["rule", "patient_text", "patient_text_es"]
+        widgets = {"rule": forms.Textarea(attrs={"rows": 6, "cols": 80})}
+        help_texts = {
+            "rule": "For 'use the rule below': the rule in the criteria language (docs/rules.md).",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if not self.is_bound and instance.pk and instance.rule is None:
+            # Start an edit from the proposal: most edits are a small correction of it.
+            self.initial["rule"] = instance.proposal_rule
+            self.initial["patient_text"] = instance.proposal_patient_text
+            self.initial["patient_text_es"] = instance.proposal_patient_text_es
+        if not instance.has_proposal:
+            self.fields["decision"].choices = self.DECISIONS[1:]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") != "edit":
+            return cleaned
+        label = f"{self.instance.kind} criterion {self.instance.order}"
+        rule = cleaned.get("rule")
+        if rule is None:
+            self.add_error("rule", "Write the rule, or choose another decision.")
+        else:
+            try:
+                criterion_rule_validate(rule=rule, label=label)
+            except ValidationError as exc:
+                self.add_error("rule", exc.message_dict["rule"])
+        if not (cleaned.get("patient_text") or "").strip():
+            self.add_error("patient_text", "Say in plain words whom the rule is about.")
+        return cleaned
+
+
+@admin.register(LineReview)
+class LineReviewAdmin(admin.ModelAdmin):
+    """Each registered line beside the reader's proposal, its pattern and its reason."""
+
+    form = LineReviewForm
+    list_display = ["nct_id", "kind", "order", "line_short", "proposal", "review_status"]
+    list_display_links = ["line_short"]
+    list_filter = ["review_status", WaitingTrialFilter, ChangedSinceReviewFilter, "kind"]
+    search_fields = ["trial__nct_id", "clinical_text"]
+    list_select_related = ["trial"]
+    ordering = ["trial__nct_id", "kind", "order"]
+    readonly_fields = [
+        "trial",
+        "kind",
+        "order",
+        "line",
+        "proposal_pattern",
+        "proposal_reason",
+        "proposed_rule",
+        "proposal_patient_text",
+        "proposal_patient_text_es",
+        "reader_version",
+        "review_status",
+        "reviewed_by",
+        "reviewed_at",
+    ]
+    fieldsets = [
+        ("The registered line", {"fields": ["trial", "kind", "order", "line"]}),
+        (
+            "The reader's proposal",
+            {
+                "fields": [
+                    "proposal_pattern",
+                    "proposal_reason",
+                    "proposed_rule",
+                    "proposal_patient_text",
+                    "proposal_patient_text_es",
+                    "reader_version",
+                ]
+            },
+        ),
+        ("Decision", {"fields": ["decision", "rule", "patient_text", "patient_text_es"]}),
+        ("Review", {"fields": ["review_status", "reviewed_by", "reviewed_at"]}),
+    ]
+    actions = ["accept_selected", "reject_selected", "accept_all_of_trials"]
+
+    class Media:
+        css = {"all": ["eligibility/admin_review.css"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(source=CriterionSource.LINE)
+
+    def has_add_permission(self, request):
+        return False  # lines come from the registry
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a line leaves when the registry drops it
+
+    @admin.display(description="registered line")
+    def line(self, obj):
+        return obj.clinical_text
+
+    @admin.display(description="trial", ordering="trial__nct_id")
+    def nct_id(self, obj):
+        return obj.trial.nct_id
+
+    @admin.display(description="registered line")
+    def line_short(self, obj):
+        return Truncator(obj.clinical_text).chars(160)
+
+    @admin.display(description="proposal")
+    def proposal(self, obj):
+        if obj.proposal_rule is None:
+            reason = Truncator(obj.proposal_reason).chars(120)
+            return f"none: {reason}" if reason else "none"
+        rule = Truncator(json.dumps(obj.proposal_rule)).chars(160)
+        return f"{obj.proposal_pattern}: {rule}"
+
+    @admin.display(description="proposed rule")
+    def proposed_rule(self, obj):
+        if obj.proposal_rule is None:
+            return "none"
+        return format_html("<pre>{}</pre>", json.dumps(obj.proposal_rule, indent=2))
+
+    def save_model(self, request, obj, form, change):
+        reviewer = Reviewer(user=request.user)
+        decision = form.cleaned_data["decision"]
+        # The form has written the curator's fields onto obj; the services save them.
+        criterion = Criterion.objects.get(pk=obj.pk)
+        if decision == "accept":
+            criterion_proposal_accept(criterion=criterion, reviewer=reviewer)
+        elif decision == "reject":
+            criterion_proposal_reject(criterion=criterion, reviewer=reviewer)
+        else:
+            criterion_rule_edit(
+                criterion=criterion,
+                rule=form.cleaned_data["rule"],
+                patient_text=form.cleaned_data["patient_text"],
+                patient_text_es=form.cleaned_data.get("patient_text_es") or "",
+                reviewer=reviewer,
+            )
+
+    def _each(self, request, queryset, decide, verb: str) -> None:
+        reviewer = Reviewer(user=request.user)
+        done, refused = 0, 0
+        for criterion in queryset:
+            try:
+                decide(criterion=criterion, reviewer=reviewer)
+            except ReviewRefused:
+                refused += 1
+            else:
+                done += 1
+        message = f"{verb} {done} line(s)."
+        if refused:
+            message += f" {refused} had no proposal to accept and were left as they were."
+        self.message_user(request, message, messages.SUCCESS if done else messages.WARNING)
+
+    @admin.action(description="Accept the proposals of the selected lines")
+    def accept_selected(self, request, queryset):
+        self._each(request, queryset, criterion_proposal_accept, "Accepted")
+
+    @admin.action(description="Reject the selected lines (no rule)")
+    def reject_selected(self, request, queryset):
+        self._each(request, queryset, criterion_proposal_reject, "Rejected")
+
+    @admin.action(description="Accept every pending proposal of the selected lines' trials")
+    def accept_all_of_trials(self, request, queryset):
+        reviewer = Reviewer(user=request.user)
+        trials = Trial.objects.filter(pk__in=queryset.values("trial_id"))
+        count = sum(trial_proposals_accept_all(trial=t, reviewer=reviewer) for t in trials)
+        self.message_user(request, f"Accepted {count} proposal(s).", messages.SUCCESS)
+
+
+@admin.register(CriterionReview)
+class CriterionReviewAdmin(ReadOnlyAdmin):
+    """The review audit, for operators: who decided what on which line, and when."""
+
+    list_display = [
+        "at",
+        "actor_label",
+        "nct_id",
+        "kind",
+        "action",
+        "line_short",
+        "rule_after",
+        "criteria_version",
+    ]
+    list_filter = ["action", "kind"]
+    search_fields = ["trial__nct_id", "line", "actor_label"]
+    list_select_related = ["trial"]
+
+    class Media:
+        css = {"all": ["eligibility/admin_review.css"]}
+
+    @admin.display(description="trial", ordering="trial__nct_id")
+    def nct_id(self, obj):
+        return obj.trial.nct_id
+
+    @admin.display(description="line")
+    def line_short(self, obj):
+        return Truncator(obj.line).chars(120)

@@ -6,6 +6,7 @@ writes that keep ``Trial.criteria_version`` in step live in ``eligibility.servic
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,14 @@ class CriterionSource(models.TextChoices):
     LINE = "line", _("A line of the registered eligibility criteria")
 
 
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    ACCEPTED = "accepted", _("Proposal accepted")
+    EDITED = "edited", _("Rule written or edited by a curator")
+    REJECTED = "rejected", _("No rule: the study team checks it")
+    DERIVED = "derived", _("Rule from the registry's structured fields")
+
+
 class Criterion(models.Model):
     """One criterion of a trial: a registered line, a curated criterion, or a rule derived
     from the registry's structured fields that matches no line.
@@ -29,6 +38,10 @@ class Criterion(models.Model):
     team checks it). A registered line keeps its text as the registry wrote it in
     ``clinical_text`` and a hash of it in ``line_hash`` (how a re-import recognises an
     unchanged line); ``patient_text`` is empty until a reviewed rule brings plain words.
+
+    The criteria reader's proposal for a line is kept beside it (``proposal_*``, with the
+    pattern, the reader's reason and its version) and is not live until a curator accepts
+    it (``review_status``); every decision is recorded in :class:`CriterionReview`.
     """
 
     trial = models.ForeignKey("finder.Trial", on_delete=models.CASCADE, related_name="criteria")
@@ -49,6 +62,26 @@ class Criterion(models.Model):
         max_length=10, choices=CriterionSource.choices, default=CriterionSource.CURATED
     )
     line_hash = models.CharField(max_length=64, blank=True, editable=False)
+    line_added_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When this registered wording first came in")
+    )
+    proposal_rule = models.JSONField(null=True, blank=True)
+    proposal_patient_text = models.TextField(blank=True)
+    proposal_patient_text_es = models.TextField(blank=True)
+    proposal_pattern = models.CharField(max_length=120, blank=True)
+    proposal_reason = models.TextField(
+        blank=True, help_text=_("Why the reader proposed this rule, or why it proposed none")
+    )
+    reader_version = models.CharField(max_length=20, blank=True)
+    review_status = models.CharField(max_length=10, choices=ReviewStatus.choices, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -72,6 +105,78 @@ class Criterion(models.Model):
     @property
     def is_checked(self) -> bool:
         return self.rule is not None
+
+    @property
+    def has_proposal(self) -> bool:
+        return self.proposal_rule is not None
+
+
+class LineReview(Criterion):
+    """The registered lines, as the curators' review queue shows them (a proxy)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "registered line to review"
+        verbose_name_plural = "registered lines to review"
+
+
+class ReviewAction(models.TextChoices):
+    ACCEPT = "accept", _("Accepted the proposal")
+    ACCEPT_ALL = "accept_all", _("Accepted with every pending proposal of the trial")
+    EDIT = "edit", _("Wrote or edited the rule")
+    REJECT = "reject", _("Rejected: no rule")
+
+
+class CriterionReviewQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The review audit is append-only.")
+
+    def delete(self):
+        raise PermissionError("The review audit is append-only.")
+
+
+class CriterionReview(models.Model):
+    """One curator decision on one registered line: who, when, the line, the rule before and
+    after. Append-only, like the referral audit; it outlives the criterion (a line that
+    leaves the registry keeps its history here)."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, help_text=_("user name or command"))
+    trial = models.ForeignKey("finder.Trial", on_delete=models.PROTECT, related_name="+")
+    criterion = models.ForeignKey(
+        Criterion, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
+    )
+    kind = models.CharField(max_length=10, choices=CriterionKind.choices)
+    line = models.TextField(help_text=_("The registered line as it read when decided"))
+    line_hash = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=10, choices=ReviewAction.choices)
+    rule_before = models.JSONField(null=True, blank=True)
+    rule_after = models.JSONField(null=True, blank=True)
+    patient_text_after = models.TextField(blank=True)
+    proposal_pattern = models.CharField(max_length=120, blank=True)
+    reader_version = models.CharField(max_length=20, blank=True)
+    criteria_version = models.PositiveIntegerField(
+        help_text=_("The trial's criteria version the decision made")
+    )
+
+    objects = CriterionReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.trial_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("The review audit is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The review audit is append-only.")
 
 
 class Verdict(models.TextChoices):

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from finder.models import Trial
 
@@ -17,7 +18,7 @@ from .engine.evaluate import ELIGIBLE, INELIGIBLE, POSSIBLY_ELIGIBLE, TrialResul
 from .engine.facts import InvalidAnswers, derive_facts, validate_answers
 from .engine.questions import next_question_for_facts
 from .engine.rules import rule_facts as engine_rule_facts
-from .models import Criterion, CriterionKind, CriterionSource, Screening
+from .models import Criterion, CriterionKind, CriterionSource, ReviewStatus, Screening
 from .selectors import trial_compiled, trials_compiled
 from .signals import criteria_changed
 
@@ -46,6 +47,16 @@ CRITERION_FIELDS = (
     "rule",
     "line_hash",
 )
+#: The criteria reader's proposal for a registered line, and where the line's review stands.
+PROPOSAL_FIELDS = (
+    "proposal_rule",
+    "proposal_patient_text",
+    "proposal_patient_text_es",
+    "proposal_pattern",
+    "proposal_reason",
+    "reader_version",
+    "review_status",
+)
 #: What a registry import writes: the registered lines and the rules derived from the
 #: record's structured fields that match no line.
 REGISTRY_SOURCES = (CriterionSource.LINE, CriterionSource.REGISTRY)
@@ -68,10 +79,18 @@ class CriterionInput:
     patient_text_es: str = ""
     line_hash: str = ""
     source: str = CriterionSource.CURATED
+    proposal_rule: dict | None = None
+    proposal_patient_text: str = ""
+    proposal_patient_text_es: str = ""
+    proposal_pattern: str = ""
+    proposal_reason: str = ""
+    reader_version: str = ""
+    review_status: str = ""
 
     @classmethod
     def from_dict(cls, data: dict, *, source: str | None = None) -> CriterionInput:
-        fields = {k: data[k] for k in (*CRITERION_FIELDS, "source") if k in data}
+        names = (*CRITERION_FIELDS, *PROPOSAL_FIELDS, "source")
+        fields = {k: data[k] for k in names if k in data}
         if source is not None:
             fields.setdefault("source", source)
         return cls(**fields)
@@ -118,7 +137,9 @@ def _inputs(criteria: Iterable[CriterionInput | dict], source: str) -> list[Crit
     for item in wanted:
         if item.kind not in CriterionKind.values:
             raise ValidationError({"kind": f"{item.kind!r} is not inclusion or exclusion"})
-        criterion_rule_validate(rule=item.rule, label=f"{item.kind} criterion {item.order}")
+        label = f"{item.kind} criterion {item.order}"
+        criterion_rule_validate(rule=item.rule, label=label)
+        criterion_rule_validate(rule=item.proposal_rule, label=f"{label} (proposal)")
     return wanted
 
 
@@ -143,8 +164,8 @@ def criteria_replace(
         sources: tuple[str, ...] = (CriterionSource.CURATED,)
         wanted = [replace(item, source=source) for item in _inputs(criteria, source)]
     elif source in REGISTRY_SOURCES:
-        sources = REGISTRY_SOURCES
         wanted = _registry_wanted(trial, _inputs(criteria, CriterionSource.REGISTRY))
+        return _registry_merge(trial, wanted)
     else:
         raise ValueError(f"unknown criterion source {source!r}")
 
@@ -188,6 +209,131 @@ def _registry_wanted(trial: Trial, items: list[CriterionInput]) -> list[Criterio
         and item.rule is not None
         and not rule_facts(item.rule) <= curated
     ]
+
+
+#: What makes a registered line's criterion count differently: a change here is a new
+#: criteria version (and re-evaluates saved screenings); anything else is bookkeeping.
+_LIVE_FIELDS = ("kind", "rule", "patient_text", "patient_text_es")
+#: Reviews that stand for the same wording on a re-import.
+_DECIDED = (ReviewStatus.ACCEPTED, ReviewStatus.EDITED, ReviewStatus.REJECTED)
+
+
+def _line_keys(items) -> list[tuple[str, str, int]]:
+    """(kind, line hash, occurrence): a registry may register the same line twice."""
+    seen: dict[tuple[str, str], int] = {}
+    keys = []
+    for item in items:
+        pair = (item.kind, item.line_hash)
+        seen[pair] = seen.get(pair, 0) + 1
+        keys.append((*pair, seen[pair]))
+    return keys
+
+
+def _registry_merge(trial: Trial, wanted: list[CriterionInput]) -> bool:
+    """Bring the trial's registered lines and derived criteria in step with the registry.
+
+    Lines are matched by content (kind and words, ``line_hash``): an unchanged line keeps
+    its criterion, and the curator's decision on it; a new or reworded line is a new
+    criterion waiting for review (not checked: yesterday's rule is never kept for new
+    wording); a line no longer registered goes. The reader's proposal for a line still
+    waiting is refreshed; a decided line keeps its rule. The criteria version is bumped
+    only when what is evaluated changed; a re-import of unchanged text writes nothing.
+    """
+    existing = list(trial.criteria.filter(source__in=REGISTRY_SOURCES).order_by("id"))
+    old_lines = [c for c in existing if c.source == CriterionSource.LINE]
+    old_by_key = dict(zip(_line_keys(old_lines), old_lines, strict=True))
+    new_lines = [item for item in wanted if item.source == CriterionSource.LINE]
+    derived = [item for item in wanted if item.source == CriterionSource.REGISTRY]
+
+    live_changed = False
+    keep: list[tuple[Criterion, CriterionInput]] = []
+    create: list[CriterionInput] = []
+    for key, item in zip(_line_keys(new_lines), new_lines, strict=True):
+        current = old_by_key.pop(key, None)
+        if current is None:
+            create.append(item)
+            live_changed = True
+        else:
+            keep.append((current, item))
+    gone = list(old_by_key.values())
+    live_changed |= bool(gone)
+
+    updates: list[Criterion] = []
+    for current, item in keep:
+        values = _kept_line_values(current, item)
+        changed = [name for name, value in values.items() if getattr(current, name) != value]
+        if changed:
+            live_changed |= any(name in _LIVE_FIELDS for name in changed)
+            for name in changed:
+                setattr(current, name, values[name])
+            updates.append(current)
+
+    old_derived = [c for c in existing if c.source == CriterionSource.REGISTRY]
+    derived_changed = sorted(
+        (c.kind, c.order, c.clinical_text, c.patient_text, c.patient_text_es, str(c.rule))
+        for c in old_derived
+    ) != sorted(
+        (i.kind, i.order, i.clinical_text, i.patient_text, i.patient_text_es, str(i.rule))
+        for i in derived
+    )
+
+    if not (create or gone or updates or derived_changed):
+        return False
+    if gone:
+        Criterion.objects.filter(pk__in=[c.pk for c in gone]).delete()
+    if derived_changed:
+        Criterion.objects.filter(pk__in=[c.pk for c in old_derived]).delete()
+        live_changed = True
+    if updates:
+        _orders_update(updates)
+    now = timezone.now()
+    Criterion.objects.bulk_create(
+        [_criterion_from(trial, item, added_at=now) for item in create]
+        + ([_criterion_from(trial, item) for item in derived] if derived_changed else [])
+    )
+    if live_changed:
+        trial_criteria_version_bump(trial=trial)
+    return True
+
+
+def _kept_line_values(current: Criterion, item: CriterionInput) -> dict[str, Any]:
+    """What an unchanged line's criterion becomes: its place and wording as registered,
+    the fresh proposal while it waits, the curator's decision once there is one."""
+    values: dict[str, Any] = {"order": item.order, "clinical_text": item.clinical_text}
+    if current.review_status in _DECIDED:
+        return values
+    values.update({name: getattr(item, name) for name in PROPOSAL_FIELDS})
+    values.update({name: getattr(item, name) for name in ("rule", "patient_text")})
+    values["patient_text_es"] = item.patient_text_es
+    return values
+
+
+def _orders_update(criteria: list[Criterion]) -> None:
+    """Save changed lines; orders go through a free range first (unique per trial and kind)."""
+    fields = [
+        "order",
+        "clinical_text",
+        "rule",
+        "patient_text",
+        "patient_text_es",
+        *PROPOSAL_FIELDS,
+    ]
+    final = {c.pk: c.order for c in criteria}
+    for index, c in enumerate(criteria):
+        c.order = 1_000_000 + index
+    Criterion.objects.bulk_update(criteria, ["order"])
+    for c in criteria:
+        c.order = final[c.pk]
+    Criterion.objects.bulk_update(criteria, fields)
+
+
+def _criterion_from(trial: Trial, item: CriterionInput, *, added_at=None) -> Criterion:
+    return Criterion(
+        trial=trial,
+        source=item.source,
+        line_added_at=added_at,
+        **{f: getattr(item, f) for f in (*CRITERION_FIELDS, *PROPOSAL_FIELDS)},
+    )
 
 
 def _registry_superseded_delete(trial: Trial, curated: list[CriterionInput]) -> None:
@@ -289,8 +435,6 @@ class ScreeningOutcome:
 
 
 def _today(today: date | None) -> date:
-    from django.utils import timezone
-
     return today or timezone.localdate()
 
 

@@ -15,6 +15,7 @@ curated criteria.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
@@ -26,6 +27,7 @@ from django.db import DataError, IntegrityError, models, transaction
 from django.utils import timezone
 
 from eligibility.models import CriterionSource
+from eligibility.reader import READER_VERSION
 from eligibility.services import criteria_replace
 from sites.countries import country_code_for
 from sites.index import site_index_invalidate
@@ -130,8 +132,12 @@ def trial_upsert_from_study(
     arm types when the record lists arms. Sites without coordinates are queued for
     geocoding once the transaction commits.
     """
-    values = _trial_values(study, sites_are_illustrative=sites_are_illustrative)
+    digest = study_record_hash(study, sites_are_illustrative=sites_are_illustrative)
     trial = Trial.objects.select_for_update().filter(nct_id=study.nct_id).first()
+    if trial is not None and trial.record_hash == digest:
+        # The same record, read by the same import and criteria reader: nothing to write.
+        return TrialUpsertResult(trial=trial, outcome=Outcome.UNCHANGED)
+    values = _trial_values(study, sites_are_illustrative=sites_are_illustrative)
     if trial is None:
         trial = Trial.objects.create(nct_id=study.nct_id, **values)
         outcome = Outcome.CREATED
@@ -163,12 +169,26 @@ def trial_upsert_from_study(
     ):
         outcome = Outcome.UPDATED
 
+    trial.record_hash = digest
+    trial.save(update_fields=["record_hash"])
     pending = list(
         trial.sites.filter(geocode_status=GeocodeStatus.PENDING).values_list("pk", flat=True)
     )
     if pending:
         transaction.on_commit(lambda: sites_geocode_later(site_ids=pending))
     return TrialUpsertResult(trial=trial, outcome=outcome)
+
+
+#: Bump when the import writes a record differently: every record is written again once.
+IMPORT_VERSION = "2"
+
+
+def study_record_hash(study: Study, *, sites_are_illustrative: bool = False) -> str:
+    """The content of a study as the import reads it, with the versions of the import and
+    of the criteria reader: equal hashes, nothing to write (the one change detection the
+    import, the sync and the watchlist share)."""
+    content = repr((IMPORT_VERSION, READER_VERSION, sites_are_illustrative, study))
+    return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def sites_geocode_later(*, site_ids: list[int]) -> None:

@@ -81,6 +81,15 @@ class Trial(models.Model):
     start_date = models.CharField(max_length=10, blank=True)
     completion_date = models.CharField(max_length=10, blank=True)
     last_update_posted = models.DateField(null=True, blank=True)
+    record_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "What the last import wrote, by content: the same record (and the same criteria "
+            "reader) again changes nothing"
+        ),
+    )
 
     # Patient-facing facts (seed 000 shows them; curators set them).
     has_placebo_group = models.BooleanField(null=True, blank=True)

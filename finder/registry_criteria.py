@@ -38,6 +38,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from eligibility.reader import READER_VERSION, read
+
 from .criteria_lines import CriterionLine, split_criteria
 from .ctgov import split_age
 
@@ -190,7 +192,8 @@ def registry_trial_criteria(
         minimum_age_years=minimum_age_years, maximum_age_years=maximum_age_years, **structured
     )
     lines = split_criteria(eligibility_text).lines
-    items = [_line_item(line) for line in lines]
+    conditions = tuple(structured.get("conditions") or ())
+    items = [_line_item(line, conditions) for line in lines]
     alone = []
     taken: set[int] = set()
     for rule in derived:
@@ -204,11 +207,22 @@ def registry_trial_criteria(
             rule=rule["rule"],
             patient_text=rule["patient_text"],
             patient_text_es=rule["patient_text_es"],
+            review_status="derived",
         )
     return items + alone
 
 
-def _line_item(line: CriterionLine) -> dict:
+def _line_item(line: CriterionLine, conditions: tuple[str, ...]) -> dict:
+    """A registered line as a criterion dict, with the criteria reader's proposal for it
+    (not live: a curator accepts it), or the reader's note on why there is none."""
+    reading = read(
+        line.text,
+        kind=line.kind,
+        heading=line.heading,
+        items=line.items,
+        conditions=conditions,
+    )
+    proposal = reading.proposal
     return {
         "source": "line",
         "kind": line.kind,
@@ -218,6 +232,13 @@ def _line_item(line: CriterionLine) -> dict:
         "patient_text": "",
         "patient_text_es": "",
         "rule": None,
+        "review_status": "pending",
+        "proposal_rule": proposal.rule if proposal else None,
+        "proposal_patient_text": proposal.patient_text if proposal else "",
+        "proposal_patient_text_es": proposal.patient_text_es if proposal else "",
+        "proposal_pattern": proposal.pattern if proposal else "",
+        "proposal_reason": proposal.reason if proposal else reading.note,
+        "reader_version": READER_VERSION,
     }
 
 

@@ -1,0 +1,93 @@
+"""manage.py criteria_proposals, end to end on real records imported with import_ctgov."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from eligibility.models import CriterionReview, CriterionSource, ReviewStatus
+from finder.models import Trial
+
+pytestmark = pytest.mark.django_db
+
+PAGE = Path(__file__).resolve().parents[1] / "data" / "registry"
+PAGE = PAGE / "ms-recruiting-portland-page.json"
+NCT = "NCT06408259"
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command("criteria_proposals", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def imported():
+    call_command("import_ctgov", str(PAGE), "--no-progress", stdout=StringIO())
+    return Trial.objects.get(nct_id=NCT)
+
+
+def test_import_ctgov_runs_the_reader_and_nothing_is_live(imported):
+    lines = imported.criteria.filter(source=CriterionSource.LINE)
+    proposed = [c for c in lines if c.proposal_rule is not None]
+
+    assert proposed, "the reader proposed nothing for a real RRMS record"
+    assert all(c.rule is None and c.review_status == ReviewStatus.PENDING for c in proposed)
+    assert all(c.proposal_pattern and c.proposal_reason and c.reader_version for c in proposed)
+
+
+def test_list_shows_each_line_its_proposal_pattern_and_reason(imported):
+    out = run(NCT, "--list")
+
+    assert out.startswith(f"{NCT}: 6 registered lines, ")
+    edss = imported.criteria.get(clinical_text__startswith="Has an Expanded Disability")
+    assert edss.clinical_text.splitlines()[0] in out
+    assert f"proposal ({edss.proposal_pattern}, reader {edss.reader_version})" in out
+    assert edss.proposal_reason in out
+
+
+def test_accept_all_makes_every_pending_proposal_live_in_one_version(client, imported):
+    version = imported.criteria_version
+    pending = imported.criteria.filter(review_status="pending", proposal_rule__isnull=False)
+    count = pending.count()
+
+    out = run(NCT, "--accept-all")
+
+    imported.refresh_from_db()
+    assert out.strip() == (
+        f"{NCT}: accepted {count} proposal(s); criteria version {imported.criteria_version}"
+    )
+    assert imported.criteria_version == version + 1
+    accepted = imported.criteria.filter(review_status="accepted")
+    assert accepted.count() == count
+    assert all(c.rule == c.proposal_rule and c.patient_text for c in accepted)
+    reviews = CriterionReview.objects.filter(trial=imported)
+    assert reviews.count() == count
+    assert {r.actor_label for r in reviews} == {"criteria_proposals --accept-all"}
+    assert all(r.rule_before is None and r.rule_after for r in reviews)
+
+    # The accepted rules now decide: a 12-year-old with EDSS 7 is ruled out by them.
+    body = {"answers": {"age": 12, "edss": 7.0}}
+    result = client.post(
+        f"/api/v1/trials/{NCT}/eligibility/", body, content_type="application/json"
+    ).json()
+    assert result["verdict"] == "ineligible"
+    assert result["checked"] > 3
+
+
+def test_accept_all_again_accepts_nothing(imported):
+    run(NCT, "--accept-all")
+    imported.refresh_from_db()
+    version = imported.criteria_version
+
+    assert "accepted 0 proposal(s)" in run(NCT, "--accept-all")
+    imported.refresh_from_db()
+    assert imported.criteria_version == version
+
+
+def test_an_unknown_trial_is_refused_by_name(imported):
+    with pytest.raises(CommandError, match="No such trial: NCT99999999"):
+        run(NCT, "NCT99999999")
