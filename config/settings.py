@@ -299,6 +299,9 @@ CTGOV_TIMEOUT = env.float("CTGOV_TIMEOUT", default=20.0)
 # derived from SECRET_KEY only while DEBUG is on or in tests.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 REFERRAL_RETENTION_DAYS = env.int("REFERRAL_RETENTION_DAYS", default=90)
+# Anonymous screenings (answers and results, encrypted) that no referral points at are
+# erased once a patient's session cannot need them any more: after its age by default.
+SCREENING_RETENTION_SECONDS = env.int("SCREENING_RETENTION_SECONDS", default=SESSION_COOKIE_AGE)
 
 LOGGING = {
     "version": 1,
@@ -317,8 +320,10 @@ LOGGING = {
 # --- Periodic tasks (Celery beat) and the sign-in lockout page ------------------------------
 # Pending notifications of the outbox (e.g. queued while Redis was down) are retried every
 # minute; referral contact details are erased hourly once REFERRAL_RETENTION_DAYS have
-# passed. The entries and task names predate the notifications app: beat keeps them in the
-# database (django-celery-beat), so they stay as they are.
+# passed (and the partners' Idempotency-Keys once their 24 hours are over), anonymous
+# screenings hourly once SCREENING_RETENTION_SECONDS have. The entries and task names
+# predate the notifications app: beat keeps them in the database (django-celery-beat), so
+# they stay as they are.
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "referrals-outbox-deliver-pending": {
@@ -327,6 +332,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "referrals-erase-expired-contacts": {
         "task": "referrals.tasks.referral_contacts_erase_expired",
+        "schedule": timedelta(hours=1),
+    },
+    "eligibility-erase-expired-screenings": {
+        "task": "eligibility.tasks.screenings_erase_expired",
         "schedule": timedelta(hours=1),
     },
 }

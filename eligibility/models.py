@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from privacy.fields import EncryptedJSONField
+
 
 class CriterionKind(models.TextChoices):
     INCLUSION = "inclusion", _("Inclusion")
@@ -186,12 +188,20 @@ class Verdict(models.TextChoices):
 
 
 class Screening(models.Model):
-    """One evaluation of one set of answers against one trial. No identity in it."""
+    """One evaluation of one set of answers against one trial. No name or contact in it.
+
+    The answers are health data (a diagnosis, an EDSS, treatments, the full birth date,
+    which re-evaluation on a later day needs), and the results quote them (facts used,
+    explanations), so both are encrypted at rest (:class:`~privacy.fields.EncryptedJSONField`,
+    the keys and rotation of the contact details) and can be neither filtered nor ordered
+    on. A screening no referral points at is erased once the patient's session cannot need
+    it any more (``services.screenings_erase_expired``).
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     trial = models.ForeignKey("finder.Trial", on_delete=models.CASCADE, related_name="screenings")
-    answers = models.JSONField(default=dict)
-    results = models.JSONField(default=list, help_text=_("Per-criterion status and facts used"))
+    answers = EncryptedJSONField(default=dict)
+    results = EncryptedJSONField(default=list, help_text=_("Per-criterion status and facts used"))
     verdict = models.CharField(max_length=20, choices=Verdict.choices)
     criteria_version = models.PositiveIntegerField()
     evaluated_on = models.DateField(help_text=_("The date ages were computed for"))
@@ -211,7 +221,7 @@ class ScreeningReevaluation(models.Model):
     criteria_version = models.PositiveIntegerField()
     previous_verdict = models.CharField(max_length=20, choices=Verdict.choices)
     verdict = models.CharField(max_length=20, choices=Verdict.choices)
-    results = models.JSONField(default=list)
+    results = EncryptedJSONField(default=list)  # quotes the answers, like the screening's
     changed = models.BooleanField()
     created_at = models.DateTimeField(auto_now_add=True)
 

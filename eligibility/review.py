@@ -215,3 +215,85 @@ def trial_proposals_accept_all(*, trial: Trial, reviewer: Reviewer) -> int:
             version=version,
         )
     return len(pending)
+
+
+@dataclass(frozen=True)
+class RecordedDecision:
+    """A curator's decision on a line, written down beforehand (the demo catalog's reviews).
+
+    ``line`` is matched by kind and words (``line_hash``). ``accept`` carries the rule the
+    curator accepted, so a different proposal from a later reader is not accepted unread.
+    """
+
+    kind: str
+    line: str
+    decision: str  # accept, edit or reject
+    rule: dict | None = None
+    patient_text: str = ""
+    patient_text_es: str = ""
+
+
+@transaction.atomic
+def trial_decisions_apply(
+    *, trial: Trial, decisions: Iterable[RecordedDecision], reviewer: Reviewer
+) -> list[str]:
+    """Apply recorded decisions to the lines of ``trial`` still waiting, in one criteria
+    version; returns a warning for each decision that could not be applied."""
+    from finder.registry_criteria import line_hash  # plain Python, no cycle at import time
+
+    waiting = {
+        (c.kind, c.line_hash): c
+        for c in trial.criteria.filter(
+            source=CriterionSource.LINE, review_status=ReviewStatus.PENDING
+        )
+    }
+    warnings: list[str] = []
+    applied: list[tuple[Criterion, Any, str]] = []
+    for decided in decisions:
+        criterion = waiting.pop((decided.kind, line_hash(decided.kind, decided.line)), None)
+        if criterion is None:
+            continue  # decided already, or no longer registered
+        where = f"{trial.nct_id} {decided.kind} {criterion.order}"
+        if decided.decision == "accept":
+            if criterion.proposal_rule != decided.rule:
+                warnings.append(f"{where}: the proposal is not the one reviewed; left waiting")
+                continue
+            before = _decide(
+                criterion,
+                status=ReviewStatus.ACCEPTED,
+                reviewer=reviewer,
+                rule=criterion.proposal_rule,
+                patient_text=criterion.proposal_patient_text,
+                patient_text_es=criterion.proposal_patient_text_es,
+            )
+            applied.append((criterion, before, ReviewAction.ACCEPT))
+        elif decided.decision == "edit":
+            criterion_rule_validate(rule=decided.rule, label=where)
+            before = _decide(
+                criterion,
+                status=ReviewStatus.EDITED,
+                reviewer=reviewer,
+                rule=decided.rule,
+                patient_text=decided.patient_text,
+                patient_text_es=decided.patient_text_es,
+            )
+            applied.append((criterion, before, ReviewAction.EDIT))
+        elif decided.decision == "reject":
+            before = _decide(
+                criterion,
+                status=ReviewStatus.REJECTED,
+                reviewer=reviewer,
+                rule=None,
+                patient_text="",
+                patient_text_es="",
+            )
+            applied.append((criterion, before, ReviewAction.REJECT))
+        else:
+            warnings.append(f"{where}: unknown decision {decided.decision!r}")
+    if not applied:
+        return warnings
+    live = any(before != criterion.rule for criterion, before, _ in applied)
+    version = trial_criteria_version_bump(trial=trial) if live else trial.criteria_version
+    for criterion, before, action in applied:
+        _record(criterion, action=action, rule_before=before, reviewer=reviewer, version=version)
+    return warnings

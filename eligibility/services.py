@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -502,3 +503,31 @@ def questionnaire_next(
     compiled = trials_compiled(trials=trials)
     prepared = _prepared(answers, today)
     return next_question_for_facts(compiled, prepared.facts, age_key=age_key)
+
+
+def screenings_erase_expired(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Erase the anonymous screenings no referral points at, once no session can need them.
+
+    A patient's session remembers the screening its answers produced
+    (:mod:`eligibility.session`), and a session lives ``SESSION_COOKIE_AGE``; screenings
+    older than ``SCREENING_RETENTION_SECONDS`` (that age unless set) are deleted with
+    their answers and re-evaluations. A session that still remembers one gets a fresh
+    screening from the same answers on its next result page. A screening a referral points
+    at is never erased; one being referred at this moment is locked by the referral and
+    left for the next run. Returns how many were erased.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.SCREENING_RETENTION_SECONDS)
+    due = Screening.objects.filter(created_at__lt=cutoff, referral__isnull=True)
+    erased = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                due.select_for_update(skip_locked=True, of=("self",))
+                .order_by("created_at")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not batch:
+                return erased
+            _, by_model = Screening.objects.filter(pk__in=batch, referral__isnull=True).delete()
+            erased += by_model.get(Screening._meta.label, 0)

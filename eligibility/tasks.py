@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .services import screenings_erase_expired as erase_expired_screenings
 from .services import screenings_reevaluate_for_trial
 
 
@@ -9,6 +10,12 @@ from .services import screenings_reevaluate_for_trial
 def screenings_reevaluate(trial_id: int) -> int:
     """Re-evaluate the screenings behind referrals after the trial's criteria changed."""
     return screenings_reevaluate_for_trial(trial_id=trial_id)
+
+
+@shared_task(acks_late=True)
+def screenings_erase_expired() -> int:
+    """Periodic: erase anonymous screenings once no patient's session can need them."""
+    return erase_expired_screenings()
 
 
 def queue_reevaluation(sender, *, trial_id: int, **kwargs) -> None:

@@ -1,5 +1,7 @@
 """The demo catalog: CARE-MS II and CARE-MS I with illustrative sites, and their curated
-patient-facing facts and criteria (``finder/demo/``, ``eligibility/rulesets/``)."""
+patient-facing facts and criteria (``finder/demo/``, ``eligibility/rulesets/``); and four
+real recruiting MS trials as the registry serves them, with their real sites and a
+curator's review of every registered line (``finder/demo/registry/``)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from eligibility.models import CriterionSource
+from eligibility.review import RecordedDecision, Reviewer, trial_decisions_apply
 from eligibility.services import criteria_replace
 from sites.countries import country_code_for
 from sites.geocoding import Gazetteer, gazetteer
@@ -88,6 +91,10 @@ def demo_catalog_load(*, directory: Path = DEMO_DIR, rulesets: Path = RULESETS_D
     manifest = json.loads((directory / "catalog.json").read_text(encoding="utf-8"))
     places = gazetteer()
     report = ImportReport()
+    for entry in manifest.get("registry", []):
+        registry_page_load(
+            page=directory / entry["page"], reviews=directory / entry["reviews"], report=report
+        )
     for entry in manifest["trials"]:
         study = parse_study(json.loads((directory / entry["study"]).read_text(encoding="utf-8")))
         if entry.get("sites"):
@@ -110,6 +117,25 @@ def demo_catalog_load(*, directory: Path = DEMO_DIR, rulesets: Path = RULESETS_D
         else:
             report.count(result.outcome)
     return report
+
+
+def registry_page_load(*, page: Path, reviews: Path, report: ImportReport) -> None:
+    """Import real registry records as they are, then apply a curator's recorded review of
+    their lines (``reviews``) to the lines still waiting. Idempotent: a second load finds
+    the records unchanged and nothing waiting."""
+    studies = json.loads(page.read_text(encoding="utf-8"))["studies"]
+    decided = json.loads(reviews.read_text(encoding="utf-8"))["trials"]
+    reviewer = Reviewer(label="demo catalog review")
+    for raw in studies:
+        result = trial_upsert_from_study(study=parse_study(raw))
+        decisions = [
+            RecordedDecision(**{k: v for k, v in d.items() if k != "note"})
+            for d in decided.get(result.trial.nct_id, [])
+        ]
+        report.warnings += trial_decisions_apply(
+            trial=result.trial, decisions=decisions, reviewer=reviewer
+        )
+        report.count(result.outcome)
 
 
 def _curated_fields_set(trial: Trial, curated: dict[str, Any]) -> bool:

@@ -6,27 +6,40 @@ own keys: any other reference is a 404, exactly like one that does not exist.
 
 from __future__ import annotations
 
+import re
+
 from django.http import Http404
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import PROBLEM, ApiInputError, JsonBooleanField
+from config.api import PROBLEM, ApiInputError, JsonBooleanField, StrictSerializer, problem
 from eligibility.schema import answers_schema
 from finder.models import Trial
 from partners.authentication import HasPartnerKey
 from sites.models import Site
 
 from .audit import actor_from_request, audit_record
-from .models import AuditAction, Channel, Status
+from .models import AuditAction, Channel, Referral, Status
 from .selectors import referral_for_partner
-from .services import ReferralRejected, referral_create
+from .services import (
+    IDEMPOTENCY_WINDOW,
+    IdempotencyKeyReused,
+    ReferralRejected,
+    referral_create,
+    referral_create_idempotent,
+)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+#: 1 to 255 visible ASCII characters: a UUID, or any token the partner draws.
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{1,255}$"
 
 
-class ContactSerializer(serializers.Serializer):
+class ContactSerializer(StrictSerializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     email = serializers.CharField(required=False, allow_blank=True, max_length=254)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
@@ -43,18 +56,47 @@ class ReferralOutputSerializer(serializers.Serializer):
     status_changed_at = serializers.DateTimeField()
 
 
+_LOCATION = OpenApiParameter(
+    "Location",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="The referral's status URL (GET /api/v1/referrals/<reference>/).",
+)
+_REPLAYED = OpenApiParameter(
+    "Idempotent-Replayed",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description="`true`: this answer repeats the referral an earlier request with the same "
+    "Idempotency-Key made.",
+)
+_IDEMPOTENCY_KEY = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": IDEMPOTENCY_KEY_PATTERN},
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Optional; a key of your own (a UUID, say) that makes retrying safe. For "
+    "24 hours per partner, the same key with the same body gives back the referral it "
+    "made (200, nothing new is created); with another body it is a 409.",
+)
+
+
 @method_decorator(sensitive_post_parameters(), name="dispatch")
 class ReferralCreateApi(APIView):
-    """Refer a patient: the answers are checked, and the site team is told (no 200 without it).
+    """Refer a patient: the answers are checked, and the site team is told (no 201 without it).
 
-    400 names the field: ``consent`` (not ``true``), ``site`` (not a site of the trial),
-    ``answers`` (not eligible) or ``answers.<key>`` (invalid), ``contact.email``
-    (malformed), ``contact`` (neither email nor phone).
+    400 names the field: any unknown field (``notes``, ``contact.ssn``), ``consent`` (not
+    ``true``), ``site`` (not a site of the trial), ``answers`` (no answers, or not
+    eligible) or ``answers.<key>`` (invalid), ``contact.email`` (malformed), ``contact``
+    (neither email nor phone), ``Idempotency-Key`` (malformed). No error repeats a value
+    sent. With an ``Idempotency-Key`` the request is made at most once (see
+    :func:`referrals.services.referral_create_idempotent`).
     """
 
     permission_classes = [HasPartnerKey]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         trial = serializers.CharField(max_length=11)
         site = serializers.IntegerField()
         answers = serializers.JSONField()
@@ -63,13 +105,14 @@ class ReferralCreateApi(APIView):
 
     @extend_schema(
         operation_id="referral_create",
+        parameters=[_IDEMPOTENCY_KEY, _LOCATION, _REPLAYED],
         request={
             "application/json": {
                 "type": "object",
                 "properties": {
                     "trial": {"type": "string", "example": "NCT00548405"},
                     "site": {"type": "integer", "description": "A site id of that trial"},
-                    "answers": answers_schema(),
+                    "answers": {**answers_schema(), "minProperties": 1},
                     "contact": {
                         "type": "object",
                         "properties": {
@@ -78,6 +121,7 @@ class ReferralCreateApi(APIView):
                             "phone": {"type": "string", "example": "+16505550100"},
                         },
                         "required": ["name"],
+                        "additionalProperties": False,
                     },
                     "consent": {
                         "type": "boolean",
@@ -86,33 +130,88 @@ class ReferralCreateApi(APIView):
                     },
                 },
                 "required": ["trial", "site", "answers", "contact", "consent"],
+                "additionalProperties": False,
             }
         },
-        responses={201: ReferralOutputSerializer, 400: PROBLEM, 401: PROBLEM},
+        responses={
+            201: ReferralOutputSerializer,
+            200: OpenApiResponse(
+                ReferralOutputSerializer,
+                description="The referral an earlier request with the same Idempotency-Key "
+                "and the same body made; nothing new was created.",
+            ),
+            400: PROBLEM,
+            401: PROBLEM,
+            409: OpenApiResponse(
+                description="The Idempotency-Key was used with another body in the past 24 hours."
+            ),
+        },
         tags=["referrals"],
     )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        key = _idempotency_key(request)
         data = serializer.validated_data
         trial = Trial.objects.filter(nct_id=data["trial"].upper()).first()
         if trial is None:
             raise ApiInputError({"trial": "no trial with this NCT id"})
         site = Site.objects.filter(pk=data["site"]).first()
+        fields = {
+            "trial": trial,
+            "site": site,
+            "answers": data["answers"],
+            "contact": dict(data["contact"]),
+            "consent": data["consent"],
+            "actor": actor_from_request(request),
+            "channel": Channel.PARTNER,
+            "consent_given_text": _partner_consent(request, trial, site),
+        }
         try:
-            referral = referral_create(
-                trial=trial,
-                site=site,
-                answers=data["answers"],
-                contact=dict(data["contact"]),
-                consent=data["consent"],
-                actor=actor_from_request(request),
-                channel=Channel.PARTNER,
-                consent_given_text=_partner_consent(request, trial, site),
-            )
+            if key is None:
+                referral, created = referral_create(**fields), True
+            else:
+                referral, created = referral_create_idempotent(
+                    partner=request.auth.partner, key=key, body=request.data, **fields
+                )
         except ReferralRejected as exc:
             raise ApiInputError(exc.errors) from None
-        return Response(ReferralOutputSerializer(referral).data, status=status.HTTP_201_CREATED)
+        except IdempotencyKeyReused:
+            return problem(
+                409,
+                "Idempotency-Key already used",
+                f"This {IDEMPOTENCY_HEADER} was used with another request body in the past "
+                f"{_hours(IDEMPOTENCY_WINDOW)} hours: send a new key for a new referral.",
+                [{"field": IDEMPOTENCY_HEADER, "message": "already used with another body"}],
+            )
+        headers = {"Location": request.build_absolute_uri(_status_path(referral))}
+        if not created:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(
+            ReferralOutputSerializer(referral).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            headers=headers,
+        )
+
+
+def _idempotency_key(request) -> str | None:
+    """The request's Idempotency-Key, or None; a malformed one is a 400 (never repeated)."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
+        raise ApiInputError(
+            {IDEMPOTENCY_HEADER: "must be 1 to 255 visible ASCII characters (no spaces)"}
+        )
+    return key
+
+
+def _hours(window) -> int:
+    return int(window.total_seconds() // 3600)
+
+
+def _status_path(referral: Referral) -> str:
+    return reverse("api-referral-detail", kwargs={"reference": referral.reference})
 
 
 def _partner_consent(request, trial, site) -> str:

@@ -16,7 +16,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from privacy.fields import EncryptedTextField
+from privacy.fields import EncryptedJSONField, EncryptedTextField
 
 #: Crockford's base32 alphabet: no I, L, O or U, so a reference read over the phone is
 #: not mistaken for another one.
@@ -125,9 +125,11 @@ class Referral(models.Model):
         related_name="referrals_made",
     )
 
-    # A frozen copy of the screening as the patient (or clinician) saw it.
-    answers = models.JSONField(default=dict)
-    results = models.JSONField(default=list)
+    # A frozen copy of the screening as the patient (or clinician) saw it: health answers
+    # (the full birth date among them) and results quoting them, encrypted like the contact
+    # details.
+    answers = EncryptedJSONField(default=dict)
+    results = EncryptedJSONField(default=list)
     verdict = models.CharField(max_length=20)
     criteria_version = models.PositiveIntegerField()
     evaluated_on = models.DateField()
@@ -188,6 +190,32 @@ class Referral(models.Model):
         except phonenumbers.NumberParseException:
             return self.contact_phone
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+class IdempotencyKey(models.Model):
+    """A partner's ``Idempotency-Key`` on a referral request: the referral it made.
+
+    Neither the key nor the body is stored as sent: both are keyed hashes (HMAC-SHA256
+    under ``SECRET_KEY``, ``referrals.services.idempotency_hashes``), since a body carries
+    a patient's answers and contact details. A key counts for 24 hours
+    (``referrals.services.IDEMPOTENCY_WINDOW``); the retention job deletes it afterwards.
+    """
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+")
+    key_hash = models.CharField(max_length=64)
+    body_hash = models.CharField(max_length=64)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "key_hash"], name="idempotency_key_once_per_partner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Idempotency key for {self.referral}"
 
 
 class ReferralActivity(models.Model):

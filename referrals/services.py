@@ -7,7 +7,10 @@ maps it to a 400 and the pages to form errors, once, at the edge.
 
 from __future__ import annotations
 
+import hmac
+import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -16,6 +19,7 @@ import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
 from email_validator import EmailNotValidError, validate_email
 
@@ -30,6 +34,7 @@ from .models import (
     AuditAction,
     AuditEvent,
     Channel,
+    IdempotencyKey,
     OutboxKind,
     Referral,
     ReferralActivity,
@@ -132,6 +137,82 @@ def _check_verdict(verdict: str) -> None:
         )
 
 
+def _check_answered(answers: dict[str, Any]) -> None:
+    # With no answer at all, every criterion is unknown and the verdict says nothing.
+    if not answers:
+        raise ReferralRejected(
+            {"answers": "has no answers: a referral needs the patient's answers to the trial's "
+             "questions"}
+        )  # fmt: skip
+
+
+#: The message for an invalid answer when the engine's own would repeat what was sent.
+ANSWER_INVALID = (
+    "is not a valid answer, or does not agree with another answer (the trial's "
+    "questionnaire gives each key's type, range and choices)"
+)
+#: A number in brackets in an engine message is worked out from the answers (the age a
+#: birth date gives, a day count sent).
+_BRACKETED_NUMBER = re.compile(r"\([^)]*\d[^)]*\)")
+
+
+def answer_errors(exc: InvalidAnswers, *, answers: Any) -> dict[str, str]:
+    """Each invalid answer by its request path (``answers.edss``), repeating nothing sent.
+
+    The engine's messages say what is expected, and some quote what was sent (an unknown
+    code, a count, the age a birth date gives). Those are replaced by
+    :data:`ANSWER_INVALID`, so that a referral error never carries a patient's answer.
+    """
+    return {
+        (key if key == "answers" else f"answers.{key}"): (
+            message if _repeats_nothing(message, key=key, answers=answers) else ANSWER_INVALID
+        )
+        for key, message in exc.errors.items()
+    }
+
+
+def _repeats_nothing(message: str, *, key: str, answers: Any) -> bool:
+    """Whether ``message`` (about ``key``) quotes no value sent for that key, for another
+    key it names, or worked out from them."""
+    if _BRACKETED_NUMBER.search(message):
+        return False
+    if not isinstance(answers, dict):
+        return True
+    named = [
+        name
+        for name in answers
+        if isinstance(name, str)
+        and (name == key or re.search(rf"(?<!\w){re.escape(name)}(?!\w)", message))
+    ]
+    sent = {text for name in named for text in _texts(answers[name]) if text}
+    return not any(re.search(rf"(?<![\w.-]){re.escape(t)}(?![\w.-])", message) for t in sent)
+
+
+def _texts(value: Any) -> set[str]:
+    """How a sent value (and anything inside it) can read in a message."""
+    if isinstance(value, bool) or value is None:
+        return set()
+    if isinstance(value, int | float):
+        texts = {str(value), f"{value:g}"}
+        if isinstance(value, float) and value.is_integer():
+            texts.add(str(int(value)))
+        return texts
+    if isinstance(value, dict):
+        return {str(k) for k in value} | {t for v in value.values() for t in _texts(v)}
+    if isinstance(value, list | tuple):
+        return {t for item in value for t in _texts(item)}
+    return {str(value)}
+
+
+def _check_screening_kept(screening: Screening) -> None:
+    # Locked until the referral commits: the screening retention job skips locked rows, so
+    # it cannot erase this one meanwhile; one it erased already cannot be referred.
+    if not Screening.objects.select_for_update().filter(pk=screening.pk).exists():
+        raise ReferralRejected(
+            {"screening": "has expired: answer the questions again to be referred"}
+        )
+
+
 @sensitive_variables("contact", "clinician")
 def referral_create(
     *,
@@ -151,9 +232,10 @@ def referral_create(
     Used by the partner API and the clinician pages: the answers are evaluated (and an
     anonymous screening saved) in the same transaction as the referral. Raises
     :class:`ReferralRejected` for a missing consent, a site of another trial, invalid
-    answers, an ineligible screening or unusable contact details.
+    answers (their messages never repeat a value sent: :func:`answer_errors`), no
+    answers at all, an ineligible screening or unusable contact details.
     """
-    from eligibility.services import screening_evaluate
+    from eligibility.services import answers_prepare, screening_evaluate
 
     _check_consent(consent)
     _check_site(trial=trial, site=site)
@@ -163,13 +245,13 @@ def referral_create(
         valid_clinician = contact_validate(
             contact=clinician, region=site.country_code, prefix="clinician"
         )
+    try:
+        prepared = answers_prepare(answers=answers, today=today)
+    except InvalidAnswers as exc:
+        raise ReferralRejected(answer_errors(exc, answers=answers)) from None
+    _check_answered(prepared.clean)
     with transaction.atomic():
-        try:
-            outcome = screening_evaluate(trial=trial, answers=answers, today=today, save=True)
-        except InvalidAnswers as exc:
-            raise ReferralRejected(
-                {(k if k == "answers" else f"answers.{k}"): v for k, v in exc.errors.items()}
-            )
+        outcome = screening_evaluate(trial=trial, answers=prepared, today=today, save=True)
         _check_verdict(outcome.verdict)
         return _referral_save(
             screening=outcome.screening,
@@ -190,14 +272,17 @@ def referral_create_from_screening(
     """A patient asks to be contacted about the trial they were just screened for.
 
     The referral freezes that screening as it was. Raises :class:`ReferralRejected` when
-    the screening was not eligible or possibly eligible, was already referred, or the
-    site, consent or contact details are not usable.
+    the screening has no answers, was not eligible or possibly eligible, was already
+    referred or has been erased (retention), or the site, consent or contact details are
+    not usable.
     """
     _check_consent(consent)
     _check_site(trial=screening.trial, site=site)
+    _check_answered(screening.answers)
     _check_verdict(screening.verdict)
     valid_contact = contact_validate(contact=contact, region=site.country_code)
     with transaction.atomic():
+        _check_screening_kept(screening)
         return _referral_save(
             screening=screening,
             site=site,
@@ -283,6 +368,91 @@ def _referral_insert(fields: dict[str, Any]) -> Referral:
 def _clinician_organisation(user) -> str:
     profile = getattr(user, "clinician_profile", None)
     return profile.organisation if profile is not None else ""
+
+
+# --- a partner's Idempotency-Key -------------------------------------------------------------
+
+#: How long a partner's ``Idempotency-Key`` stands for the referral it made.
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+class IdempotencyKeyReused(Exception):
+    """The partner sent this ``Idempotency-Key`` with another body within the window."""
+
+
+def idempotency_hashes(*, key: str, body: Any) -> tuple[str, str]:
+    """(key hash, body hash) as stored: HMAC-SHA256 under ``SECRET_KEY``, never the values.
+
+    The body is hashed as canonical JSON (keys sorted, no spaces), so the same JSON sent
+    again matches whatever its key order or whitespace.
+    """
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return (
+        salted_hmac("referrals.idempotency.key", key, algorithm="sha256").hexdigest(),
+        salted_hmac("referrals.idempotency.body", canonical, algorithm="sha256").hexdigest(),
+    )
+
+
+@sensitive_variables("body")
+def referral_create_idempotent(
+    *, partner, key: str, body: Any, now=None, **referral: Any
+) -> tuple[Referral, bool]:
+    """:func:`referral_create` (given ``referral``'s arguments) at most once per partner
+    and ``Idempotency-Key``; returns the referral and whether it was made now.
+
+    Within :data:`IDEMPOTENCY_WINDOW` of the first success, the same key with the same
+    ``body`` (the request's JSON) gives back the referral it made and creates nothing;
+    with another body it raises :class:`IdempotencyKeyReused`. A request that failed
+    leaves no trace, so its key may be used again. Two requests racing with one key make
+    one referral: the key's row is written in the referral's transaction, under a unique
+    constraint, and the loser gets the winner's referral (or the conflict).
+    """
+    now = now or timezone.now()
+    key_hash, body_hash = idempotency_hashes(key=key, body=body)
+    earlier = _idempotent_referral(partner=partner, key_hash=key_hash, body_hash=body_hash, now=now)
+    if earlier is not None:
+        return earlier, False
+    try:
+        with transaction.atomic():
+            # An expired row the retention job has not deleted yet would block the new one.
+            IdempotencyKey.objects.filter(
+                partner=partner, key_hash=key_hash, created_at__lte=now - IDEMPOTENCY_WINDOW
+            ).delete()
+            created = referral_create(**referral)
+            IdempotencyKey.objects.create(
+                partner=partner, key_hash=key_hash, body_hash=body_hash, referral=created
+            )
+    except IntegrityError:
+        earlier = _idempotent_referral(
+            partner=partner, key_hash=key_hash, body_hash=body_hash, now=now
+        )
+        if earlier is None:
+            raise
+        return earlier, False
+    return created, True
+
+
+def _idempotent_referral(*, partner, key_hash: str, body_hash: str, now) -> Referral | None:
+    row = (
+        IdempotencyKey.objects.select_related("referral__trial")
+        .filter(partner=partner, key_hash=key_hash, created_at__gt=now - IDEMPOTENCY_WINDOW)
+        .first()
+    )
+    if row is None:
+        return None
+    if not hmac.compare_digest(row.body_hash, body_hash):
+        raise IdempotencyKeyReused
+    return row.referral
+
+
+def idempotency_keys_purge_expired(*, now=None) -> int:
+    """Delete the ``Idempotency-Key`` rows older than :data:`IDEMPOTENCY_WINDOW` (part of
+    the hourly retention job); returns how many went."""
+    now = now or timezone.now()
+    deleted, _by_model = IdempotencyKey.objects.filter(
+        created_at__lte=now - IDEMPOTENCY_WINDOW
+    ).delete()
+    return deleted
 
 
 # --- notifications -------------------------------------------------------------------------

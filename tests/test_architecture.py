@@ -25,7 +25,8 @@ ALLOWED: dict[str, set[str]] = {
     "partners": {"config"},
     "config": {"eligibility.engine", "sites"},  # the API's answer errors; the gazetteer warm-up
     "sites": {"config", "finder.models"},
-    "eligibility": {"config", "eligibility.engine", "finder.models", "sites"},
+    # Screenings hold health answers: encrypted with privacy's fields (issue 21).
+    "eligibility": {"config", "eligibility.engine", "finder.models", "privacy", "sites"},
     "finder": {"config", "eligibility", "eligibility.engine", "finder.models", "sites"},
     "match": {"config", "eligibility", "eligibility.engine", "finder", "finder.models", "sites"},
     "fhir_api": {

@@ -1,4 +1,5 @@
-"""manage.py load_demo_catalog: CARE-MS II and I, curated facts and criteria, 191 sites."""
+"""manage.py load_demo_catalog: CARE-MS II and I (curated facts and criteria, 191 illustrative
+sites) and four real recruiting MS trials with their real sites and a reviewed catalog."""
 
 import csv
 from datetime import date
@@ -114,7 +115,7 @@ def test_loading_again_changes_nothing():
 
     out, err = load()
 
-    assert out.strip() == "created 0, updated 0, unchanged 2, skipped 0"
+    assert out.strip() == "created 0, updated 0, unchanged 6, skipped 0"
     assert err == ""
     assert list(Trial.objects.order_by("pk").values()) == snapshot["trials"]
     assert list(Site.objects.order_by("pk").values()) == snapshot["sites"]
@@ -143,3 +144,76 @@ def test_a_place_the_gazetteer_does_not_know_is_a_data_error(tmp_path):
 
     with pytest.raises(DemoDataError, match="line 2: cannot place Atlantis"):
         demo_locations(path=path, places=gazetteer())
+
+
+# --- the four real recruiting trials -------------------------------------------------------
+
+REAL = ("NCT06441617", "NCT06408259", "NCT06433752", "NCT04047628")
+
+
+def test_loads_the_four_real_trials_with_their_real_sites():
+    load()
+
+    for nct_id in REAL:
+        trial = Trial.objects.get(nct_id=nct_id)
+        assert trial.sites_are_illustrative is False
+        assert trial.overall_status == "RECRUITING"
+        assert trial.sites.exists()
+        assert not trial.sites.filter(facility__contains="(illustrative)").exists()
+    # The registry's own statuses, including the sites that do not recruit.
+    beat_ms = Trial.objects.get(nct_id="NCT04047628")
+    assert beat_ms.sites.values("status").distinct().count() > 1
+    assert not Trial.objects.filter(nct_id="NCT06655896").exists()  # the scleroderma study
+
+
+def test_every_registered_line_of_the_real_trials_is_reviewed():
+    load()
+
+    for nct_id in REAL:
+        lines = Trial.objects.get(nct_id=nct_id).criteria.filter(source=CriterionSource.LINE)
+        assert lines.exists()
+        assert not lines.filter(review_status="pending").exists(), nct_id
+        # Every line either has a live rule or is left to the study team on purpose.
+        for line in lines:
+            assert (line.rule is not None) == (line.review_status != "rejected"), line
+
+
+def test_the_reviewed_rules_are_the_ones_in_the_repository():
+    import json
+
+    load()
+    reviews = json.loads((DEMO_DIR / "registry" / "reviews.json").read_text(encoding="utf-8"))
+    for nct_id, decisions in reviews["trials"].items():
+        lines = Trial.objects.get(nct_id=nct_id).criteria.filter(source=CriterionSource.LINE)
+        by_text = {(c.kind, c.clinical_text): c for c in lines}
+        for decision in decisions:
+            criterion = by_text[(decision["kind"], decision["line"])]
+            if decision["decision"] == "reject":
+                assert criterion.rule is None
+            else:
+                assert criterion.rule == decision["rule"], (nct_id, decision["line"])
+
+
+def test_a_changed_proposal_is_not_accepted_unread(monkeypatch):
+    import finder.registry_criteria as registry_criteria
+
+    real_read = registry_criteria.read
+
+    def misreading(text, **kwargs):
+        reading = real_read(text, **kwargs)
+        if reading.proposal and reading.proposal.rule.get("fact") == "edss":
+            from dataclasses import replace
+
+            wrong = {"fact": "edss", "op": "<=", "value": 1.0}
+            return replace(reading, proposal=replace(reading.proposal, rule=wrong))
+        return reading
+
+    monkeypatch.setattr(registry_criteria, "read", misreading)
+    out, err = load()
+
+    assert "the proposal is not the one reviewed; left waiting" in out + err
+    waiting = Trial.objects.get(nct_id="NCT04047628").criteria.filter(review_status="pending")
+    assert [c.clinical_text for c in waiting] == [
+        "EDSS ≤ 6.0 at the time of randomization (Day 0)."
+    ]
+    assert waiting.get().rule is None

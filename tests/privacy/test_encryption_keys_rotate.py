@@ -35,6 +35,7 @@ def test_it_finds_the_encrypted_fields_of_the_installed_models():
 
     found = {model: [f.name for f in fields] for model, fields in encrypted_fields().items()}
     assert found[Referral] == [
+        "answers", "results",
         "contact_name", "contact_email", "contact_phone",
         "clinician_name", "clinician_email", "clinician_phone",
     ]  # fmt: skip
