@@ -9,11 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from eligibility.engine.facts import UNSURE
+from finder.templatetags.trial_display import distance
+from sites.models import SiteStatus
 
-from .models import TRANSITIONS, Status
+from .models import TRANSITIONS, SiteRole, Status
+from .selectors import SITES_OFFERED
 
 NONE_OF_THESE = "none"
 
@@ -44,29 +48,112 @@ class ContactFields(forms.Form):
         return {k: self.cleaned_data.get(k, "") for k in ("name", "email", "phone")}
 
 
-def site_choices(sites) -> list[tuple[str, str]]:
-    """Ranked sites (``sites.selectors.RankedSite``) as radio choices, with their distance."""
+def site_choices(sites, unit: str = "km") -> list[tuple[str, str]]:
+    """Ranked sites (``sites.selectors.RankedSite``) as choices, with their distance in
+    ``unit`` ("mi" or "km") and their status when it is not "recruiting"."""
+    statuses = dict(SiteStatus.choices)
     out = []
     for site in sites:
         label = ", ".join(p for p in (site.facility, site.city, site.state, site.country) if p)
-        if site.distance_km is not None:
-            label += f" ({site.distance_km:,.0f} km)"
+        notes = [distance(site, unit)] if site.distance_km is not None else []
+        if site.status != SiteStatus.RECRUITING:
+            notes.append(str(statuses.get(site.status, site.status)).lower())
+        if notes:
+            label += f" ({', '.join(notes)})"
         out.append((str(site.id), label))
     return out
 
 
 class PatientReferralForm(ContactFields):
-    """The patient asks a site's study team to contact them."""
+    """The patient asks a site's study team to contact them.
 
-    site = forms.ChoiceField(label=_("Which study team should contact you?"))
+    Every referable site is a valid choice; the radio buttons show ``shown`` (the few
+    nearest, or those matching the site search), so the page stays short.
+    """
+
+    site = forms.ChoiceField(
+        label=_("Which study team should contact you?"),
+        error_messages={"required": _("Choose the study team that should contact you.")},
+    )
     consent = forms.BooleanField(required=False)
+
+    def __init__(self, *args, sites=(), shown=None, unit: str = "km", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = site_choices(sites, unit)
+        self.fields["site"].widget = forms.RadioSelect(
+            choices=site_choices(sites if shown is None else shown, unit)
+        )
+        if sites and not self.is_bound:
+            self.initial.setdefault("site", str(sites[0].id))
+
+
+class SiteSearchForm(forms.Form):
+    """The contact form's site picker: a search and how many sites to show (no JavaScript).
+
+    Its buttons submit the contact form itself, so nothing typed there is lost.
+    """
+
+    site_query = forms.CharField(
+        label=_("Find a site by city, state, postal code or name"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    shown = forms.IntegerField(
+        required=False, min_value=1, max_value=2000, widget=forms.HiddenInput
+    )
+
+    def picker(self) -> tuple[str, int]:
+        """(search words, how many sites to show) as asked, or the defaults."""
+        if not self.is_valid():
+            return "", SITES_OFFERED
+        return self.cleaned_data["site_query"].strip(), self.cleaned_data["shown"] or SITES_OFFERED
+
+
+class SiteInvitationForm(forms.Form):
+    """A coordinator invites a colleague to one of their sites' teams."""
+
+    site = forms.TypedChoiceField(label=_("Site"), coerce=int)
+    email = forms.CharField(
+        label=_("Their email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"), choices=SiteRole.choices, initial=SiteRole.COORDINATOR,
+        widget=forms.RadioSelect,
+    )  # fmt: skip
 
     def __init__(self, *args, sites=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].choices = site_choices(sites)
-        self.fields["site"].widget = forms.RadioSelect(choices=self.fields["site"].choices)
-        if sites and not self.is_bound:
-            self.initial.setdefault("site", str(sites[0].id))
+        self.fields["site"].choices = [(site.pk, str(site)) for site in sites]
+        if len(sites) == 1:
+            self.fields["site"].widget = forms.HiddenInput()
+            self.initial.setdefault("site", sites[0].pk)
+
+
+class InvitationAccountForm(UserCreationForm):
+    """The account a new site team member creates from their invitation (email: invited)."""
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "first_name", "last_name")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        # The page starts with what the invitation is; the form comes second.
+        self.fields["username"].widget.attrs.pop("autofocus", None)
+        self.fields["username"].help_text = _(
+            "You sign in with it. Letters, digits and @ . + - _ only."
+        )
+        for name, autocomplete in (
+            ("username", "username"),
+            ("first_name", "given-name"),
+            ("last_name", "family-name"),
+            ("password1", "new-password"),
+            ("password2", "new-password"),
+        ):
+            self.fields[name].widget.attrs["autocomplete"] = autocomplete
 
 
 def _question_field(question) -> forms.Field:

@@ -1,19 +1,24 @@
 """Referrals: a consented request that a study site contacts a patient about a trial.
 
 Persistence and the rules that belong to a single row (the status workflow, the
-append-only audit log). Writes that span rows live in ``referrals.services``; reads in
-``referrals.selectors``. Name, email, phone and notes are encrypted at rest
+append-only audit log, an invitation's life). Writes that span rows live in
+``referrals.services``; reads in ``referrals.selectors``. Name, email, phone and notes
+(and an invitation's address) are encrypted at rest
 (:class:`~privacy.fields.EncryptedTextField`); nothing else here identifies a person. Its
-notifications go through the outbox of :mod:`notifications` (a referral is their subject).
+notifications go through the outbox of :mod:`notifications` (a referral or an invitation
+is their subject).
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from privacy.fields import EncryptedJSONField, EncryptedTextField
@@ -239,12 +244,107 @@ class ReferralActivity(models.Model):
         return f"{self.referral_id}: {change}"
 
 
+#: How long an invitation's link works once it has been sent.
+INVITATION_VALID_FOR = timedelta(days=7)
+
+
+def invitation_token_hash(token: str) -> str:
+    """What is stored of an invitation's token: its SHA-256 (the token is 256 random bits,
+    so a plain hash cannot be reversed or guessed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationStatus(models.TextChoices):
+    AWAITING_APPROVAL = "awaiting_approval", _("Waiting for an operator's approval")
+    OPEN = "open", _("Sent, not accepted yet")
+    ACCEPTED = "accepted", _("Accepted")
+    REVOKED = "revoked", _("Withdrawn")
+
+
+class SiteInvitation(models.Model):
+    """An invitation to join a site's study team: an email with a single-use, expiring link.
+
+    The link's token is drawn when the email is rendered (``referrals.notifications``), so
+    it exists only in the email sent; the row keeps its SHA-256. Sending the invitation
+    again draws a new token, and the old link stops working. An invitation to the site's
+    registry contact address (often a sponsor's call centre, not the site) waits for an
+    operator's approval before anything is sent (``to_registry_contact``).
+    """
+
+    site = models.ForeignKey("sites.Site", on_delete=models.CASCADE, related_name="invitations")
+    email = EncryptedTextField()
+    role = models.CharField(max_length=16, choices=SiteRole.choices, default=SiteRole.COORDINATOR)
+    to_registry_contact = models.BooleanField(
+        default=False, help_text=_("Sent to the contact address the registry lists for the site")
+    )
+    status = models.CharField(
+        max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.OPEN
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    outbox = GenericRelation(
+        "notifications.OutboxMessage",
+        content_type_field="subject_type",
+        object_id_field="subject_id",
+        related_query_name="site_invitation",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["site", "status"], name="invitation_site_status")]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk} ({self.get_role_display()}) to site {self.site_id}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    def link_problem(self) -> str | None:
+        """Why its link cannot be accepted, as a code, or None when it can.
+
+        ``unknown`` (never sent), ``used``, ``withdrawn`` or ``expired``.
+        """
+        if self.status == InvitationStatus.ACCEPTED:
+            return "used"
+        if self.status == InvitationStatus.REVOKED:
+            return "withdrawn"
+        if self.status != InvitationStatus.OPEN or self.token_hash is None:
+            return "unknown"
+        if self.is_expired:
+            return "expired"
+        return None
+
+
 class OutboxKind(models.TextChoices):
-    """The notifications about a referral (registered with the outbox by the app config)."""
+    """The notifications of this app (registered with the outbox by the app config).
+
+    The first four are about a referral; ``SITE_INVITATION`` is about a
+    :class:`SiteInvitation`.
+    """
 
     SITE_TEAM_NEW_REFERRAL = "site_team_new_referral", _("Site team: new referral")
     PATIENT_CONFIRMATION = "patient_confirmation", _("Patient: confirmation")
     CLINICIAN_CONFIRMATION = "clinician_confirmation", _("Clinician: confirmation")
+    OPERATOR_REFERRAL_WAITING = (
+        "operator_referral_waiting",
+        _("Operators: a referral waits for a site team"),
+    )
+    SITE_INVITATION = "site_invitation", _("Invitation to a site's study team")
 
 
 class AuditAction(models.TextChoices):
@@ -257,6 +357,11 @@ class AuditAction(models.TextChoices):
     ERASE = "erase", _("Erased contact details")
     NOTIFY = "notify", _("Sent a notification")
     ROTATE_KEYS = "rotate_keys", _("Re-encrypted with the newest key")
+    INVITE = "invite", _("Invited to a site team")
+    APPROVE = "approve", _("Approved an invitation")
+    ACCEPT = "accept", _("Accepted an invitation")
+    REVOKE = "revoke", _("Withdrew an invitation")
+    REFUSE = "refuse", _("Refused an invitation link")
 
 
 class AuditEventQuerySet(models.QuerySet):

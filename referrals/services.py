@@ -1,4 +1,5 @@
-"""Writes for referrals: creating them (with their notifications), working them, erasing them.
+"""Writes for referrals: creating them (with their notifications), working them, erasing them,
+and the invitations that bring a site's study team in.
 
 Every service that touches a referral records an audit event in the same transaction.
 Services raise :class:`ReferralRejected` naming the offending input fields; the API
@@ -11,6 +12,7 @@ import hmac
 import json
 import logging
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -20,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from email_validator import EmailNotValidError, validate_email
 
@@ -31,14 +34,20 @@ from notifications.services import outbox_messages_cancel, outbox_messages_creat
 from .audit import Actor, audit_record
 from .consent import consent_text
 from .models import (
+    INVITATION_VALID_FOR,
     AuditAction,
     AuditEvent,
     Channel,
     IdempotencyKey,
+    InvitationStatus,
     OutboxKind,
     Referral,
     ReferralActivity,
+    SiteInvitation,
+    SiteMembership,
+    SiteRole,
     Status,
+    invitation_token_hash,
     new_reference,
 )
 
@@ -338,7 +347,8 @@ def _referral_save(
         )
     referral = _referral_insert(fields)
     ReferralActivity.objects.create(referral=referral, to_status=Status.NEW)
-    kinds = [OutboxKind.SITE_TEAM_NEW_REFERRAL]
+    # A site with nobody to tell: the operators hear of it, so that they invite its team.
+    kinds = [_new_referral_notice(site)]
     if contact.email:
         kinds.append(OutboxKind.PATIENT_CONFIRMATION)
     if clinician is not None and clinician.email:
@@ -351,6 +361,14 @@ def _referral_save(
         detail={"channel": channel, "site": site.pk, "trial": screening.trial.nct_id},
     )
     return referral
+
+
+def _new_referral_notice(site) -> str:
+    from .selectors import site_team_emails
+
+    if site_team_emails(site=site):
+        return OutboxKind.SITE_TEAM_NEW_REFERRAL
+    return OutboxKind.OPERATOR_REFERRAL_WAITING
 
 
 def _referral_insert(fields: dict[str, Any]) -> Referral:
@@ -472,6 +490,21 @@ def referral_notice_sent(message: OutboxMessage) -> AuditEvent:
     )
 
 
+def site_invitation_sent(message: OutboxMessage) -> AuditEvent:
+    """Audit that an invitation's email went out (the invitation kind's ``on_sent`` hook)."""
+    invitation = message.subject
+    return audit_record(
+        actor=Actor.system("outbox"),
+        action=AuditAction.NOTIFY,
+        detail={
+            "kind": message.kind,
+            "message": message.pk,
+            "invitation": invitation.pk if invitation else None,
+            "site": invitation.site_id if invitation else None,
+        },
+    )
+
+
 # --- working a referral --------------------------------------------------------------------
 
 
@@ -583,3 +616,253 @@ def encryption_keys_rotation_record(*, rows: dict[str, int], initiator: str) -> 
         action=AuditAction.ROTATE_KEYS,
         detail={"rows": sum(rows.values())},
     )
+
+
+# --- site teams: invitations -----------------------------------------------------------------
+
+#: The actor of ``manage.py invite_site_team``: whoever may run it is an operator.
+COMMAND_ACTOR = Actor.system("manage.py invite_site_team")
+
+
+class InvitationRejected(Exception):
+    """An invitation that cannot be made or changed; ``errors`` maps each field to a message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+class InvitationUnusable(Exception):
+    """An invitation link that cannot be accepted; ``reason`` says why, as a code.
+
+    ``unknown`` (no such link, or replaced by a newer one), ``used``, ``expired`` or
+    ``withdrawn``.
+    """
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _is_operator_actor(actor: Actor) -> bool:
+    from .selectors import is_operator
+
+    if actor.user is None:
+        return actor.partner is None and actor.label == COMMAND_ACTOR.label
+    return is_operator(user=actor.user)
+
+
+def _may_manage_invitations(*, actor: Actor, site) -> bool:
+    """Operators, for any site; a site's coordinators, for their own site."""
+    from .selectors import is_site_coordinator
+
+    if _is_operator_actor(actor):
+        return True
+    return actor.user is not None and is_site_coordinator(user=actor.user, site=site)
+
+
+def _invitation_audit(*, actor: Actor, action: str, invitation: SiteInvitation, **detail):
+    return audit_record(
+        actor=actor,
+        action=action,
+        detail={"invitation": invitation.pk, "site": invitation.site_id, **detail},
+    )
+
+
+def is_registry_contact(*, site, email: str) -> bool:
+    """Whether ``email`` is the contact address the registry lists for ``site``."""
+    listed = (site.contact_email or "").strip().casefold()
+    return bool(listed) and listed == email.strip().casefold()
+
+
+@sensitive_variables("email")
+def site_invitation_create(
+    *, site, email: str, role: str, actor: Actor, approve: bool = False
+) -> SiteInvitation:
+    """Invite ``email`` to ``site``'s study team as ``role``; the email is sent on commit.
+
+    Operators (staff users allowed to invite, and ``manage.py invite_site_team``) may
+    invite anyone to any site; a site's coordinators their colleagues. An invitation to
+    the site's registry contact address waits for an operator's approval
+    (:func:`site_invitation_approve`) unless an operator creates it with ``approve``;
+    none is ever made for a site of the demo catalog (``Trial.sites_are_illustrative``),
+    whose registry addresses are not the site's. Raises :class:`InvitationRejected`.
+    """
+    email = site_invitation_check(site=site, email=email, role=role, actor=actor)
+    registry = is_registry_contact(site=site, email=email)
+    if registry:
+        email = site.contact_email.strip()  # as the registry lists it
+    approved = registry and approve and _is_operator_actor(actor)
+    now = timezone.now()
+    with transaction.atomic():
+        invitation = SiteInvitation.objects.create(
+            site=site,
+            email=email,
+            role=role,
+            to_registry_contact=registry,
+            status=InvitationStatus.AWAITING_APPROVAL
+            if registry and not approved
+            else InvitationStatus.OPEN,
+            invited_by=actor.user,
+            approved_by=actor.user if approved else None,
+            approved_at=now if approved else None,
+        )
+        _invitation_audit(
+            actor=actor,
+            action=AuditAction.INVITE,
+            invitation=invitation,
+            role=role,
+            registry_contact=registry,
+            status=invitation.status,
+        )
+        if approved:
+            _invitation_audit(actor=actor, action=AuditAction.APPROVE, invitation=invitation)
+        if invitation.status == InvitationStatus.OPEN:
+            outbox_messages_create(subject=invitation, kinds=[OutboxKind.SITE_INVITATION])
+    return invitation
+
+
+@sensitive_variables("email")
+def site_invitation_check(*, site, email: str, role: str, actor: Actor) -> str:
+    """The checks of :func:`site_invitation_create`, writing nothing: returns the address
+    normalised, or raises :class:`InvitationRejected` (the admin's form shows them)."""
+    from .selectors import site_invitation_pending
+
+    if not _may_manage_invitations(actor=actor, site=site):
+        raise InvitationRejected({"site": _("you cannot invite people to this site's team")})
+    try:
+        email = validate_email(str(email or "").strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise InvitationRejected({"email": _("is not a valid email address")}) from None
+    if role not in SiteRole.values:
+        raise InvitationRejected(
+            {"role": _("must be one of %(roles)s") % {"roles": ", ".join(SiteRole.values)}}
+        )
+    if is_registry_contact(site=site, email=email) and site.trial.sites_are_illustrative:
+        raise InvitationRejected(
+            {
+                "email": _(
+                    "is the registry contact of a demonstration site: "
+                    "the demo catalog's addresses are never invited"
+                )
+            }
+        )
+    if SiteMembership.objects.filter(
+        site=site, user__email__iexact=email, user__is_active=True
+    ).exists():
+        raise InvitationRejected({"email": _("is already on this site's team")})
+    if site_invitation_pending(site=site, email=email) is not None:
+        raise InvitationRejected(
+            {"email": _("has an invitation to this site already: send it again or withdraw it")}
+        )
+    return email
+
+
+def site_invitation_approve(*, invitation: SiteInvitation, actor: Actor) -> SiteInvitation:
+    """An operator approves an invitation to a registry contact address; it is sent on commit."""
+    if not _is_operator_actor(actor):
+        raise InvitationRejected({"invitation": _("only an operator can approve it")})
+    if invitation.site.trial.sites_are_illustrative:
+        raise InvitationRejected(
+            {"invitation": _("the demo catalog's registry addresses are never invited")}
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        changed = SiteInvitation.objects.filter(
+            pk=invitation.pk, status=InvitationStatus.AWAITING_APPROVAL
+        ).update(status=InvitationStatus.OPEN, approved_by=actor.user, approved_at=now)
+        if not changed:
+            raise InvitationRejected({"invitation": _("is not waiting for an approval")})
+        invitation.refresh_from_db()
+        _invitation_audit(actor=actor, action=AuditAction.APPROVE, invitation=invitation)
+        outbox_messages_create(subject=invitation, kinds=[OutboxKind.SITE_INVITATION])
+    return invitation
+
+
+def site_invitation_resend(*, invitation: SiteInvitation, actor: Actor) -> SiteInvitation:
+    """Send an open invitation again, with a new link (the previous one stops working)."""
+    if not _may_manage_invitations(actor=actor, site=invitation.site):
+        raise InvitationRejected({"invitation": _("you cannot send this invitation")})
+    if invitation.status != InvitationStatus.OPEN:
+        raise InvitationRejected({"invitation": _("only an invitation not accepted yet is sent")})
+    with transaction.atomic():
+        outbox_messages_cancel(subject=invitation, reason="sent again")
+        outbox_messages_create(subject=invitation, kinds=[OutboxKind.SITE_INVITATION])
+        _invitation_audit(actor=actor, action=AuditAction.INVITE, invitation=invitation, again=True)
+    return invitation
+
+
+def site_invitation_revoke(*, invitation: SiteInvitation, actor: Actor) -> SiteInvitation:
+    """Withdraw an invitation not accepted yet: its link stops working, nothing more is sent."""
+    if not _may_manage_invitations(actor=actor, site=invitation.site):
+        raise InvitationRejected({"invitation": _("you cannot withdraw this invitation")})
+    with transaction.atomic():
+        changed = SiteInvitation.objects.filter(
+            pk=invitation.pk,
+            status__in=(InvitationStatus.AWAITING_APPROVAL, InvitationStatus.OPEN),
+        ).update(status=InvitationStatus.REVOKED)
+        if not changed:
+            raise InvitationRejected({"invitation": _("was accepted or withdrawn already")})
+        outbox_messages_cancel(subject=invitation, reason="invitation withdrawn")
+        invitation.refresh_from_db()
+        _invitation_audit(actor=actor, action=AuditAction.REVOKE, invitation=invitation)
+    return invitation
+
+
+def site_invitation_token_issue(*, invitation: SiteInvitation) -> str:
+    """Draw the token of an invitation's link as its email is rendered; '' if it is not open.
+
+    Only the token's hash is kept, and the link works for ``INVITATION_VALID_FOR`` from
+    now. A new token replaces any earlier one, so only the newest email's link works.
+    """
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    issued = SiteInvitation.objects.filter(pk=invitation.pk, status=InvitationStatus.OPEN).update(
+        token_hash=invitation_token_hash(token), sent_at=now, expires_at=now + INVITATION_VALID_FOR
+    )
+    return token if issued else ""
+
+
+def site_invitation_refused(*, invitation: SiteInvitation, reason: str, actor: Actor) -> None:
+    """Audit a link that was opened but could not be used (used, expired or withdrawn)."""
+    _invitation_audit(actor=actor, action=AuditAction.REFUSE, invitation=invitation, reason=reason)
+
+
+def site_invitation_accept(*, invitation: SiteInvitation, user, actor: Actor) -> SiteMembership:
+    """Accept an invitation: ``user`` joins the site's team with the invitation's role.
+
+    ``user`` is a signed-in account, or a new one not saved yet (from the invitation's
+    sign-up form): it is saved here, with the invited address, only if the invitation is
+    still usable. Accepting claims the invitation in one conditional UPDATE, so a link
+    used twice (two tabs, two people) makes one membership. Raises
+    :class:`InvitationUnusable`.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = SiteInvitation.objects.filter(
+            pk=invitation.pk,
+            status=InvitationStatus.OPEN,
+            token_hash=invitation.token_hash,
+            expires_at__gt=now,
+        ).update(status=InvitationStatus.ACCEPTED, accepted_at=now)
+        if not claimed:
+            invitation.refresh_from_db()
+            raise InvitationUnusable(invitation.link_problem() or "used")
+        new_account = user.pk is None
+        if new_account:
+            user.email = invitation.email
+            user.save()
+        SiteInvitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
+        membership, _created = SiteMembership.objects.get_or_create(
+            user=user, site=invitation.site, defaults={"role": invitation.role}
+        )
+        invitation.refresh_from_db()
+        _invitation_audit(
+            actor=Actor(label=user.get_username()[:150], user=user, ip_address=actor.ip_address),
+            action=AuditAction.ACCEPT,
+            invitation=invitation,
+            role=membership.role,
+            new_account=new_account,
+        )
+    logger.info("invitation %s accepted: site %s", invitation.pk, invitation.site_id)
+    return membership

@@ -1,4 +1,5 @@
-"""Referral pages: the patient's request, the clinician's referrals, the site team's queue.
+"""Referral pages: the patient's request and its status, the clinician's referrals, the site
+team's queue and team, invitations, and the operators' queue of referrals waiting for a team.
 
 Thin: each view reads one selector or calls one service. A referral is only ever
 looked up through a selector scoped to the asker, so another site's (or another
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -24,7 +26,7 @@ from django.views.decorators.http import require_POST
 from eligibility.selectors import trial_questions
 from eligibility.session import session_screening
 from finder.models import Trial
-from sites.location import session_origin
+from sites.location import distance_unit, session_origin
 from sites.models import Site
 
 from . import selectors
@@ -33,19 +35,30 @@ from .consent import consent_text
 from .display import answers_for_display, criteria_counts, criteria_for_display
 from .forms import (
     ClinicianReferralForm,
+    InvitationAccountForm,
     NoteForm,
     PatientReferralForm,
     QueueFilterForm,
+    SiteInvitationForm,
+    SiteSearchForm,
     StatusChangeForm,
 )
-from .models import AuditAction, Channel
+from .models import INVITATION_VALID_FOR, AuditAction, Channel, SiteInvitation, SiteRole
 from .services import (
     REFERABLE_VERDICTS,
+    InvitationRejected,
+    InvitationUnusable,
     ReferralRejected,
     referral_create,
     referral_create_from_screening,
     referral_note_add,
     referral_status_change,
+    site_invitation_accept,
+    site_invitation_approve,
+    site_invitation_create,
+    site_invitation_refused,
+    site_invitation_resend,
+    site_invitation_revoke,
 )
 
 #: Where this app keeps the reference to show on the confirmation page.
@@ -88,9 +101,30 @@ def referral_create_view(request, nct_id: str):
         if sent.get("reference") == screening.referral.reference:
             return redirect("referral_sent")
         return render(request, "referrals/referral_unavailable.html", {"trial": trial})
-    sites = selectors.referral_sites(trial=trial, origin=session_origin(request))
-    form = PatientReferralForm(request.POST or None, sites=sites)
-    if request.method == "POST" and form.is_valid():
+    origin = session_origin(request)
+    sites = selectors.referral_sites(trial=trial, origin=origin)
+    unit = distance_unit(request, origin)
+    picker_action = request.POST.get("sites") if request.method == "POST" else None
+    query, shown = SiteSearchForm(request.POST or None).picker()
+    if picker_action == "more":
+        shown += selectors.SITES_MORE
+    elif picker_action in ("search", "clear"):
+        shown = selectors.SITES_OFFERED
+        query = "" if picker_action == "clear" else query
+    selected = request.POST.get("site") or (str(sites[0].id) if sites else "")
+    offered = selectors.referral_sites_offered(
+        sites=sites, query=query, shown=shown, selected=selected
+    )
+    if picker_action:
+        # Showing other sites is not sending: what was typed comes back, with no errors.
+        form = PatientReferralForm(
+            initial=request.POST.dict(), sites=sites, shown=offered.shown, unit=unit
+        )
+    else:
+        form = PatientReferralForm(
+            request.POST or None, sites=sites, shown=offered.shown, unit=unit
+        )
+    if request.method == "POST" and not picker_action and form.is_valid():
         site = Site.objects.get(pk=form.cleaned_data["site"])
         try:
             referral = referral_create_from_screening(
@@ -110,8 +144,9 @@ def referral_create_view(request, nct_id: str):
                 "emailed": bool(form.cleaned_data.get("email")),
             }
             return redirect("referral_sent")
-    selected = form["site"].value() or (str(sites[0].id) if sites else None)
-    consents = {str(site.id): consent_text(trial=trial, site=site) for site in sites}
+    selected = str(form["site"].value() or "")
+    consents = {str(site.id): consent_text(trial=trial, site=site) for site in offered.shown}
+    with_team = selectors.site_ids_with_team(site_ids=[site.id for site in offered.shown])
     return render(
         request,
         "referrals/referral_form.html",
@@ -120,8 +155,14 @@ def referral_create_view(request, nct_id: str):
             "screening": screening,
             "form": form,
             "sites": sites,
+            "offered": offered,
+            "search": SiteSearchForm(initial={"site_query": query, "shown": len(offered.shown)}),
+            "more_step": min(selectors.SITES_MORE, offered.more),
+            "without_team": [str(site.id) for site in offered.shown if site.id not in with_team],
+            "ranked": origin is not None,
+            "unit": unit,
             "consents": consents,
-            "selected_consent": consents.get(str(selected), ""),
+            "selected_consent": consents.get(selected, ""),
         },
     )
 
@@ -132,10 +173,36 @@ def referral_sent_view(request):
     sent = request.session.get(SESSION_SENT)
     if not sent:
         return redirect("finder:home")
-    trial = get_object_or_404(Trial, nct_id=sent["nct_id"])
-    site = Site.objects.filter(pk=sent["site"]).first()
+    referral = selectors.referral_for_patient(reference=sent["reference"])
+    if referral is None:
+        return redirect("finder:home")
+    return _referral_status_page(request, referral, sent=sent)
+
+
+@never_cache
+def referral_status_view(request, reference: str):
+    """A patient's request by its reference: what happens next, and whether the site's
+    team has opened it. The reference is random and the page shows nothing personal."""
+    referral = selectors.referral_for_patient(reference=reference)
+    if referral is None:
+        raise Http404
+    sent = request.session.get(SESSION_SENT) or {}
+    return _referral_status_page(
+        request, referral, sent=sent if sent.get("reference") == referral.reference else None
+    )
+
+
+def _referral_status_page(request, referral, *, sent):
     return render(
-        request, "referrals/referral_sent.html", {"sent": sent, "trial": trial, "site": site}
+        request,
+        "referrals/referral_sent.html",
+        {
+            "referral": referral,
+            "sent": sent,
+            "trial": referral.trial,
+            "site": referral.site,
+            "progress": selectors.referral_progress(referral=referral),
+        },
     )
 
 
@@ -193,11 +260,15 @@ def clinician_referral_create(request, nct_id: str):
         except ReferralRejected as exc:
             _add_errors(form, exc.errors, field_for=form.field_for_error)
         else:
-            messages.success(
-                request,
-                _("Referral %(reference)s was sent to the study team.")
-                % {"reference": referral.reference},
-            )
+            if selectors.referral_team_notified(referral=referral):
+                done = _("Referral %(reference)s was sent to the study team.")
+            else:
+                done = _(
+                    "Referral %(reference)s is saved, but this site's study team does not use "
+                    "MS Trial Finder yet, so nobody there has been told: contact the site "
+                    "directly. The MS Trial Finder operators have been asked to invite the team."
+                )
+            messages.success(request, done % {"reference": referral.reference})
             return redirect("clinician_referral_detail", reference=referral.reference)
     consent = consent_text(trial=trial, site=sites[0], channel=Channel.CLINICIAN) if sites else ""
     return render(
@@ -273,7 +344,13 @@ def team_referral_queue(request):
 def team_referral_detail(request, reference: str):
     """Everything about one referral, with its verdict then and under today's criteria."""
     referral = _team_referral_or_404(request, reference)
-    audit_record(actor=actor_from_request(request), action=AuditAction.VIEW, referral=referral)
+    # "site_team": the views the patient's status page counts as the site opening it.
+    audit_record(
+        actor=actor_from_request(request),
+        action=AuditAction.VIEW,
+        referral=referral,
+        detail={"scope": "site_team"},
+    )
     return _team_detail_page(request, referral)
 
 
@@ -387,3 +464,224 @@ def team_referral_export(request):
 def _csv_safe(value: str) -> str:
     # A cell starting with = + - @ runs as a formula in spreadsheet programs.
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+# --- invitations to a site's team --------------------------------------------------------------
+
+#: Where an opened invitation link is kept while its holder signs up or signs in.
+SESSION_INVITATION = "site_invitation"
+#: How each reason a link cannot be used answers: gone for good, or never there.
+INVITATION_PROBLEM_STATUS = {"used": 410, "expired": 410, "withdrawn": 410, "unknown": 404}
+
+
+def _invitation_problem_page(request, reason: str, invitation=None):
+    return render(
+        request,
+        "referrals/invitation_invalid.html",
+        {"reason": reason, "invitation": invitation},
+        status=INVITATION_PROBLEM_STATUS.get(reason, 404),
+    )
+
+
+@never_cache
+def site_invitation_open(request, token: str):
+    """The link in an invitation email: checked, kept in the session, then a page without
+    the token in its address (so it is not left in the browser's history)."""
+    invitation = selectors.site_invitation_for_token(token=token)
+    problem = invitation.link_problem() if invitation is not None else "unknown"
+    if problem:
+        if invitation is not None:
+            site_invitation_refused(
+                invitation=invitation, reason=problem, actor=actor_from_request(request)
+            )
+        return _invitation_problem_page(request, problem, invitation)
+    request.session[SESSION_INVITATION] = {"id": invitation.pk, "token": invitation.token_hash}
+    return redirect("site_invitation_accept")
+
+
+def _session_invitation(request) -> SiteInvitation | None:
+    kept = request.session.get(SESSION_INVITATION) or {}
+    invitation = (
+        SiteInvitation.objects.select_related("site", "site__trial")
+        .filter(pk=kept.get("id"))
+        .first()
+    )
+    # A link sent again replaces the token: the older one no longer opens this page.
+    if invitation is None or invitation.token_hash != kept.get("token"):
+        return None
+    return invitation
+
+
+@never_cache
+@sensitive_post_parameters("password1", "password2")
+def site_invitation_accept_view(request):
+    """Join the site's team: create an account, or accept as the signed-in user."""
+    invitation = _session_invitation(request)
+    if invitation is None:
+        return _invitation_problem_page(request, "unknown")
+    problem = invitation.link_problem()
+    if problem:
+        return _invitation_problem_page(request, problem, invitation)
+    signed_in = request.user.is_authenticated
+    form = None
+    if not signed_in:
+        form = InvitationAccountForm(
+            request.POST or None, instance=get_user_model()(email=invitation.email)
+        )
+    if request.method == "POST" and (signed_in or form.is_valid()):
+        user = request.user if signed_in else form.save(commit=False)
+        try:
+            site_invitation_accept(
+                invitation=invitation, user=user, actor=actor_from_request(request)
+            )
+        except InvitationUnusable as exc:
+            return _invitation_problem_page(request, exc.reason, invitation)
+        if not signed_in:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        request.session.pop(SESSION_INVITATION, None)
+        messages.success(
+            request,
+            _("Welcome to the study team at %(site)s. Referrals to the site appear here.")
+            % {"site": invitation.site},
+        )
+        return redirect("team_referral_queue")
+    return render(
+        request,
+        "referrals/invitation_accept.html",
+        {"invitation": invitation, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- the site team's own people ---------------------------------------------------------------
+
+
+def _invitation_errors(form, errors: dict[str, str]) -> None:
+    for key, message in errors.items():
+        form.add_error(key if key in form.fields else None, message)
+
+
+@login_required
+@never_cache
+@sensitive_post_parameters("email")
+def team_members(request):
+    """Who is on the teams of the user's sites; coordinators invite colleagues here."""
+    _team_member_or_404(request)
+    coordinated = list(
+        Site.objects.filter(pk__in=selectors.coordinator_site_ids(user=request.user))
+    )
+    form = SiteInvitationForm(request.POST or None, sites=coordinated)
+    if request.method == "POST":
+        if not coordinated:
+            raise Http404
+        if form.is_valid():
+            site = next(s for s in coordinated if s.pk == form.cleaned_data["site"])
+            try:
+                site_invitation_create(
+                    site=site,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    actor=actor_from_request(request),
+                )
+            except InvitationRejected as exc:
+                _invitation_errors(form, exc.errors)
+            else:
+                messages.success(request, _("Invitation sent."))
+                return redirect("team_members")
+    return render(
+        request,
+        "referrals/team_members.html",
+        {
+            "memberships": selectors.team_memberships(user=request.user),
+            "invitations": selectors.open_invitations_for_sites(
+                site_ids=[site.pk for site in coordinated]
+            ),
+            "form": form if coordinated else None,
+            "valid_days": INVITATION_VALID_FOR.days,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+INVITATION_ACTIONS = {
+    "resend": (site_invitation_resend, _lazy("The invitation was sent again, with a new link.")),
+    "revoke": (site_invitation_revoke, _lazy("The invitation was withdrawn.")),
+    "approve": (site_invitation_approve, _lazy("Approved: the invitation is on its way.")),
+}
+
+
+@login_required
+@require_POST
+def site_invitation_action(request, invitation_id: int, action: str):
+    """Send again, withdraw or (operators) approve an invitation; back to where it was."""
+    invitation = selectors.site_invitation_for_team(user=request.user, invitation_id=invitation_id)
+    if invitation is None or action not in INVITATION_ACTIONS:
+        raise Http404
+    service, done = INVITATION_ACTIONS[action]
+    try:
+        service(invitation=invitation, actor=actor_from_request(request))
+    except InvitationRejected as exc:
+        messages.error(request, " ".join(exc.errors.values()))
+    else:
+        messages.success(request, done)
+    back = (
+        "operator_waiting_referrals" if selectors.is_operator(user=request.user) else "team_members"
+    )
+    return redirect(back)
+
+
+# --- the operators ---------------------------------------------------------------------------
+
+
+def _operator_or_404(request) -> None:
+    if not selectors.is_operator(user=request.user):
+        raise Http404
+
+
+@login_required
+@never_cache
+def operator_waiting_referrals(request):
+    """Referrals to sites with no team yet (reference, study, site, age), oldest first, and
+    the invitations waiting for an operator's approval. No personal data on this page."""
+    _operator_or_404(request)
+    page = Paginator(selectors.referrals_waiting_for_team(), 50).get_page(request.GET.get("page"))
+    site_ids = {referral.site_id for referral in page.object_list}
+    invitations: dict[int, list] = {}
+    for invitation in selectors.open_invitations_for_sites(site_ids=site_ids):
+        invitations.setdefault(invitation.site_id, []).append(invitation)
+    audit_record(
+        actor=actor_from_request(request),
+        action=AuditAction.LIST,
+        detail={"queue": "waiting_for_team", "page": page.number},
+    )
+    return render(
+        request,
+        "referrals/operator_waiting.html",
+        {
+            "page": page,
+            "rows": [(r, invitations.get(r.site_id, [])) for r in page.object_list],
+            "awaiting_approval": selectors.invitations_awaiting_approval(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def operator_invite_registry_contact(request, site_id: int):
+    """Invite the address the registry lists for a site; it waits for an approval."""
+    _operator_or_404(request)
+    site = get_object_or_404(Site.objects.select_related("trial"), pk=site_id)
+    try:
+        site_invitation_create(
+            site=site,
+            email=site.contact_email,
+            role=SiteRole.COORDINATOR,
+            actor=actor_from_request(request),
+        )
+    except InvitationRejected as exc:
+        messages.error(request, " ".join(exc.errors.values()))
+    else:
+        messages.success(
+            request, _("The invitation to the registry contact waits for an approval below.")
+        )
+    return redirect("operator_waiting_referrals")

@@ -118,11 +118,24 @@ def test_it_gives_up_after_the_last_attempt(referral_unsent):
     assert OutboxMessage.objects.get(pk=message.pk).status == OutboxStatus.FAILED
 
 
-def test_a_site_without_a_team_cancels_the_team_message(site, django_capture_on_commit_callbacks):
+def test_a_site_without_a_team_gets_no_team_message_and_the_operators_are_told(
+    site, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         referral = referral_for(site=site)
-    assert referral.outbox.get(kind="site_team_new_referral").status == "cancelled"
+    assert not referral.outbox.filter(kind="site_team_new_referral").exists()
+    # Nobody is an operator here either: that message has nobody to go to.
+    assert referral.outbox.get(kind="operator_referral_waiting").status == "cancelled"
     assert referral.outbox.get(kind="patient_confirmation").status == "sent"
+
+
+def test_a_team_gone_before_delivery_cancels_the_team_message(site, coordinator):
+    referral = referral_for(site=site)
+    coordinator.site_memberships.all().delete()
+    message = referral.outbox.get(kind="site_team_new_referral")
+    assert outbox_message_deliver(message_id=message.pk) is False
+    message.refresh_from_db()
+    assert (message.status, message.last_error) == ("cancelled", "no recipient")
 
 
 def test_the_team_message_goes_to_every_member_blind_copied(

@@ -75,7 +75,7 @@ def test_it_notifies_the_site_team_and_confirms_to_the_patient(post, site, coord
     assert OutboxMessage.objects.filter(status="sent").count() == 2
 
 
-def test_it_accepts_a_phone_without_an_email(post, site):
+def test_it_accepts_a_phone_without_an_email(post, site, coordinator):
     response = post(body(site, contact={"name": "Bo", "phone": "+44 20 7946 0018"}))
     assert response.status_code == 201
     referral = Referral.objects.get(reference=response.json()["reference"])
