@@ -266,7 +266,8 @@ def clinician_referral_create(request, nct_id: str):
                 done = _(
                     "Referral %(reference)s is saved, but this site's study team does not use "
                     "MS Trial Finder yet, so nobody there has been told: contact the site "
-                    "directly. The MS Trial Finder operators have been asked to invite the team."
+                    "directly. The MS Trial Finder operators see it waiting and can invite the "
+                    "team."
                 )
             messages.success(request, done % {"reference": referral.reference})
             return redirect("clinician_referral_detail", reference=referral.reference)

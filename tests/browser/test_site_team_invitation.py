@@ -112,6 +112,15 @@ def test_a_coordinator_is_invited_and_signs_in_for_the_first_time(page, new_page
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/team/referrals/$"))
 
+    # On the phone too, with the account just made.
+    phone.goto(phone.base_url + "/team/referrals/")
+    phone.get_by_label("Username").fill(COORDINATOR["username"])
+    phone.get_by_label("Password").fill(COORDINATOR["password"])
+    phone.get_by_role("button", name="Sign in").click()
+    expect(phone).to_have_url(re.compile(r"/team/referrals/$"))
+    check_page(phone, "team-first-login")
+    phone.get_by_role("button", name="Sign out").click()
+
     # The link again, anywhere: used, and the page says what to do.
     again = phone.goto(phone.base_url + path)
     assert again.status == 410
@@ -143,6 +152,12 @@ def test_a_referral_to_a_site_with_no_team_is_told_as_it_is(page, new_page):
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height < 4000, f"the contact form is {height} px tall"
     check_page(page, "contact-form")
+
+    small = new_page(viewport=PHONE)
+    with_screening(small, trial)
+    small.goto(small.base_url + f"/trials/{CARE_MS_II}/contact/")
+    expect(small.locator('input[name="site"]')).to_have_count(5)
+    check_page(small, "contact-form")
 
     # Show more without JavaScript's help keeps what was typed.
     page.get_by_label("Your name", exact=True).fill(PATIENT["name"])
