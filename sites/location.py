@@ -12,12 +12,18 @@
   the contact form) ranks clinics from it without asking again; :func:`session_origin`
   reads it back. Nothing about the place goes into a URL.
 * **Show.** :func:`distance_unit` picks miles or kilometres for the patient.
+* **Did you mean.** A name of several places is the most populous one; the place keeps the
+  others (``Place.alternatives``) and a ``note`` saying how the text was read. The APIs
+  add both to their ``origin`` (:func:`origin_dict`); the pages show them with
+  ``includes/place_alternatives.html`` as buttons that search again for one of them
+  (:func:`location_origin` puts the other fields to send back on the form).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from django.http import HttpRequest
@@ -31,6 +37,7 @@ from sites.geocoding import (
     AmbiguousPlace,
     Place,
     PlaceNotFound,
+    UnplaceablePostalCode,
     coordinates_place,
     geocode,
 )
@@ -50,10 +57,14 @@ class LocationInputError(ApiInputError):
     web views can show ``errors`` next to their form fields.
     """
 
-    def __init__(self, errors: dict[str, str], candidates: list[Place] | None = None):
+    def __init__(
+        self, errors: dict[str, str], candidates: list[Place] | None = None, *, hint: str = ""
+    ):
         super().__init__(errors)
         self.errors = errors
         self.candidates = candidates or []
+        #: A message for the patient (translated) better than "not found", if any.
+        self.hint = hint
 
 
 def origin_from_params(params: Mapping[str, Any], *, required: bool = False) -> Place | None:
@@ -64,7 +75,8 @@ def origin_from_params(params: Mapping[str, Any], *, required: bool = False) -> 
     web form may send every field. Raises ``LocationInputError`` naming the parameter for
     non-numeric or out-of-range coordinates, one of lat/lon without the other, an unknown
     country, several kinds of location at once, or a place that cannot be found or is
-    ambiguous. With ``required=True`` a missing location is an error too.
+    ambiguous. With ``required=True`` a missing location is an error too. A name of
+    several places is the most populous one, with the others in ``alternatives``.
     """
 
     def text(name: str) -> str:
@@ -105,9 +117,16 @@ def origin_from_params(params: Mapping[str, Any], *, required: bool = False) -> 
         raise LocationInputError({"country": f'Unknown country "{country}".'})
     name = "postal_code" if postal_code else "place"
     try:
-        return geocode(query=place or None, postal_code=postal_code or None, country=country)
+        return geocode(
+            query=place or None,
+            postal_code=postal_code or None,
+            country=country,
+            pick_most_populous=True,
+        )
     except AmbiguousPlace as error:
         raise LocationInputError({name: error.message}, error.candidates)
+    except UnplaceablePostalCode as error:
+        raise LocationInputError({name: error.message}, hint=error.message)
     except PlaceNotFound as error:
         raise LocationInputError({name: error.message})
 
@@ -141,7 +160,9 @@ def origin_from_request_location(
     try:
         return origin_from_params(given)
     except LocationInputError as error:
-        raise LocationInputError(_prefixed(error.errors, prefix), error.candidates) from None
+        raise LocationInputError(
+            _prefixed(error.errors, prefix), error.candidates, hint=error.hint
+        ) from None
 
 
 class LocationFields(serializers.Serializer):
@@ -167,10 +188,28 @@ class LocationInputSerializer(StrictSerializer, LocationFields):
 
 
 def origin_dict(origin: Place | None) -> dict | None:
-    """A placed origin as the APIs show it (``OriginSerializer`` documents it)."""
+    """A placed origin as the APIs show it (``OriginSerializer`` documents it).
+
+    When the text could be read another way, ``note`` says how it was read and
+    ``alternatives`` lists the other places, each with the ``place`` text that asks for it
+    alone; both are left out otherwise (docs/api.md).
+    """
     if origin is None:
         return None
-    return {"latitude": origin.latitude, "longitude": origin.longitude, "label": origin.label}
+    out = {"latitude": origin.latitude, "longitude": origin.longitude, "label": origin.label}
+    if origin.note:
+        out["note"] = origin.note
+    if origin.alternatives:
+        out["alternatives"] = [
+            {
+                "latitude": alternative.latitude,
+                "longitude": alternative.longitude,
+                "label": alternative.label,
+                "place": alternative.query,
+            }
+            for alternative in origin.alternatives
+        ]
+    return out
 
 
 # --- the session -------------------------------------------------------------------------------
@@ -179,24 +218,40 @@ def origin_dict(origin: Place | None) -> dict | None:
 def location_remember(request: HttpRequest, place: Place, *, typed: str = "") -> None:
     """Keep the patient's place in the session (``typed`` is shown back in the box)."""
     request.session[SESSION_ORIGIN] = {
+        **_place_entry(place),
+        "typed": typed,
+        "note": place.note,
+        "alternatives": [_place_entry(alternative) for alternative in place.alternatives],
+    }
+
+
+def _place_entry(place: Place) -> dict:
+    return {
         "latitude": place.latitude,
         "longitude": place.longitude,
         "label": place.label,
         "country_code": place.country_code,
-        "typed": typed,
+        "query": place.search_text,
     }
+
+
+def _place_from_entry(stored: Any) -> Place:
+    return Place(
+        latitude=float(stored["latitude"]),
+        longitude=float(stored["longitude"]),
+        label=str(stored["label"]),
+        country_code=str(stored.get("country_code", "")),
+        search_text=str(stored.get("query", "")),
+    )
 
 
 def session_origin(request: HttpRequest) -> Place | None:
     """The place found earlier in this session, or ``None`` (also for a damaged entry)."""
     stored = request.session.get(SESSION_ORIGIN)
     try:
-        return Place(
-            latitude=float(stored["latitude"]),
-            longitude=float(stored["longitude"]),
-            label=str(stored["label"]),
-            country_code=str(stored.get("country_code", "")),
-        )
+        place = _place_from_entry(stored)
+        alternatives = tuple(_place_from_entry(a) for a in stored.get("alternatives") or ())
+        return replace(place, note=str(stored.get("note") or ""), alternatives=alternatives)
     except (TypeError, KeyError, ValueError, AttributeError):
         return None
 
@@ -220,8 +275,15 @@ def bound_location_form(request: HttpRequest, data=None) -> LocationForm:
 def location_origin(request: HttpRequest, form: LocationForm) -> Place | None:
     """The place a valid form names, remembered in the session; errors go on the form.
 
-    An empty form means "use the place found earlier in this session", if any.
+    An empty form means "use the place found earlier in this session", if any. The form's
+    other fields (a search's condition) are put on it as ``carried_params``, for the
+    "did you mean" buttons to send back with the place chosen.
     """
+    form.carried_params = [
+        (name, value)
+        for name, value in form.cleaned_data.items()
+        if name not in ("location", "lat", "lon", "page") and value not in (None, "")
+    ]
     params = form.location_params()
     if not params:
         return session_origin(request)
@@ -238,6 +300,8 @@ def _location_message(form: LocationForm, error: LocationInputError) -> str:
     typed = form.cleaned_data.get("location") or ""
     if not typed:
         return _("We could not use your device's location. Enter a postal code or a city.")
+    if error.hint:
+        return error.hint
     if error.candidates:
         examples = "; ".join(c.label for c in error.candidates[:4])
         return _(

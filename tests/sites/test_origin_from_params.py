@@ -47,8 +47,8 @@ def test_names_the_parameter_at_fault(params, field):
     assert list(caught.value.errors) == [field]
 
 
-def test_an_ambiguous_place_offers_its_candidates():
-    with pytest.raises(LocationInputError) as caught:
-        origin_from_params({"place": "Springfield"})
-    assert len(caught.value.candidates) > 3
-    assert "More than one place" in caught.value.errors["place"]
+def test_an_ambiguous_place_is_the_most_populous_with_the_others_as_alternatives():
+    place = origin_from_params({"place": "Springfield"})
+    assert place.label == "Springfield, Missouri, United States"
+    assert len(place.alternatives) > 3
+    assert "More than one place" in place.note

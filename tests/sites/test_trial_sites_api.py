@@ -78,7 +78,7 @@ def test_it_returns_a_404_problem_for_an_unknown_trial(trial):
     ("params", "field", "message"),
     [
         ("?place=Qwxyzville", "place", 'No place called "Qwxyzville"'),
-        ("?place=Springfield", "place", "More than one place matches"),
+        ("?place=SW1A 1AA", "place", "Postal codes in United Kingdom"),
         ("?postal_code=99999&country=US", "postal_code", "ZIP code 99999 was not found"),
         ("?postal_code=94301&country=Atlantis", "country", 'Unknown country "Atlantis"'),
         ("?lat=91&lon=0", "lat", "less than or equal to 90"),
