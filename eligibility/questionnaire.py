@@ -23,12 +23,15 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from finder.models import Trial
 
-from .engine.facts import FACTS, UNSURE, InvalidAnswers
-from .forms import QuestionForm
+from .engine.facts import FACTS, UNSURE, InvalidAnswers, describe_dose
+from .forms import QuestionForm, contradiction_message
 from .selectors import WEB_AGE_KEY, Question, asked_key, question_for, question_keys
 from .services import Answers, ScreeningOutcome, answers_prepare, questionnaire_next
 from .session import AnswerStore
@@ -122,6 +125,9 @@ def _cross_field_message(key: str, errors: dict[str, str], answers: dict[str, An
             "r24": answers.get("relapses_last_24_months"),
             "r12": answers.get("relapses_last_12_months"),
         }
+    contradiction = contradiction_message(key, answers)
+    if contradiction is not None:
+        return contradiction
     return _("This answer does not fit with your other answers. Check it and try again.")
 
 
@@ -183,39 +189,65 @@ def criteria_groups(criteria: list[dict]) -> list[dict]:
 
 
 def neurologist_questions(outcome: ScreeningOutcome, lang: str) -> list[Question]:
-    """The unknowns as questions to take to a neurologist: missing answers and 'not sure'."""
+    """The unknowns as questions to take to a neurologist: missing answers, 'not sure',
+    and treatments whose last dose the patient was not sure of.
+
+    Rules test day counts (``days_since_last_relapse``); the patient was asked the date
+    (``last_relapse``), so each key is told as the question that answers it, once.
+    """
     keys: dict[str, None] = {}
     for criterion in outcome.criteria:
         if criterion["status"] != "unknown":
             continue
         for key, value in criterion["facts_used"].items():
-            if value == UNSURE:
-                keys[key] = None
+            if _left_open(value):
+                keys[asked_key(key, age_key=WEB_AGE_KEY)] = None
     for key in outcome.missing:
         keys[asked_key(key, age_key=WEB_AGE_KEY)] = None
     ordered = sorted(keys, key=lambda key: FACTS[key].order)
     return [question_for(key, lang=lang) for key in ordered]
 
 
+def _left_open(value: Any) -> bool:
+    """An answer of 'not sure', or a treatment history with a dose of unsure date."""
+    if isinstance(value, dict):
+        return UNSURE in value.values()
+    return isinstance(value, str) and value == UNSURE
+
+
 def answers_summary(answers: dict[str, Any], flow: Flow, lang: str) -> list[dict]:
-    """Each answer as the patient reads it, with the link that changes it."""
+    """Each answer as the patient reads it, with the link that changes it.
+
+    Dates read "March 2026" / "marzo de 2026"; a treatment history is told row by row
+    (a list, built with ``format_html`` so every label is escaped).
+    """
     rows = []
     asked = set(flow.question_keys())
     for key in sorted(answers.keys() & asked, key=lambda key: FACTS[key].order):
         fact = FACTS[key]
-        value = answers[key]
-        if value == UNSURE:
-            shown = _("Not sure")
-        elif fact.type == "multi_choice" and not value:
-            shown = _("None")
-        else:
-            shown = fact.format_value(value, lang)
         rows.append(
             {
                 "key": key,
                 "question": fact.question(lang),
-                "answer": shown,
+                "answer": _answer_shown(key, answers[key], lang),
                 "change_url": f"{flow.question_url}?q={key}",
             }
         )
     return rows
+
+
+def _answer_shown(key: str, value: Any, lang: str) -> str:
+    fact = FACTS[key]
+    if value == UNSURE:
+        return _("Not sure")
+    if fact.type == "multi_choice" and not value:
+        return pgettext("conditions", "None") if key == "other_conditions" else _("None")
+    if fact.type == "treatment_history":
+        if not value:
+            return _("None")
+        lines = [capfirst(describe_dose(code, last, lang)) for code, last in value.items()]
+        if len(lines) == 1:
+            return lines[0]
+        items = format_html_join("", "<li>{}</li>", ((line,) for line in lines))
+        return format_html('<ul class="answer-rows">{}</ul>', items)
+    return fact.format_value(value, lang)
