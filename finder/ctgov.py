@@ -14,8 +14,10 @@ This module knows the registry's shapes and nothing about our database:
 * :func:`parse_age` reads ``"18 Years"``, ``"6 Months"``, ``"N/A"`` as years.
 
 Only the modules the catalog uses are read (identification, status, sponsors,
-description, conditions, design, arms/interventions, eligibility, contacts/locations);
-everything else in a record (results, derived sections) is ignored.
+description, conditions, design, arms/interventions, eligibility, contacts/locations) and,
+from the registry's derived section, the MeSH terms it gave the conditions
+(``derivedSection.conditionBrowseModule``: ``meshes`` and their ``ancestors``), which the
+condition search reads too; everything else (results, other derived modules) is ignored.
 """
 
 from __future__ import annotations
@@ -117,6 +119,14 @@ class StudyIntervention:
 
 
 @dataclass(frozen=True)
+class MeshTerm:
+    """A MeSH heading the registry matched to a study's conditions (``D009103``)."""
+
+    id: str
+    term: str
+
+
+@dataclass(frozen=True)
 class Study:
     """The parts of a ClinicalTrials.gov v2 study record the catalog keeps."""
 
@@ -134,6 +144,9 @@ class Study:
     description: str = ""
     conditions: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    #: The registry's MeSH terms for the conditions, and their broader headings.
+    mesh_conditions: tuple[MeshTerm, ...] = ()
+    mesh_ancestors: tuple[MeshTerm, ...] = ()
     study_type: str = ""
     phases: tuple[str, ...] = ()
     enrollment: int | None = None
@@ -337,6 +350,7 @@ def parse_study(data: Any) -> Study:
     enrollment = design.module("enrollmentInfo")
     masking = design.module("designInfo").module("maskingInfo")
     eligibility = protocol.module("eligibilityModule")
+    browse = _Reader(data.get("derivedSection"), "derivedSection").module("conditionBrowseModule")
 
     sex = eligibility.text("sex").upper() or "ALL"
     if sex not in _SEX_VALUES:
@@ -365,6 +379,8 @@ def parse_study(data: Any) -> Study:
         description=description.text("detailedDescription"),
         conditions=conditions.texts("conditions"),
         keywords=conditions.texts("keywords"),
+        mesh_conditions=_mesh_terms(browse, "meshes"),
+        mesh_ancestors=_mesh_terms(browse, "ancestors"),
         study_type=design.text("studyType").upper(),
         phases=tuple(_phase(p) for p in design.texts("phases")),
         enrollment=enrollment.integer("count"),
@@ -394,6 +410,15 @@ def _full_date(module: _Reader, key: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise StudyParseError(str(exc), path=f"{module._at(key)}.date") from None
+
+
+def _mesh_terms(module: _Reader, key: str) -> tuple[MeshTerm, ...]:
+    terms: dict[str, MeshTerm] = {}
+    for item in module.objects(key):
+        term = item.text("term")
+        if term:
+            terms.setdefault(term.casefold(), MeshTerm(id=item.text("id"), term=term))
+    return tuple(terms.values())
 
 
 def _phase(value: str) -> str:

@@ -15,7 +15,7 @@ DEFAULT_CONDITION = "multiple sclerosis"
 class TrialSearchForm(LocationForm):
     condition = forms.CharField(
         label=_("Condition"),
-        help_text=_("For example multiple sclerosis."),
+        help_text=_("For example multiple sclerosis, RRMS, progressive MS or esclerosis múltiple."),
         required=False,
         max_length=120,
         initial=DEFAULT_CONDITION,

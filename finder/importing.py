@@ -219,6 +219,8 @@ def _trial_values(study: Study, *, sites_are_illustrative: bool) -> dict[str, An
         "description": study.description,
         "conditions": list(study.conditions),
         "keywords": list(study.keywords),
+        "mesh_conditions": [{"id": m.id, "term": m.term} for m in study.mesh_conditions],
+        "mesh_ancestors": [{"id": m.id, "term": m.term} for m in study.mesh_ancestors],
         "phases": list(study.phases),
         "overall_status": study.overall_status
         if study.overall_status in OverallStatus.values

@@ -7,6 +7,8 @@ translation table. Sites live in the ``sites`` app; criteria in ``eligibility``.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from finder.conditions import condition_search_text
+
 
 class OverallStatus(models.TextChoices):
     RECRUITING = "RECRUITING", _("Recruiting")
@@ -61,9 +63,20 @@ class Trial(models.Model):
     summary = models.TextField(_("brief summary"), blank=True)
     description = models.TextField(_("detailed description"), blank=True)
     conditions = models.JSONField(default=list, blank=True)
-    # Lower-cased conditions and keywords joined by " | ", for indexed-free substring search.
+    # Conditions, keywords and MeSH terms normalised, then the concepts they name
+    # (finder.conditions); what every condition search matches against.
     condition_search = models.TextField(blank=True, editable=False)
     keywords = models.JSONField(default=list, blank=True)
+    mesh_conditions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("The registry's MeSH terms for the conditions ([{id, term}])"),
+    )
+    mesh_ancestors = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("The broader MeSH headings of those terms ([{id, term}])"),
+    )
     phases = models.JSONField(default=list, blank=True, help_text=_("ClinicalTrials.gov phases"))
     overall_status = models.CharField(
         max_length=32, choices=OverallStatus.choices, default=OverallStatus.UNKNOWN, db_index=True
@@ -120,7 +133,9 @@ class Trial(models.Model):
         return f"{self.nct_id} {self.acronym or self.brief_title[:60]}"
 
     def save(self, *args, **kwargs):
-        self.condition_search = build_condition_search(self.conditions, self.keywords)
+        self.condition_search = build_condition_search(
+            self.conditions, self.keywords, mesh=[*self.mesh_conditions, *self.mesh_ancestors]
+        )
         super().save(*args, **kwargs)
 
     @property
@@ -137,10 +152,12 @@ class Trial(models.Model):
         return self.overall_status == OverallStatus.RECRUITING
 
 
-def build_condition_search(conditions, keywords) -> str:
-    """The text that condition searches match against, lower-cased."""
-    terms = [str(t).strip().lower() for t in [*(conditions or []), *(keywords or [])]]
-    return " | ".join(t for t in terms if t)
+def build_condition_search(conditions, keywords, *, mesh=()) -> str:
+    """The text condition searches match against (``finder.conditions``): the terms
+    normalised, then the concept tags they name. ``mesh`` holds ``{"id", "term"}`` dicts."""
+    mesh_terms = [m.get("term", "") for m in mesh or () if isinstance(m, dict)]
+    terms = [str(t) for t in [*(conditions or []), *(keywords or []), *mesh_terms]]
+    return condition_search_text(terms)
 
 
 class ArmType(models.TextChoices):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from sites.models import Site, SiteStatus
 from sites.selectors import TrialWithNearestSite, trials_nearest_for_condition
 
+from .conditions import ConditionQuery, condition_query
 from .models import Arm, Intervention, Sex, TimeReimbursement, Trial
 
 #: The condition searched when none is given: this is a multiple sclerosis finder.
@@ -36,14 +37,16 @@ def trials_search(
 ) -> QuerySet[Trial]:
     """Trials matching every given filter, by NCT id, each with its ``locations_count``.
 
-    ``condition`` is a case-insensitive substring of the trial's conditions and keywords;
+    ``condition`` is read by :func:`finder.conditions.condition_query` (abbreviations,
+    synonyms and Spanish names of MS and its forms, then words matched at word starts of
+    the trial's conditions, keywords and MeSH terms; accents and case ignored);
     ``statuses`` and ``phases`` match any of the given values; ``age`` keeps the trials
     whose registered age range admits it (an open end admits everything); ``sex`` is the
     patient's (``female``, ``male``, ``other``) and keeps the trials open to it.
     """
     trials = Trial.objects.all()
     if condition.strip():
-        trials = trials.filter(condition_search__contains=condition.strip().lower())
+        trials = trials.filter(condition_q(condition_query(condition)))
     if statuses:
         trials = trials.filter(overall_status__in=statuses)
     if phases:
@@ -60,6 +63,21 @@ def trials_search(
     if sex:
         trials = trials.filter(sex__in=TRIAL_SEXES_FOR[sex])
     return trials.annotate(locations_count=Count("sites")).order_by("nct_id")
+
+
+def condition_q(query: ConditionQuery) -> Q:
+    """The database form of a condition query: the same needles the site index tests."""
+    if query.nothing:
+        return Q(pk__in=[])
+    where = Q()
+    if query.any_of:
+        any_tag = Q()
+        for needle in query.any_of:
+            any_tag |= Q(condition_search__contains=needle)
+        where &= any_tag
+    for needle in query.all_of:
+        where &= Q(condition_search__contains=needle)
+    return where
 
 
 def trials_nearest(

@@ -48,6 +48,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max
 
+from finder.conditions import condition_query
 from finder.models import OverallStatus, Trial
 from sites import ranking
 from sites.models import Site, SiteStatus
@@ -77,7 +78,7 @@ class SiteIndex:
     xyz: np.ndarray
     status_codes: dict[str, int]
     trial_slots: dict[int, int] = field(default_factory=dict)  # Trial.pk -> slot
-    _condition_masks: dict[str, np.ndarray] = field(default_factory=dict)
+    _condition_masks: dict[object, np.ndarray] = field(default_factory=dict)
     _selections: dict[tuple, Selection] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -99,8 +100,27 @@ class SiteIndex:
         )
 
     def condition_mask(self, condition: str) -> np.ndarray:
-        """Trial slots whose condition text contains ``condition`` (case-insensitive)."""
-        needle = " ".join(condition.lower().split())
+        """Trial slots matching ``condition`` as :func:`finder.conditions.condition_query`
+        reads it: the needles the database filter uses, tested on the stored texts.
+
+        Cached per reading, so "RRMS" and "relapsing MS" share one mask; a concept tag's
+        mask is computed once per index and reused by every query that names it.
+        """
+        query = condition_query(condition)
+        mask = self._condition_masks.get(query.key)
+        if mask is None:
+            mask = np.full(len(self.trial_conditions), not query.nothing, dtype=bool)
+            if query.any_of:
+                mask &= np.logical_or.reduce([self._needle_mask(n) for n in query.any_of])
+            for needle in query.all_of:
+                mask &= self._needle_mask(needle, keep=False)
+            with self._lock:
+                if len(self._condition_masks) >= _CONDITION_MASK_CACHE_SIZE:
+                    self._condition_masks.clear()
+                self._condition_masks[query.key] = mask
+        return mask
+
+    def _needle_mask(self, needle: str, *, keep: bool = True) -> np.ndarray:
         mask = self._condition_masks.get(needle)
         if mask is None:
             mask = np.fromiter(
@@ -108,10 +128,9 @@ class SiteIndex:
                 dtype=bool,
                 count=len(self.trial_conditions),
             )
-            with self._lock:
-                if len(self._condition_masks) >= _CONDITION_MASK_CACHE_SIZE:
-                    self._condition_masks.clear()
-                self._condition_masks[needle] = mask
+            if keep:  # the few concept tags; typed words go through the query cache
+                with self._lock:
+                    self._condition_masks[needle] = mask
         return mask
 
     def select(self, *, condition: str, statuses: Sequence[str]) -> Selection:

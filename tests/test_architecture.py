@@ -19,21 +19,47 @@ ROOT = Path(__file__).resolve().parents[1]
 ALLOWED: dict[str, set[str]] = {
     # The rules engine is plain Python: no Django, and nothing of ours.
     "eligibility.engine": set(),
-    "finder.models": set(),
+    "finder.models": {"finder.conditions"},
+    # The condition matcher is plain Python too: the catalog stores its text, the site
+    # index and the catalog's search both run its queries.
+    "finder.conditions": set(),
     "privacy": set(),
     "notifications": {"config"},
     "partners": {"config"},
     "config": {"eligibility.engine", "sites"},  # the API's answer errors; the gazetteer warm-up
-    "sites": {"config", "finder.models"},
+    "sites": {"config", "finder.conditions", "finder.models"},
     # Screenings hold health answers: encrypted with privacy's fields (issue 21).
-    "eligibility": {"config", "eligibility.engine", "finder.models", "privacy", "sites"},
-    "finder": {"config", "eligibility", "eligibility.engine", "finder.models", "sites"},
-    "match": {"config", "eligibility", "eligibility.engine", "finder", "finder.models", "sites"},
+    "eligibility": {
+        "config",
+        "eligibility.engine",
+        "finder.conditions",
+        "finder.models",
+        "privacy",
+        "sites",
+    },
+    "finder": {
+        "config",
+        "eligibility",
+        "eligibility.engine",
+        "finder.conditions",
+        "finder.models",
+        "sites",
+    },
+    "match": {
+        "config",
+        "eligibility",
+        "eligibility.engine",
+        "finder",
+        "finder.conditions",
+        "finder.models",
+        "sites",
+    },
     "fhir_api": {
         "config",
         "eligibility",
         "eligibility.engine",
         "finder",
+        "finder.conditions",
         "finder.models",
         "match",
         "sites",
@@ -43,6 +69,7 @@ ALLOWED: dict[str, set[str]] = {
         "eligibility",
         "eligibility.engine",
         "finder",
+        "finder.conditions",
         "finder.models",
         "notifications",
         "partners",
@@ -57,7 +84,7 @@ ENGINE_MAY_IMPORT = {"numpy"}
 
 def unit_of(module: str) -> str | None:
     """The unit a dotted module name belongs to, or None when it is not ours."""
-    for unit in ("eligibility.engine", "finder.models"):
+    for unit in ("eligibility.engine", "finder.models", "finder.conditions"):
         if module == unit or module.startswith(unit + "."):
             return unit
     top = module.split(".")[0]

@@ -32,7 +32,10 @@ def test_it_filters_by_condition_case_insensitively(api, catalog):
     TrialFactory(nct_id="NCT01000001", conditions=["Neuromyelitis Optica"])
     response = api.get(URL, {"condition": "MULTIPLE sclerosis"})
     assert nct_ids(response) == ["NCT00530348", "NCT00548405"]
+    # Relapsing MS finds the RRMS trial and the trial for MS in general, not NMO.
     response = api.get(URL, {"condition": "relapsing-remitting"})
+    assert nct_ids(response) == ["NCT00530348", "NCT00548405"]
+    response = api.get(URL, {"condition": "alemtuzumab"})
     assert nct_ids(response) == ["NCT00548405"]
 
 

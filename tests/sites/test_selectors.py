@@ -196,7 +196,7 @@ def test_the_index_sees_new_moved_and_deleted_sites():
     origin = coordinates_place(0.0, 0.0)
     trial = TrialFactory()
     far = SiteFactory(trial=trial, latitude=50.0, longitude=50.0)
-    assert [s.id for s in sites_nearest_for_condition(condition="ms", origin=origin)] == []
+    assert [s.id for s in sites_nearest_for_condition(condition="migraine", origin=origin)] == []
     assert sites_nearest_for_condition(condition="sclerosis", origin=origin)[0].id == far.id
 
     near = SiteFactory(trial=trial, latitude=1.0, longitude=1.0)
