@@ -5,7 +5,7 @@ registry writes "Multiple Sclerosis, Relapsing-Remitting", "RMS" or a MeSH headi
 sides are read with the same vocabulary of *concepts*:
 
 ``#ms``
-    multiple sclerosis in any form (also CIS-free trials naming a form: "RRMS", "SPMS").
+    multiple sclerosis in any form (a trial that names only "RRMS" or "SPMS" has it too).
 ``#ms-relapsing``, ``#ms-progressive``, ``#ms-spms``, ``#ms-ppms``
     a trial names that form (``#ms-progressive``: progressive MS without saying primary or
     secondary).
