@@ -388,19 +388,32 @@ class Answers:
 
     ``clean`` is the normalised answer set as it is stored; ``facts`` adds what is derived
     from it as of ``today`` (``age`` from ``birth_date``), which the engine evaluates.
+    ``partial`` names the answer keys read from a partial record (a FHIR export), where a
+    code absent is unknown rather than never.
     """
 
     clean: dict[str, Any]
     facts: dict[str, Any]
     today: date
+    partial: tuple[str, ...] = ()
 
 
-def answers_prepare(*, answers: Any, today: date | None = None) -> Answers:
+def answers_prepare(
+    *, answers: Any, today: date | None = None, partial: Iterable[str] = ()
+) -> Answers:
     """Validate raw ``answers`` against the contract (raises ``InvalidAnswers`` naming each
-    offending key) and derive the facts rules test, as of ``today``."""
+    offending key) and derive the facts rules test, as of ``today``.
+
+    ``partial`` is for callers that read the answers from a record listing only what it
+    knows (FHIR ``$match``): the keys of
+    :data:`~eligibility.engine.facts.PARTIAL_KEYS` given there leave every code they do
+    not list unknown (spec section 6.2). It is never an answer key a client can send.
+    """
     today = _today(today)
+    partial = tuple(partial)
     clean = validate_answers(answers, today=today)
-    return Answers(clean=clean, facts=derive_facts(clean, today=today), today=today)
+    facts = derive_facts(clean, today=today, partial=partial)
+    return Answers(clean=clean, facts=facts, today=today, partial=partial)
 
 
 def _prepared(answers: Any, today: date | None) -> Answers:

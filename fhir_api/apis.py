@@ -1,13 +1,15 @@
-"""FHIR R4 endpoints: ResearchStudy read and search, and the patient ``$match``.
+"""FHIR R4 endpoints: ResearchStudy read and search, the patient ``$match`` and metadata.
 
 FHIR JSON in and out (``application/fhir+json``), an ``OperationOutcome`` for every
-error. The mapping between our data and FHIR resources is :mod:`fhir_api.mapping`.
+error. The mapping between our data and FHIR resources is :mod:`fhir_api.mapping`; what
+of an inbound request is usable, :mod:`fhir_api.validation`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -29,10 +31,13 @@ from eligibility.engine.facts import InvalidAnswers
 from eligibility.services import answers_prepare
 from finder.apis import nct_id_or_404
 from finder.selectors import DEFAULT_CONDITION, trial_for_detail, trials_search, trials_sites
-from match.services import trials_match
+from match.services import TrialMatch, trials_match
+from sites.geocoding import Place
 from sites.location import LocationInputError, origin_from_params
 
 from . import mapping as fhir
+from .capability import capability_statement
+from .validation import MatchParameters, match_request
 
 
 class FhirJsonRenderer(JSONRenderer):
@@ -133,14 +138,22 @@ RESEARCH_STUDY_SCHEMA = _resource_schema(
     "(Location) contained.",
 )
 BUNDLE_SCHEMA = _resource_schema("Bundle", "A FHIR R4 Bundle (type searchset).")
+CAPABILITY_STATEMENT_SCHEMA = _resource_schema(
+    "CapabilityStatement", "What this FHIR server does (R4 CapabilityStatement)."
+)
 PATIENT_BUNDLE_SCHEMA = {
-    **_resource_schema(
-        "Bundle",
-        "A FHIR R4 Bundle holding one Patient (birthDate, gender, address), Conditions "
-        "(SNOMED CT 24700007 multiple sclerosis, 426373005 relapsing-remitting, 425688002 "
-        "secondary progressive, 425500002 primary progressive; ICD-10 G35) and "
-        "MedicationStatements (RxNorm, ATC or names; see docs/api.md).",
+    "type": "object",
+    "description": (
+        "A FHIR R4 Bundle holding one Patient (birthDate, gender, address), Conditions (MS "
+        "and its course by SNOMED CT or ICD-10 G35.x, other diagnoses, cancer), "
+        "MedicationStatements (RxNorm, ATC or names) and Observations (EDSS, pregnancy "
+        "status); or a Parameters resource whose 'subject' is that Bundle, with zipCode, "
+        "travelRadius, recruitmentStatus and phase (the CodeX IG's ResearchStudy/$match). "
+        "See docs/api.md."
     ),
+    "properties": {"resourceType": {"type": "string", "enum": ["Bundle", "Parameters"]}},
+    "required": ["resourceType"],
+    "additionalProperties": True,
     "example": {
         "resourceType": "Bundle",
         "type": "collection",
@@ -148,6 +161,7 @@ PATIENT_BUNDLE_SCHEMA = {
             {
                 "resource": {
                     "resourceType": "Patient",
+                    "id": "1",
                     "birthDate": "1985-04-02",
                     "gender": "female",
                 }
@@ -230,6 +244,10 @@ class ResearchStudySearchApi(FhirApiView):
         )
 
 
+#: With a phase or recruitmentStatus filter, every trial is checked before the page is cut.
+FILTERED_MATCH_LIMIT = 10_000
+
+
 class FhirMatchApi(FhirApiView):
     """Match a patient Bundle against the catalog: a searchset ranked by verdict, then distance."""
 
@@ -251,40 +269,45 @@ class FhirMatchApi(FhirApiView):
         tags=["fhir"],
     )
     def post(self, request):
+        return self.match(request)
+
+    def match(self, request):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         p = params.validated_data
         today = timezone.localdate()
-        fhir.validate_bundle(request.data)
-        patient = fhir.answers_from_bundle(request.data, today=today)
-        notes = list(patient.notes)
-        origin = None
-        if patient.location:
-            try:
-                origin = origin_from_params(patient.location)
-            except LocationInputError as exc:
-                notes.append(
-                    fhir.Issue(
-                        "warning",
-                        "value",
-                        f"The Patient's address could not be placed "
-                        f"({'; '.join(exc.errors.values())}); trials are not ranked by distance.",
-                        "Patient.address",
-                    )
+        wanted = match_request(request.data)
+        patient = fhir.answers_from_bundle(
+            wanted.bundle, today=today, edss_codes=getattr(settings, "FHIR_EDSS_CODES", ())
+        )
+        notes = [*wanted.issues, *patient.notes]
+        origin = _origin(wanted.parameters, patient, notes)
+        radius_km = wanted.parameters.travel_radius_km if origin is not None else None
+        if wanted.parameters.travel_radius_km is not None and origin is None:
+            notes.append(
+                fhir.Issue(
+                    "warning",
+                    "value",
+                    "travelRadius needs a place (zipCode or the Patient's address); ignored.",
+                    "Parameters.parameter",
                 )
+            )
+        filtering = bool(wanted.parameters.phases or wanted.parameters.recruitment_statuses)
         matches = trials_match(
-            facts=answers_prepare(answers=patient.answers, today=today),
+            facts=answers_prepare(answers=patient.answers, today=today, partial=patient.partial),
             origin=origin,
             condition=p["condition"],
-            limit=p["_count"],
+            radius_km=radius_km,
+            limit=FILTERED_MATCH_LIMIT if filtering else p["_count"],
         )
+        matches = _wanted_matches(matches, wanted.parameters, notes)[: p["_count"]]
         base = self.fhir_base(request)
         sites = study_sites([m.trial.pk for m in matches])
         entries = [
             fhir.match_entry(
                 fhir.research_study(m.trial, sites=sites[m.trial.pk]),
                 base_url=base,
-                verdict=m.outcome.verdict,
+                outcome=m.outcome,
                 distance_km=m.nearest_site.distance_km if m.nearest_site is not None else None,
             )
             for m in matches
@@ -296,4 +319,103 @@ class FhirMatchApi(FhirApiView):
                 self_url=request.build_absolute_uri(),
                 outcome=fhir.operation_outcome(notes) if notes else None,
             )
+        )
+
+
+class ResearchStudyMatchApi(FhirMatchApi):
+    """The CodeX IG's ``ResearchStudy/$match``: the same match at the IG's address.
+
+    Left out of the OpenAPI schema, which cannot write a path with ``$`` (drf-spectacular
+    reads it as a regular-expression anchor); docs/api.md and the CapabilityStatement
+    describe it.
+    """
+
+    @extend_schema(exclude=True)
+    def post(self, request):
+        return self.match(request)
+
+
+def _origin(parameters: MatchParameters, patient: fhir.PatientAnswers, notes: list) -> Place | None:
+    """Where to rank sites from: the zipCode parameter, else the Patient's address."""
+    if parameters.zip_code:
+        country = (patient.location or {}).get("country") or "US"
+        location = {"postal_code": parameters.zip_code, "country": country}
+        what, where = "The zipCode", "zipCode"
+    else:
+        location, what, where = patient.location, "The Patient's address", "Patient.address"
+    if not location:
+        return None
+    try:
+        return origin_from_params(location)
+    except LocationInputError as exc:
+        notes.append(
+            fhir.Issue(
+                "warning",
+                "value",
+                f"{what} could not be placed ({'; '.join(exc.errors.values())}); trials are "
+                "not ranked by distance.",
+                where,
+            )
+        )
+        return None
+
+
+_SINGLE_PHASES = {
+    code: phases[0] for phases, code in fhir.RESEARCH_STUDY_PHASE.items() if len(phases) == 1
+}
+
+
+def _wanted_matches(
+    matches: list[TrialMatch], parameters: MatchParameters, notes: list
+) -> list[TrialMatch]:
+    """The matches the CodeX phase and recruitmentStatus parameters keep.
+
+    A phase code keeps the trials of exactly that phase code, and a single phase also
+    the combined ones that include it (``phase-3`` keeps phase 2/3 trials). Only
+    recruiting trials are matched (ResearchStudy.status ``active``), so a status filter
+    without ``active`` keeps none, with a note saying so.
+    """
+    if parameters.recruitment_statuses and "active" not in parameters.recruitment_statuses:
+        notes.append(
+            fhir.Issue(
+                "information",
+                "informational",
+                "$match checks recruiting trials only (ResearchStudy.status active); none has "
+                f"the status asked for ({', '.join(parameters.recruitment_statuses)}).",
+                "Parameters.parameter",
+            )
+        )
+    kept = []
+    for m in matches:
+        status = fhir.research_study_status(m.trial.overall_status)
+        if parameters.recruitment_statuses and status not in parameters.recruitment_statuses:
+            continue
+        if parameters.phases and not _phase_wanted(m.trial.phases or [], parameters.phases):
+            continue
+        kept.append(m)
+    return kept
+
+
+def _phase_wanted(phases: list[str], wanted: tuple[str, ...]) -> bool:
+    if fhir.research_study_phase(phases) in wanted:
+        return True
+    return any(_SINGLE_PHASES.get(code) in phases for code in wanted)
+
+
+class FhirMetadataApi(FhirApiView):
+    """What this server does: an R4 CapabilityStatement."""
+
+    class InputSerializer(QueryParamsSerializer):
+        """No parameters: an unknown one is a 400, as everywhere else."""
+
+    @extend_schema(
+        operation_id="fhir_metadata",
+        summary="FHIR CapabilityStatement",
+        responses={(200, fhir.FHIR_CONTENT_TYPE): CAPABILITY_STATEMENT_SCHEMA},
+        tags=["fhir"],
+    )
+    def get(self, request):
+        self.InputSerializer(data=request.query_params).is_valid(raise_exception=True)
+        return Response(
+            capability_statement(base_url=self.fhir_base(request), today=timezone.localdate())
         )

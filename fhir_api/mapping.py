@@ -2,36 +2,69 @@
 
 Outbound, a trial is a ``ResearchStudy`` with its sponsor (an ``Organization``), its
 enrollment (a ``Group`` with ``quantity``) and its sites (``Location``\\s) contained in it;
-searches and matches are ``searchset`` Bundles. Inbound, a Bundle with a ``Patient``,
-``Condition``\\s and ``MedicationStatement``\\s becomes an ``answers`` object of the public
-contract (``shared/clinical/ms-trials.md``). The mapping tables below are the
-documentation of record (docs/api.md repeats them for partners).
+searches and matches are ``searchset`` Bundles, each match with its verdict, how many
+criteria were checked, the facts still missing and every criterion's reason.
 
-Everything here works on plain JSON dicts; the structure of inbound Bundles is checked
-with ``fhir.resources.R4B`` (ResearchStudy, Patient, Condition, MedicationStatement and
-Bundle are identical in R4 and R4B). Nothing here touches the database.
+Inbound, a patient Bundle, checked entry by entry (:mod:`fhir_api.validation`), becomes
+an ``answers`` object of the public contract (``shared/clinical/ms-trials.md``):
+Patient, Conditions (MS and its course, other diagnoses, cancer), MedicationStatements
+(the treatment history with last doses, systemic steroids) and Observations (EDSS,
+pregnancy status), by the code tables of :mod:`fhir_api.terminology`. A record lists
+what it knows, so its medications and diagnoses are read as partial: a treatment or a
+diagnosis it does not list is unknown, never "no" (spec section 6.2). docs/api.md
+documents every mapping for partners.
+
+Everything here works on plain JSON dicts; nothing here touches the database.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
+
+from eligibility.engine.facts import (
+    CONDITION_CODES,
+    TREATMENT_CODES,
+    InvalidAnswers,
+    validate_answers,
+)
+
+from . import terminology as codes
+from .outcomes import FhirInputError, Issue, operation_outcome
+from .terminology import ATC, ICD10_SYSTEMS, LOINC, RXNORM, SNOMED, treatment_for_concept
+from .validation import CheckedBundle, DateSpan, Entry, check_bundle, date_span
+
+__all__ = [
+    "ATC",
+    "ICD10_SYSTEMS",
+    "LOINC",
+    "RXNORM",
+    "SNOMED",
+    "FhirInputError",
+    "Issue",
+    "PatientAnswers",
+    "answers_from_bundle",
+    "match_entry",
+    "operation_outcome",
+    "research_study",
+    "searchset",
+    "treatment_for_concept",
+]
 
 FHIR_CONTENT_TYPE = "application/fhir+json"
 
-SNOMED = "http://snomed.info/sct"
-ICD10_SYSTEMS = ("http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm")
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-ATC = "http://www.whocc.no/atc"
 CTGOV_IDENTIFIER_SYSTEM = "https://clinicaltrials.gov"
 PHASE_SYSTEM = "http://terminology.hl7.org/CodeSystem/research-study-phase"
 EXTENSION_BASE = "https://ms-trial-finder.example/fhir/StructureDefinition"
 VERDICT_EXTENSION = f"{EXTENSION_BASE}/eligibility-verdict"
 DISTANCE_EXTENSION = f"{EXTENSION_BASE}/nearest-site-distance"
 REGISTRY_STATUS_EXTENSION = f"{EXTENSION_BASE}/registry-overall-status"
+CHECKED_EXTENSION = f"{EXTENSION_BASE}/criteria-checked"
+MISSING_EXTENSION = f"{EXTENSION_BASE}/missing-fact"
+CRITERION_EXTENSION = f"{EXTENSION_BASE}/eligibility-criterion"
 
 # --- outbound: ResearchStudy -------------------------------------------------------------------
 
@@ -79,17 +112,12 @@ LOCATION_STATUS = {
 }
 
 #: SNOMED CT codes for the conditions a trial lists (matched on the condition's text).
-MS_SNOMED = "24700007"  # Multiple sclerosis (disorder)
-MS_COURSE_SNOMED = {
-    "426373005": "relapsing_remitting",  # Relapsing remitting multiple sclerosis
-    "425688002": "secondary_progressive",  # Secondary progressive multiple sclerosis
-    "425500002": "primary_progressive",  # Primary progressive multiple sclerosis
-}
-_COURSE_DISPLAY = {
-    "426373005": "Relapsing remitting multiple sclerosis",
-    "425688002": "Secondary progressive multiple sclerosis",
-    "425500002": "Primary progressive multiple sclerosis",
-}
+MS_CONCEPT = ("24700007", "Multiple sclerosis")
+MS_COURSE_CONCEPTS = (
+    ("relapsing remitting", "426373005", "Relapsing remitting multiple sclerosis"),
+    ("secondary progressive", "425500002", "Secondary progressive multiple sclerosis"),
+    ("primary progressive", "428700003", "Primary progressive multiple sclerosis"),
+)
 
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -106,15 +134,11 @@ def research_study_phase(phases: Sequence[str]) -> str | None:
 def condition_concept(text: str) -> dict[str, Any]:
     """A trial's condition as a CodeableConcept: its text, with SNOMED CT when we know it."""
     lowered = " ".join(text.lower().replace("-", " ").split())
-    coding = []
-    if "relapsing remitting" in lowered:
-        coding.append(_snomed("426373005", _COURSE_DISPLAY["426373005"]))
-    elif "secondary progressive" in lowered:
-        coding.append(_snomed("425688002", _COURSE_DISPLAY["425688002"]))
-    elif "primary progressive" in lowered:
-        coding.append(_snomed("425500002", _COURSE_DISPLAY["425500002"]))
-    elif "multiple sclerosis" in lowered or lowered in ("ms", "relapsing ms"):
-        coding.append(_snomed(MS_SNOMED, "Multiple sclerosis"))
+    coding = [
+        _snomed(code, display) for words, code, display in MS_COURSE_CONCEPTS if words in lowered
+    ][:1]
+    if not coding and ("multiple sclerosis" in lowered or lowered in ("ms", "relapsing ms")):
+        coding.append(_snomed(*MS_CONCEPT))
     concept: dict[str, Any] = {"text": text}
     if coding:
         concept["coding"] = coding
@@ -277,11 +301,17 @@ VERDICT_SCORE = {"eligible": 1.0, "possibly_eligible": 0.5, "ineligible": 0.0}
 
 
 def match_entry(
-    study: dict[str, Any], *, base_url: str, verdict: str, distance_km: float | None
+    study: dict[str, Any], *, base_url: str, outcome: Any, distance_km: float | None
 ) -> dict[str, Any]:
-    """A match result: the study, its ``search.score`` and the verdict as an extension."""
+    """A match result: the study, its ``search.score``, and in ``search.extension`` the
+    verdict, how many criteria were checked, the answer keys still missing and every
+    criterion with its status and reason.
+
+    ``outcome`` is a screening outcome (``verdict``, ``checked``, ``total``, ``missing``,
+    ``criteria``: the eligibility API's criterion objects).
+    """
     entry = study_entry(study, base_url=base_url)
-    extensions: list[dict[str, Any]] = [{"url": VERDICT_EXTENSION, "valueCode": verdict}]
+    extensions: list[dict[str, Any]] = [{"url": VERDICT_EXTENSION, "valueCode": outcome.verdict}]
     if distance_km is not None:
         extensions.append(
             {
@@ -294,408 +324,183 @@ def match_entry(
                 },
             }
         )
-    entry["search"] = {"mode": "match", "score": VERDICT_SCORE[verdict], "extension": extensions}
+    extensions += [
+        {
+            "url": CHECKED_EXTENSION,
+            "extension": [
+                {"url": "checked", "valueUnsignedInt": outcome.checked},
+                {"url": "total", "valueUnsignedInt": outcome.total},
+            ],
+        },
+        *({"url": MISSING_EXTENSION, "valueCode": key} for key in outcome.missing),
+        *(_criterion_extension(criterion) for criterion in outcome.criteria),
+    ]
+    entry["search"] = {
+        "mode": "match",
+        "score": VERDICT_SCORE[outcome.verdict],
+        "extension": extensions,
+    }
     return entry
 
 
-# --- errors and notes ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One OperationOutcome issue."""
-
-    severity: str  # fatal | error | warning | information
-    code: str  # invalid | structure | required | value | not-found | throttled | ...
-    diagnostics: str
-    expression: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        issue: dict[str, Any] = {
-            "severity": self.severity,
-            "code": self.code,
-            "diagnostics": self.diagnostics,
-        }
-        if self.expression:
-            issue["expression"] = [self.expression]
-        return issue
-
-
-def operation_outcome(issues: Iterable[Issue]) -> dict[str, Any]:
-    return {"resourceType": "OperationOutcome", "issue": [i.as_dict() for i in issues]}
-
-
-class FhirInputError(Exception):
-    """An inbound resource we cannot use; ``issues`` say where and why."""
-
-    def __init__(self, issues: list[Issue]):
-        self.issues = issues
-        super().__init__("; ".join(i.diagnostics for i in issues))
+def _criterion_extension(criterion: Mapping[str, Any]) -> dict[str, Any]:
+    parts = [
+        {"url": "id", "valueString": str(criterion["id"])},
+        {"url": "kind", "valueCode": criterion["kind"]},
+        {"url": "status", "valueCode": criterion["status"]},
+        {"url": "text", "valueString": criterion["text"] or "-"},
+        {"url": "explanation", "valueString": criterion["explanation"] or "-"},
+    ]
+    if criterion.get("clinical_text"):
+        parts.append({"url": "clinicalText", "valueString": criterion["clinical_text"]})
+    return {"url": CRITERION_EXTENSION, "extension": parts}
 
 
 # --- inbound: a patient Bundle -> answers -------------------------------------------------
 
-#: Condition codes -> what they tell us. ``True`` means multiple sclerosis without a course.
-CONDITION_CODES: dict[tuple[str, str], str | bool] = {
-    (SNOMED, MS_SNOMED): True,
-    **{(SNOMED, code): course for code, course in MS_COURSE_SNOMED.items()},
-    **{(system, "G35"): True for system in ICD10_SYSTEMS},
-}
-
-#: Words in a Condition's text when it has no code we know.
-CONDITION_TEXTS: tuple[tuple[str, str | bool], ...] = (
-    ("relapsing remitting", "relapsing_remitting"),
-    ("secondary progressive", "secondary_progressive"),
-    ("primary progressive", "primary_progressive"),
-    ("clinically isolated syndrome", "clinically_isolated_syndrome"),
-    ("multiple sclerosis", True),
-)
-
-#: Treatment code -> RxNorm ingredient codes, ATC codes (old and 2024 ones), and names
-#: (generic and brand) matched as whole words in a medication's text or display.
-TREATMENT_MAP: dict[str, dict[str, tuple[str, ...]]] = {
-    "interferon_beta": {
-        "rxnorm": ("75917", "72257", "1546168"),  # beta-1a, beta-1b, peginterferon
-        "atc": ("L03AB07", "L03AB08", "L03AB13"),
-        "names": (
-            "interferon beta",
-            "interferon beta-1a",
-            "interferon beta-1b",
-            "peginterferon beta-1a",
-            "avonex",
-            "rebif",
-            "plegridy",
-            "betaseron",
-            "betaferon",
-            "extavia",
-        ),
-    },
-    "glatiramer_acetate": {
-        "rxnorm": ("214582",),
-        "atc": ("L03AX13",),
-        "names": ("glatiramer", "glatiramer acetate", "copaxone", "glatopa"),
-    },
-    "natalizumab": {
-        "rxnorm": ("354770",),
-        "atc": ("L04AA23", "L04AG03"),
-        "names": ("natalizumab", "tysabri", "tyruko"),
-    },
-    "fingolimod": {
-        "rxnorm": ("1012892",),
-        "atc": ("L04AA27", "L04AE01"),
-        "names": ("fingolimod", "gilenya", "tascenso"),
-    },
-    "dimethyl_fumarate": {
-        "rxnorm": ("1373478",),
-        "atc": ("L04AX07",),
-        "names": ("dimethyl fumarate", "tecfidera"),
-    },
-    "teriflunomide": {
-        "rxnorm": ("1310520",),
-        "atc": ("L04AA31", "L04AK02"),
-        "names": ("teriflunomide", "aubagio"),
-    },
-    "alemtuzumab": {
-        "rxnorm": ("117055",),
-        "atc": ("L04AA34", "L01XC04", "L04AG06", "L01FX02"),
-        "names": ("alemtuzumab", "lemtrada", "campath", "mabcampath"),
-    },
-    "ocrelizumab": {
-        "rxnorm": ("1876366",),
-        "atc": ("L04AA36", "L04AG08"),
-        "names": ("ocrelizumab", "ocrevus"),
-    },
-    "rituximab": {
-        "rxnorm": ("121191",),
-        "atc": ("L01XC02", "L01FA01"),
-        "names": ("rituximab", "rituxan", "mabthera", "truxima", "ruxience"),
-    },
-    "mitoxantrone": {
-        "rxnorm": ("7005",),
-        "atc": ("L01DB07",),
-        "names": ("mitoxantrone", "novantrone"),
-    },
-    "cyclophosphamide": {
-        "rxnorm": ("3002",),
-        "atc": ("L01AA01",),
-        "names": ("cyclophosphamide", "cytoxan", "endoxan"),
-    },
-    "cladribine": {
-        "rxnorm": ("44157",),
-        "atc": ("L01BB04", "L04AA40"),
-        "names": ("cladribine", "mavenclad", "leustatin"),
-    },
-    "methotrexate": {
-        "rxnorm": ("6851",),
-        "atc": ("L01BA01", "L04AX03"),
-        "names": ("methotrexate", "trexall", "otrexup", "rasuvo"),
-    },
-    "azathioprine": {
-        "rxnorm": ("1256",),
-        "atc": ("L04AX01",),
-        "names": ("azathioprine", "imuran", "azasan"),
-    },
-    "cyclosporine": {
-        "rxnorm": ("3008",),
-        "atc": ("L04AD01",),
-        "names": ("cyclosporine", "ciclosporin", "sandimmune", "neoral", "gengraf"),
-    },
-    "ivig": {
-        "rxnorm": (),
-        "atc": ("J06BA02",),
-        "names": (
-            "ivig",
-            "intravenous immunoglobulin",
-            "immune globulin",
-            "immunoglobulin g",
-            "gamunex",
-            "privigen",
-            "octagam",
-        ),
-    },
-    "corticosteroids": {
-        "rxnorm": ("8640", "6902", "3264", "8638", "5492"),
-        "atc": ("H02AB",),  # every systemic glucocorticoid (a prefix)
-        "names": (
-            "corticosteroid",
-            "corticosteroids",
-            "steroids",
-            "prednisone",
-            "prednisolone",
-            "methylprednisolone",
-            "solu-medrol",
-            "medrol",
-            "dexamethasone",
-            "hydrocortisone",
-        ),
-    },
-}
-
-_RXNORM_INDEX = {code: t for t, m in TREATMENT_MAP.items() for code in m["rxnorm"]}
-_ATC_INDEX = {code: t for t, m in TREATMENT_MAP.items() for code in m["atc"]}
-_NAME_INDEX = sorted(
-    ((name, t) for t, m in TREATMENT_MAP.items() for name in m["names"]),
-    key=lambda item: -len(item[0]),
-)
-
-#: MedicationStatement statuses that do not mean the patient took the medication.
-NOT_TAKEN_STATUSES = {"not-taken", "entered-in-error", "intended"}
-#: How far back "in the past 6 months" reaches.
-RECENT_DAYS = 183
+#: How far back "in the past year" reaches, and how recent a pregnancy status must be
+#: to say the patient is pregnant now (40 weeks).
+PAST_YEAR_DAYS = 365
+PREGNANCY_DAYS = 280
+#: A taken medication still going on, or of unknown date (values of ``treatment_history``).
+CURRENT, UNSURE = "current", "unsure"
+#: At most this many elements are named in one summary note.
+MAX_NAMED = 10
 
 
-def _words(text: str) -> str:
-    return " " + " ".join(re.sub(r"[^\w\-]+", " ", text.lower()).split()) + " "
+@dataclass
+class PatientAnswers:
+    """What a patient Bundle tells us: answers, a location, and notes for the caller.
+
+    ``partial`` names the answer keys read from the record's lists (its medications,
+    its diagnoses), which cannot say "never" (``answers_prepare(partial=...)``).
+    """
+
+    answers: dict[str, Any] = field(default_factory=dict)
+    location: dict[str, str] | None = None
+    notes: list[Issue] = field(default_factory=list)
+    partial: tuple[str, ...] = ()
+
+    def note(self, diagnostics: str, expression: str | tuple[str, ...]) -> None:
+        self.notes.append(Issue("information", "informational", diagnostics, expression))
+
+    def left_out(self, diagnostics: str, expression: str | tuple[str, ...]) -> None:
+        self.notes.append(Issue("warning", "value", diagnostics, expression))
 
 
-def treatment_for_concept(concept: dict[str, Any] | None) -> str | None:
-    """Our treatment code for a medication CodeableConcept: RxNorm, then ATC, then names."""
-    if not isinstance(concept, dict):
-        return None
-    codings = [c for c in concept.get("coding") or [] if isinstance(c, dict)]
-    for coding in codings:
-        if coding.get("system") == RXNORM and coding.get("code") in _RXNORM_INDEX:
-            return _RXNORM_INDEX[coding["code"]]
-    for coding in codings:
-        code = str(coding.get("code") or "").upper()
-        if coding.get("system") == ATC and code:
-            for atc, treatment in _ATC_INDEX.items():
-                if code == atc or (len(atc) == 5 and code.startswith(atc)):
-                    return treatment
-    texts = [concept.get("text")] + [c.get("display") for c in codings]
-    for text in texts:
-        if isinstance(text, str) and text.strip():
-            words = _words(text)
-            for name, treatment in _NAME_INDEX:
-                if f" {name} " in words:
-                    return treatment
+def answers_from_bundle(
+    data: Any, *, today: date, edss_codes: Iterable[str] = ()
+) -> PatientAnswers:
+    """Read a patient Bundle into answer keys (see docs/api.md for every mapping).
+
+    The Bundle is checked first (:func:`~fhir_api.validation.check_bundle`): a resource
+    that fails a check is left out and reported among the notes, and a Bundle without
+    exactly one usable Patient raises :class:`FhirInputError`. Facts the Bundle does not
+    state stay missing (never "no"): a Bundle without an MS Condition leaves
+    ``ms_diagnosis`` unknown, one without a natalizumab MedicationStatement leaves
+    natalizumab open. ``edss_codes`` are a site's own EDSS codes (``system|code``).
+    The answers returned always validate; one that would not is left out with a note.
+    """
+    checked = check_bundle(data, today=today)
+    result = PatientAnswers(notes=list(checked.issues))
+    _read_patient(result, checked)
+    _read_conditions(result, checked, today=today)
+    _read_medications(result, checked, today=today)
+    _read_observations(result, checked, today=today, edss_codes=tuple(edss_codes))
+    _keep_valid_answers(result, today=today)
+    return result
+
+
+def _named(entries: Sequence[Entry]) -> tuple[str, ...]:
+    return tuple(entry.where for entry in entries[:MAX_NAMED])
+
+
+def _read_patient(result: PatientAnswers, checked: CheckedBundle) -> None:
+    patient = checked.patient
+    where = patient.where
+    birth = checked.birth
+    if birth is not None:
+        if birth.precision != "day":
+            result.note(
+                "birthDate gives no full day, so age is left unknown.", f"{where}.birthDate"
+            )
+        else:
+            result.answers["birth_date"] = birth.text
+    gender = patient.resource.get("gender")
+    if gender in ("female", "male", "other") and "gender" not in checked.dropped:
+        result.answers["sex"] = gender
+    for address in patient.resource.get("address") or []:
+        if not isinstance(address, Mapping):
+            continue
+        country = address.get("country") if isinstance(address.get("country"), str) else ""
+        postal_code, city = address.get("postalCode"), address.get("city")
+        if isinstance(postal_code, str) and postal_code.strip():
+            result.location = {"postal_code": postal_code, "country": country}
+        elif isinstance(city, str) and city.strip():
+            state = address.get("state") if isinstance(address.get("state"), str) else ""
+            result.location = {"place": ", ".join(p for p in (city, state, country) if p)}
+        if result.location:
+            break
+
+
+def _status(concept: Any, system: str) -> str | None:
+    for coding in codes.codings(concept):
+        if coding.system in (system, "") and coding.code:
+            return coding.code
     return None
-
-
-def _condition_meaning(concept: dict[str, Any] | None) -> str | bool | None:
-    if not isinstance(concept, dict):
-        return None
-    for coding in concept.get("coding") or []:
-        if isinstance(coding, dict):
-            meaning = CONDITION_CODES.get((coding.get("system"), coding.get("code")))
-            if meaning is not None:
-                return meaning
-    texts = [concept.get("text")] + [
-        c.get("display") for c in concept.get("coding") or [] if isinstance(c, dict)
-    ]
-    for text in texts:
-        if isinstance(text, str):
-            lowered = _words(text.replace("-", " "))
-            for words, meaning in CONDITION_TEXTS:
-                if f" {words} " in lowered:
-                    return meaning
-    return None
-
-
-def _full_date(value: Any) -> date | None:
-    """A FHIR date or dateTime's calendar date, when it names a whole day."""
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
 
 
 def _years_between(start: date, end: date) -> float:
     return round(max((end - start).days, 0) / 365.25, 1)
 
 
-@dataclass
-class PatientAnswers:
-    """What a patient Bundle tells us: answers, a location, and notes for the caller."""
-
-    answers: dict[str, Any] = field(default_factory=dict)
-    location: dict[str, str] | None = None
-    notes: list[Issue] = field(default_factory=list)
-
-    def note(self, diagnostics: str, expression: str) -> None:
-        self.notes.append(Issue("information", "informational", diagnostics, expression))
-
-
-def validate_bundle(data: Any) -> None:
-    """Check an inbound Bundle's structure with the R4B models; ``FhirInputError`` if bad."""
-    from fhir.resources.R4B.bundle import Bundle
-    from pydantic import ValidationError
-
-    if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
-        raise FhirInputError(
-            [Issue("error", "structure", "The body must be a FHIR Bundle resource.", "Bundle")]
-        )
-    try:
-        Bundle.model_validate(data)
-    except ValidationError as exc:
-        raise FhirInputError(
-            [
-                Issue("error", "structure", error["msg"], _expression(error["loc"]))
-                for error in exc.errors()[:20]
-            ]
-        ) from None
-    except RecursionError:
-        # The parser bounds nesting depth; this is the last line of defence.
-        raise FhirInputError(
-            [Issue("error", "too-costly", "The Bundle is nested too deeply.", "Bundle")]
-        ) from None
-    except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        # fhir.resources raises KeyError for an unknown resourceType inside the Bundle.
-        raise FhirInputError(
-            [Issue("error", "structure", f"Not a valid FHIR R4 Bundle ({exc}).", "Bundle")]
-        ) from None
-
-
-def _expression(loc: Sequence[Any]) -> str:
-    path = "Bundle"
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
-
-
-def answers_from_bundle(data: dict[str, Any], *, today: date) -> PatientAnswers:
-    """Read a validated patient Bundle into answer keys (see docs/api.md for the mapping).
-
-    Exactly one Patient is required; every Condition and MedicationStatement in the
-    Bundle is taken to be about it. Facts the Bundle does not state stay missing (never
-    "no"): a Bundle without an MS Condition leaves ``ms_diagnosis`` unknown. When the
-    Bundle has MedicationStatements they are taken as the full treatment history, so a
-    treatment-naive patient is one ``not-taken`` statement and ``treatments_ever`` ``[]``.
-    """
-    resources = [
-        (index, entry.get("resource"))
-        for index, entry in enumerate(data.get("entry") or [])
-        if isinstance(entry, dict) and isinstance(entry.get("resource"), dict)
-    ]
-    by_type: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for index, resource in resources:
-        by_type.setdefault(resource.get("resourceType", ""), []).append((index, resource))
-
-    patients = by_type.get("Patient", [])
-    if len(patients) != 1:
-        raise FhirInputError(
-            [
-                Issue(
-                    "error",
-                    "required" if not patients else "invalid",
-                    f"The Bundle must hold exactly one Patient (it holds {len(patients)}).",
-                    "Bundle.entry",
-                )
-            ]
-        )
-    result = PatientAnswers()
-    _read_patient(result, *patients[0], today=today)
-    _read_conditions(result, by_type.get("Condition", []), today=today)
-    medications = {
-        _resource_key(entry_index, resource, data): resource
-        for entry_index, resource in by_type.get("Medication", [])
-    }
-    _read_medications(result, by_type.get("MedicationStatement", []), medications, today=today)
-    return result
-
-
-def _resource_key(index: int, resource: dict[str, Any], bundle: dict[str, Any]) -> str:
-    full_url = (bundle.get("entry") or [])[index].get("fullUrl")
-    return full_url or f"{resource.get('resourceType')}/{resource.get('id')}"
-
-
-def _read_patient(result: PatientAnswers, index: int, patient: dict[str, Any], *, today) -> None:
-    where = f"Bundle.entry[{index}].resource"
-    birth = patient.get("birthDate")
-    if birth:
-        born = _full_date(birth)
-        if born is None:
-            result.note(
-                "birthDate gives no full day, so age is left unknown.", f"{where}.birthDate"
-            )
-        else:
-            result.answers["birth_date"] = born.isoformat()
-    gender = patient.get("gender")
-    if gender in ("female", "male", "other"):
-        result.answers["sex"] = gender
-    for address in patient.get("address") or []:
-        if not isinstance(address, dict):
-            continue
-        country = address.get("country") or ""
-        if address.get("postalCode"):
-            result.location = {"postal_code": address["postalCode"], "country": country}
-        elif address.get("city"):
-            parts = [address["city"], address.get("state") or "", country]
-            result.location = {"place": ", ".join(p for p in parts if p)}
-        if result.location:
-            break
-
-
-def _read_conditions(
-    result: PatientAnswers, conditions: list[tuple[int, dict[str, Any]]], *, today: date
-) -> None:
+def _read_conditions(result: PatientAnswers, checked: CheckedBundle, *, today: date) -> None:
     courses: set[str] = set()
     onsets: list[date] = []
     has_ms = False
-    for index, condition in conditions:
-        verification = (condition.get("verificationStatus") or {}).get("coding") or []
-        if any(c.get("code") in ("refuted", "entered-in-error") for c in verification):
+    others: set[str] = set()
+    cancer_years: list[float | str] = []
+    unread: list[Entry] = []
+    for entry in checked.of("Condition"):
+        condition = entry.resource
+        verification = _status(condition.get("verificationStatus"), codes.CONDITION_VERIFICATION)
+        if verification in ("refuted", "entered-in-error"):
             continue
-        meaning = _condition_meaning(condition.get("code"))
-        if meaning is None:
+        clinical = _status(condition.get("clinicalStatus"), codes.CONDITION_CLINICAL)
+        meaning = codes.ms_meaning(condition.get("code"))
+        found = codes.other_conditions_of(condition.get("code")) if meaning is None else []
+        cancer = meaning is None and codes.is_cancer(condition.get("code"))
+        if meaning is None and not found and not cancer:
+            unread.append(entry)
             continue
-        if meaning is True or meaning != "clinically_isolated_syndrome":
-            has_ms = True
-        if isinstance(meaning, str):
-            courses.add(meaning)
-        onset = condition.get("onsetDateTime")
-        if onset and meaning is not None:
-            onset_day = _full_date(onset)
-            if onset_day is None:
-                result.note(
-                    "onsetDateTime gives no full day, so years since first symptoms is "
-                    "left unknown.",
-                    f"Bundle.entry[{index}].resource.onsetDateTime",
-                )
+        if verification in ("unconfirmed", "provisional", "differential"):
+            result.note(
+                f"The Condition is not confirmed (verificationStatus {verification}), so it is "
+                "not applied.",
+                f"{entry.where}.verificationStatus",
+            )
+            continue
+        if meaning is not None:
+            if meaning is True or meaning != "clinically_isolated_syndrome":
+                has_ms = True
+            if isinstance(meaning, str):
+                courses.add(meaning)
+            onset = _onset_day(result, entry)
+            if onset is not None:
+                onsets.append(onset)
+            continue
+        for other in found:
+            if _counts_now(other, clinical, condition, today):
+                others.add(other.code)
             else:
-                onsets.append(onset_day)
+                result.note(
+                    f"The Condition does not say {other.code} is current "
+                    f"({'now' if other.when == 'now' else 'in the past year'}), so "
+                    "other_conditions does not list it.",
+                    f"{entry.where}.clinicalStatus",
+                )
+        if cancer:
+            cancer_years.append(_years_since_cancer(result, entry, clinical, today))
     if has_ms:
         result.answers["ms_diagnosis"] = "yes"
     ms_courses = courses - {"clinically_isolated_syndrome"} if has_ms else courses
@@ -708,90 +513,332 @@ def _read_conditions(
             "Bundle.entry",
         )
     if onsets:
-        first = min(onsets)
-        if first <= today:
-            result.answers["years_since_first_symptoms"] = min(_years_between(first, today), 80.0)
+        result.answers["years_since_first_symptoms"] = min(_years_between(min(onsets), today), 80.0)
+    if others:
+        result.answers["other_conditions"] = [code for code in CONDITION_CODES if code in others]
+        result.partial += ("other_conditions",)
+    if cancer_years:
+        if 0.0 in cancer_years or UNSURE not in cancer_years:
+            years = min(y for y in cancer_years if isinstance(y, float))
+            result.answers["years_since_cancer"] = min(years, 100.0)
+        else:
+            result.answers["years_since_cancer"] = UNSURE
+    if unread:
+        result.note(
+            f"{len(unread)} Condition{'s name' if len(unread) > 1 else ' names'} nothing the "
+            "trials ask about (not read).",
+            _named(unread),
+        )
 
 
-def _read_medications(
-    result: PatientAnswers,
-    statements: list[tuple[int, dict[str, Any]]],
-    medications: dict[str, dict[str, Any]],
-    *,
-    today: date,
-) -> None:
-    if not statements:
-        return
-    ever: set[str] = set()
-    recent: set[str] = set()
-    recency_unknown = False
-    since = today - timedelta(days=RECENT_DAYS)
-    for index, statement in statements:
-        where = f"Bundle.entry[{index}].resource"
-        if statement.get("status") in NOT_TAKEN_STATUSES:
+def _onset_day(result: PatientAnswers, entry: Entry) -> date | None:
+    onset = date_span(entry.resource.get("onsetDateTime"))
+    if onset is None:
+        return None
+    if onset.precision != "day":
+        result.note(
+            "onsetDateTime gives no full day, so years since first symptoms is left unknown.",
+            f"{entry.where}.onsetDateTime",
+        )
+        return None
+    return onset.first
+
+
+def _counts_now(
+    other: codes.ConditionCodes, clinical: str | None, condition: Mapping[str, Any], today: date
+) -> bool:
+    """Whether a diagnosis counts for ``other_conditions`` (some count only when recent)."""
+    active = clinical in codes.ACTIVE_CLINICAL_STATUSES
+    if other.when == "ever" or active:
+        return True
+    if other.when == "now":
+        return False
+    for path in ("abatementDateTime", "onsetDateTime"):
+        span = date_span(condition.get(path))
+        if span is not None and (today - span.last).days <= PAST_YEAR_DAYS:
+            return True
+    return False
+
+
+def _years_since_cancer(
+    result: PatientAnswers, entry: Entry, clinical: str | None, today: date
+) -> float | str:
+    """Years since the cancer was last present: 0 while active, else since abatement."""
+    if clinical in codes.ACTIVE_CLINICAL_STATUSES:
+        return 0.0
+    abatement = entry.resource.get("abatementDateTime")
+    if abatement is None and isinstance(entry.resource.get("abatementPeriod"), Mapping):
+        abatement = entry.resource["abatementPeriod"].get("end")
+    span = date_span(abatement)
+    if span is not None and span.precision != "year":
+        return _years_between(span.last, today)
+    result.note(
+        "A cancer Condition is neither active nor dated to the month of its abatement, so "
+        "years since cancer is unsure.",
+        f"{entry.where}.abatementDateTime",
+    )
+    return UNSURE
+
+
+# --- medications --------------------------------------------------------------------------
+
+Dose = DateSpan | str  # a last dose: its day, month or year, CURRENT or UNSURE
+
+
+def _read_medications(result: PatientAnswers, checked: CheckedBundle, *, today: date) -> None:
+    doses: dict[str, list[Dose]] = {}
+    steroids: list[Dose] = []
+    unread: list[Entry] = []
+    not_taken: list[Entry] = []
+    local: list[Entry] = []
+    for entry in checked.of("MedicationStatement"):
+        statement = entry.resource
+        if statement["status"] in codes.NOT_TAKEN_STATUSES:
+            not_taken.append(entry)
             continue
         concept = statement.get("medicationCodeableConcept")
-        reference = (statement.get("medicationReference") or {}).get("reference")
-        if concept is None and reference:
-            concept = (medications.get(reference) or {}).get("code")
+        if concept is None:
+            reference = statement.get("medicationReference")
+            target = reference.get("reference") if isinstance(reference, Mapping) else None
+            medication = checked.medication(target, statement)
+            if medication is None:
+                result.note(
+                    "medicationReference names no Medication in the Bundle; not read.",
+                    f"{entry.where}.medicationReference",
+                )
+                continue
+            concept = medication.get("code")
+        routes = [d.get("route") for d in statement.get("dosage") or [] if isinstance(d, Mapping)]
         treatment = treatment_for_concept(concept)
-        if treatment is None:
-            result.note(
-                "Not a treatment the trials ask about (or not recognised); ignored.",
-                f"{where}.medication",
-            )
+        acth = treatment is None and codes.is_acth(concept)
+        if (treatment == "corticosteroids" or acth) and codes.is_local(concept, routes):
+            local.append(entry)
             continue
-        ever.add(treatment)
-        taken_recently = _taken_since(statement, since)
-        if taken_recently is None:
-            recency_unknown = True
-        elif taken_recently:
-            recent.add(treatment)
-    from eligibility.engine.facts import TREATMENT_CODES
-
-    result.answers["treatments_ever"] = [code for code in TREATMENT_CODES if code in ever]
-    if recency_unknown and not recent:
-        result.answers["treatments_last_6_months"] = "unsure"
+        if treatment is None and not acth:
+            unread.append(entry)
+            continue
+        dose = _last_dose(statement, today)
+        if treatment is not None:
+            doses.setdefault(treatment, []).append(dose)
+        if treatment == "corticosteroids" or acth:
+            steroids.append(dose)
+    history = {
+        code: _dose_answer(result, code, doses[code]) for code in TREATMENT_CODES if code in doses
+    }
+    if history:
+        result.answers["treatment_history"] = history
+        result.partial += ("treatment_history",)
+    if steroids:
+        last = _dose_answer(result, "last_systemic_steroids", steroids)
+        result.answers["last_systemic_steroids"] = today.isoformat() if last == CURRENT else last
+    if unread:
         result.note(
-            "A MedicationStatement has no effective date, so treatments in the past 6 months "
-            "are taken as unsure.",
+            f"{len(unread)} MedicationStatement{'s name' if len(unread) > 1 else ' names'} no "
+            "treatment the trials ask about (not read).",
+            _named(unread),
+        )
+    if local:
+        result.note(
+            "A corticosteroid used on the skin, eye, ear, nose or airways is not a systemic "
+            "steroid (not read).",
+            _named(local),
+        )
+    if not_taken:
+        result.note(
+            "not-taken, entered-in-error and intended MedicationStatements are not counted as "
+            "taken; a record cannot say a treatment was never taken.",
+            _named(not_taken),
+        )
+
+
+def _last_dose(statement: Mapping[str, Any], today: date) -> Dose:
+    """A statement's last dose: ``current`` while active, else the end of its period, its
+    date, or ``unsure`` (taken, date not known)."""
+    period = statement.get("effectivePeriod")
+    period = period if isinstance(period, Mapping) else {}
+    end = date_span(period.get("end"))
+    if statement["status"] == "active":
+        return end if end is not None and end.last < today else CURRENT
+    return end or date_span(statement.get("effectiveDateTime")) or UNSURE
+
+
+def _dose_answer(result: PatientAnswers, key: str, doses: list[Dose]) -> str:
+    """Several statements' doses as one last dose: current wins, then an undated one (its
+    date could be the latest), then the latest date (a month rather than a day in it)."""
+    if CURRENT in doses:
+        return CURRENT
+    dated = [dose for dose in doses if isinstance(dose, DateSpan)]
+    if UNSURE in doses or not dated:
+        return UNSURE
+    latest = max(dated, key=lambda span: (span.last, span.precision != "day"))
+    if latest.precision == "year":
+        result.note(
+            f"The last dose for {key} is dated to the year only ({latest.text}), so it is "
+            "taken as unsure.",
             "Bundle.entry",
         )
-    else:
-        result.answers["treatments_last_6_months"] = [
-            code for code in TREATMENT_CODES if code in recent
-        ]
+        return UNSURE
+    return latest.text
 
 
-def _taken_since(statement: dict[str, Any], since: date) -> bool | None:
-    """Whether a statement's medication was taken on or after ``since``; None if unknown."""
-    if statement.get("status") == "active":
-        return True
-    period = statement.get("effectivePeriod")
-    if isinstance(period, dict):
-        end = _period_bound(period.get("end"), last=True)
-        if end is not None:
-            return end >= since
-        if period.get("start") and not period.get("end"):
-            return True  # an open period is still going on
-    when = _period_bound(statement.get("effectiveDateTime"), last=True)
-    if when is not None:
-        return when >= since
+# --- observations -------------------------------------------------------------------------
+
+
+def _effective(observation: Mapping[str, Any]) -> DateSpan | None:
+    for path in ("effectiveDateTime", "effectiveInstant"):
+        span = date_span(observation.get(path))
+        if span is not None:
+            return span
+    period = observation.get("effectivePeriod")
+    if isinstance(period, Mapping):
+        return date_span(period.get("end")) or date_span(period.get("start"))
     return None
 
 
-def _period_bound(value: Any, *, last: bool) -> date | None:
-    """A (possibly partial) FHIR date as its first or last day."""
-    if not isinstance(value, str) or not _PARTIAL_DATE.match(value[:10]):
-        return _full_date(value)
-    parts = value[:10].split("-")
-    year = int(parts[0])
-    month = int(parts[1]) if len(parts) > 1 else (12 if last else 1)
-    if len(parts) > 2:
-        return _full_date(value)
-    if not 1 <= month <= 12:
+def _latest(found: list[tuple[Entry, Any]]) -> tuple[Entry, Any] | None:
+    dated = [(entry, value) for entry, value in found if _effective(entry.resource)]
+    if not dated:
         return None
-    if not last:
-        return date(year, month, 1)
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    return following - timedelta(days=1)
+    return max(dated, key=lambda item: _effective(item[0].resource).last)  # type: ignore[union-attr]
+
+
+def _read_observations(
+    result: PatientAnswers, checked: CheckedBundle, *, today: date, edss_codes: tuple[str, ...]
+) -> None:
+    edss: list[tuple[Entry, float]] = []
+    pregnancy: list[tuple[Entry, str]] = []
+    unread: list[Entry] = []
+    for entry in checked.of("Observation"):
+        observation = entry.resource
+        concept = observation.get("code")
+        is_edss = codes.is_edss(concept, edss_codes)
+        is_pregnancy = codes.has_code(concept, [codes.PREGNANCY_STATUS])
+        if not (is_edss or is_pregnancy):
+            unread.append(entry)
+            continue
+        if observation.get("status") not in codes.RESULT_STATUSES:
+            result.left_out(
+                f"The Observation's status is {observation.get('status')}, not a final "
+                "result; not read.",
+                f"{entry.where}.status",
+            )
+            continue
+        if is_edss:
+            score = _edss_score(result, entry)
+            if score is not None:
+                edss.append((entry, score))
+        else:
+            answer = _pregnancy_answer(observation.get("valueCodeableConcept"))
+            if answer is not None:
+                pregnancy.append((entry, answer))
+    _answer_edss(result, edss)
+    _answer_pregnancy(result, pregnancy, today)
+    if unread:
+        result.note(
+            f"{len(unread)} Observation{'s are' if len(unread) > 1 else ' is'} neither an EDSS "
+            "score nor a pregnancy status (not read).",
+            _named(unread),
+        )
+
+
+def _edss_score(result: PatientAnswers, entry: Entry) -> float | None:
+    observation = entry.resource
+    value: Any = None
+    if isinstance(observation.get("valueQuantity"), Mapping):
+        value = observation["valueQuantity"].get("value")
+    elif "valueInteger" in observation:
+        value = observation["valueInteger"]
+    elif isinstance(observation.get("valueString"), str):
+        try:
+            value = float(observation["valueString"].replace(",", "."))
+        except ValueError:
+            value = None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        result.left_out(
+            "The EDSS Observation has no numeric value (valueQuantity, valueInteger or "
+            "valueString); left out.",
+            f"{entry.where}.value[x]",
+        )
+        return None
+    score = float(value)
+    if not (0.0 <= score <= 10.0 and (score * 2).is_integer()):
+        result.left_out(
+            f"EDSS {score:g} is not on the 0 to 10 scale in half steps; left out.",
+            f"{entry.where}.value[x]",
+        )
+        return None
+    return score
+
+
+def _answer_edss(result: PatientAnswers, found: list[tuple[Entry, float]]) -> None:
+    if not found:
+        return
+    latest = _latest(found)
+    if latest is None:
+        scores = {score for _, score in found}
+        if len(scores) > 1:
+            result.note(
+                "Undated EDSS Observations disagree; EDSS is taken as unsure.",
+                _named([entry for entry, _ in found]),
+            )
+            result.answers["edss"] = UNSURE
+            return
+        latest = found[0]
+    day = _effective(latest[0].resource)
+    same_day = {score for entry, score in found if day and _effective(entry.resource) == day}
+    if len(same_day) > 1:
+        result.note(
+            "The latest EDSS Observations disagree; EDSS is taken as unsure.", latest[0].where
+        )
+        result.answers["edss"] = UNSURE
+        return
+    result.answers["edss"] = latest[1]
+
+
+def _pregnancy_answer(value: Any) -> str | None:
+    if codes.has_code(value, codes.PREGNANT):
+        return "pregnant"
+    if codes.has_code(value, codes.NOT_PREGNANT):
+        return "not_pregnant"
+    return None
+
+
+def _answer_pregnancy(result: PatientAnswers, found: list[tuple[Entry, str]], today: date) -> None:
+    if not found:
+        return
+    latest = _latest(found)
+    if latest is None:
+        result.note(
+            "A pregnancy status without a date does not say the patient is pregnant now; not read.",
+            _named([entry for entry, _ in found]),
+        )
+        return
+    entry, status = latest
+    when = _effective(entry.resource)
+    if status == "pregnant" and when is not None and (today - when.last).days <= PREGNANCY_DAYS:
+        result.answers["pregnancy_or_breastfeeding"] = "yes"
+    elif status == "pregnant":
+        result.note(
+            f"The latest pregnancy status (pregnant, {when.text if when else 'undated'}) is "
+            f"older than {PREGNANCY_DAYS} days, so it does not say the patient is pregnant now.",
+            entry.where,
+        )
+    else:
+        result.note(
+            "A 'not pregnant' status does not say whether the patient is breastfeeding, so "
+            "pregnancy_or_breastfeeding is left unknown.",
+            entry.where,
+        )
+
+
+def _keep_valid_answers(result: PatientAnswers, *, today: date) -> None:
+    """Leave out, with a note, any answer the contract refuses (a mapping's last guard)."""
+    for _ in range(3):
+        try:
+            validate_answers(result.answers, today=today)
+        except InvalidAnswers as exc:
+            for key, message in exc.errors.items():
+                if result.answers.pop(key, None) is not None:
+                    result.left_out(f"{key} left out: {message}.", "Bundle")
+            continue
+        return
