@@ -8,25 +8,41 @@ Every error body looks like::
 ``errors`` names each offending field with a dotted path (``answers.edss``,
 ``location.postal_code``, ``lat``). Services raise domain exceptions; views map them
 to ``ApiInputError`` (or a DRF ``ValidationError``) and this handler renders them.
+
+Also shared here, the conventions of docs/api.md: strict query parameters
+(:class:`QueryParamsSerializer`, :func:`query_params`, ``lang``), paging
+(:func:`page_window`, :func:`page_links`), conditional reads (:func:`conditional_read`),
+and the problem-details answers of Django's own error handlers under /api/.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import time
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, TooManyFieldsSent
 from django.db import DataError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseNotModified, JsonResponse
+from django.http.response import HttpResponseBase
+from django.utils.cache import parse_etags
+from django.utils.http import http_date, parse_http_date_safe
+from django.views import defaults as django_error_views
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.throttling import cache_outage
 from eligibility.engine.facts import InvalidAnswers, normalize_language
 
 logger = logging.getLogger(__name__)
@@ -72,14 +88,29 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class QueryParamsSerializer(serializers.Serializer):
-    """Query parameters where a blank value is an error, not "absent", unless allowed.
+#: How many unknown parameter names an error lists, and how much of each name.
+_UNKNOWN_NAMES_SHOWN, _NAME_CHARS_SHOWN = 10, 64
 
-    DRF treats ``?limit=`` like a missing ``limit`` (handy for HTML forms); an API caller
-    who sends it has made a mistake and is told so.
+
+class QueryParamsSerializer(serializers.Serializer):
+    """Query parameters, strictly: an unknown name or a blank value is an error.
+
+    A misspelt parameter (``?conditon=ms``) silently ignored gives the caller an answer to
+    a question it did not ask; each unknown name is a 400 naming it (the first ten, each
+    cut to 64 characters: the names come from the caller). DRF treats ``?limit=`` like a
+    missing ``limit`` (handy for HTML forms); an API caller who sends it has made a
+    mistake and is told so, unless the field allows blank. ``ignored_parameters`` names
+    any an endpoint accepts without using (a FHIR client's ``_format``, say).
     """
 
+    ignored_parameters: tuple[str, ...] = ()
+
     def to_internal_value(self, data):
+        names = data.keys() if hasattr(data, "keys") else ()
+        unknown = sorted(set(names) - set(self.fields) - set(self.ignored_parameters))
+        if unknown:
+            shown = {name[:_NAME_CHARS_SHOWN] for name in unknown[:_UNKNOWN_NAMES_SHOWN]}
+            raise serializers.ValidationError(dict.fromkeys(sorted(shown), ["Unknown parameter."]))
         blank = [
             name
             for name, field in self.fields.items()
@@ -92,17 +123,27 @@ class QueryParamsSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-def page_window(params: dict[str, Any]) -> tuple[int, int]:
-    """(limit, offset) from ``limit`` with ``offset`` or ``page``."""
-    limit = params["limit"]
+def page_window(params: dict[str, Any]) -> tuple[int | None, int]:
+    """(limit, offset) from ``limit`` with ``offset`` or ``page``.
+
+    A ``limit`` of ``None`` (a list whose page size defaults to "everything") is the rest
+    of the list from ``offset``; ``page`` then needs a ``limit``.
+    """
+    limit = params.get("limit")
     if params.get("page") is not None and params.get("offset") is not None:
         raise ApiInputError({"page": "Give offset or page, not both."})
     if params.get("page") is not None:
+        if limit is None:
+            raise ApiInputError({"page": "page needs limit (the page size)."})
         return limit, (params["page"] - 1) * limit
     return limit, params.get("offset") or 0
 
 
-def page_links(request, *, limit: int, offset: int, total: int) -> tuple[str | None, str | None]:
+def page_links(
+    request, *, limit: int | None, offset: int, total: int
+) -> tuple[str | None, str | None]:
+    """The ``next`` and ``previous`` links of a page: the same URL with another offset
+    (or page, when the caller pages by page); ``None`` at either end."""
     url = request.build_absolute_uri()
     by_page = "page" in request.query_params
 
@@ -111,6 +152,8 @@ def page_links(request, *, limit: int, offset: int, total: int) -> tuple[str | N
             return replace_query_param(url, "page", start // limit + 1)
         return replace_query_param(url, "offset", start)
 
+    if limit is None:  # the rest of the list: no next page, the previous is the start
+        return None, (remove_query_param(url, "offset") if offset > 0 else None)
     following = at(offset + limit) if offset + limit < total else None
     if offset <= 0:
         previous = None
@@ -124,12 +167,55 @@ def page_links(request, *, limit: int, offset: int, total: int) -> tuple[str | N
 #: The largest page any list endpoint returns.
 MAX_PAGE_SIZE = 100
 
+LANG_DESCRIPTION = (
+    "Language of patient texts: en or es (es-MX and the like count as es); any other value, "
+    "or none, is a 400. Without it, Accept-Language decides (English by default)."
+)
+
+
+#: ``lang``: English or Spanish, alone or with subtags (``es-MX``, ``en-GB``, ``es-419``).
+LANGUAGE_TAG_PATTERN = r"^([eE][nN]|[eE][sS])(-[A-Za-z0-9]{1,8})*$"
+
+
+class LanguageField(serializers.RegexField):
+    """The ``lang`` parameter: ``en`` or ``es`` (``es-MX`` and the like), else a 400."""
+
+    default_error_messages = {"invalid": "Must be en or es, alone or with a region (es-MX)."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 35)
+        kwargs.setdefault("help_text", LANG_DESCRIPTION)
+        super().__init__(LANGUAGE_TAG_PATTERN, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)  # the pattern checks what was sent
+        return normalize_language(value) if value is not None else None
+
+
+class LanguageParams(QueryParamsSerializer):
+    """The query of an endpoint whose only parameter is ``lang``."""
+
+    lang = LanguageField()
+
+
+class NoParams(QueryParamsSerializer):
+    """The query of an endpoint that takes no parameters: any is a 400."""
+
+
+def query_params(request, serializer_class: type[QueryParamsSerializer]) -> dict[str, Any]:
+    """The request's query parameters, validated (400 naming each bad or unknown one)."""
+    params = serializer_class(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return params.validated_data
+
 
 def request_language(request) -> str:
-    """``?lang=es`` wins, then the negotiated language (Accept-Language, cookie)."""
-    return normalize_language(
-        request.query_params.get("lang") or getattr(request, "LANGUAGE_CODE", None)
-    )
+    """``?lang=es`` wins (a 400 if it is neither en nor es), then the negotiated language
+    (Accept-Language, cookie)."""
+    if "lang" in request.query_params:
+        return query_params(request, LanguageParams)["lang"]
+    return normalize_language(getattr(request, "LANGUAGE_CODE", None))
 
 
 def problem_response(description: str) -> OpenApiResponse:
@@ -153,8 +239,8 @@ LANG_PARAM = OpenApiParameter(
     "lang",
     str,
     required=False,
-    description="Language of patient texts: en or es (es-MX and the like count as es). "
-    "Anything else, or no value, gives English (then Accept-Language decides).",
+    pattern=LANGUAGE_TAG_PATTERN,
+    description=LANG_DESCRIPTION,
 )
 
 
@@ -287,16 +373,172 @@ def problem_exception_handler(exc, context):
     return out
 
 
+# --- conditional reads: ETag and Last-Modified, and 304 -------------------------------------
+
+#: How long the cache remembers when a representation was first served (see conditional_read).
+FIRST_SERVED_SECONDS = 30 * 24 * 3600
+
+
+def representation_etag(data) -> str:
+    """A weak ETag for ``data``: the hash of its JSON, keys sorted.
+
+    Weak because it names the data, not the bytes: the same data rendered with another
+    ``indent`` (DRF reads one from ``Accept``) is the same resource state.
+    """
+    text = json.dumps(data, cls=JSONEncoder, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return f'W/"{digest}"'
+
+
+def _first_served(etag: str, now: int) -> int:
+    """When this server first served the representation ``etag`` names (``now`` if never,
+    or if the cache cannot say)."""
+    if cache_outage.active:
+        return now
+    key = "api:first-served:" + etag
+    try:
+        first = cache.get(key)
+        if first is None:
+            cache.add(key, now, FIRST_SERVED_SECONDS)
+            first = cache.get(key, now)
+    except Exception as exc:  # any cache failure: answer without remembering
+        cache_outage.record(exc)
+        return now
+    return int(first)
+
+
+def _client_copy_is_current(request, etag: str, last_modified: int) -> bool:
+    """RFC 9110's If-None-Match (weak comparison), else If-Modified-Since."""
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        tags = parse_etags(if_none_match)
+        return "*" in tags or any(tag.removeprefix("W/") == etag[2:] for tag in tags)
+    since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE") or "")
+    return since is not None and last_modified <= since
+
+
+def conditional_read(request, data, *, changed_at: datetime | None = None) -> HttpResponseBase:
+    """``data`` as a 200 with ``ETag`` and ``Last-Modified``, or a 304 if the client's copy
+    is current; for a GET of one resource (a trial, a ResearchStudy).
+
+    The ETag is the data's (:func:`representation_etag`), so it changes with anything the
+    body shows: a site, a criterion, the language, the host in the links. Last-Modified
+    is when this server first served that representation (remembered in the cache), and
+    never earlier than ``changed_at``: a trial's sites and arms can change or disappear
+    without touching any timestamp, so a time read from the rows alone could send a 304
+    to a client holding an older copy. ``Cache-Control: no-cache``: caches may keep the
+    answer but must ask again (a 304 costs no body). If-Match and If-Unmodified-Since
+    are not evaluated: these reads change nothing.
+    """
+    etag = representation_etag(data)
+    now = int(time.time())
+    last_modified = _first_served(etag, now)
+    if changed_at is not None:
+        last_modified = max(last_modified, min(int(changed_at.timestamp()), now))
+    headers = {
+        "ETag": etag,
+        "Last-Modified": http_date(last_modified),
+        "Cache-Control": "no-cache",
+    }
+    if request.method in ("GET", "HEAD") and _client_copy_is_current(request, etag, last_modified):
+        response = HttpResponseNotModified()
+        for name, value in headers.items():
+            response[name] = value
+        return response
+    return Response(data, headers=headers)
+
+
+#: The schema of a conditional read: the validators it sends, the conditions it honours.
+CONDITIONAL_READ_PARAMETERS = [
+    OpenApiParameter(
+        "If-None-Match",
+        str,
+        OpenApiParameter.HEADER,
+        description="An ETag from an earlier answer: 304 Not Modified if it is still current.",
+    ),
+    OpenApiParameter(
+        "If-Modified-Since",
+        str,
+        OpenApiParameter.HEADER,
+        description="An HTTP date (an earlier answer's Last-Modified): 304 if nothing changed "
+        "since. Ignored with If-None-Match.",
+    ),
+    OpenApiParameter(
+        "ETag",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="A weak validator of this representation (language and links included).",
+    ),
+    OpenApiParameter(
+        "Last-Modified",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="When this representation was first served, as an HTTP date.",
+    ),
+]
+NOT_MODIFIED = OpenApiResponse(
+    description="Not Modified: the copy named by If-None-Match or If-Modified-Since is "
+    "current (no body)."
+)
+
+
+# --- errors Django answers itself: problem details under /api/ -----------------------------
+
+#: How much of a request's path an error message or a log line quotes.
+PATH_CHARS_SHOWN = 200
+
+
+def short_path(request) -> str:
+    """The request's path for a message: control characters escaped, cut short."""
+    path = request.path.encode("unicode_escape").decode("ascii")
+    return path if len(path) <= PATH_CHARS_SHOWN else path[:PATH_CHARS_SHOWN] + "..."
+
+
+def is_api_request(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem_json(status_code: int, title: str, detail: str = "") -> JsonResponse:
+    """A problem-details response outside DRF (middleware, Django's error handlers)."""
+    body = {"type": "about:blank", "title": title, "status": status_code, "detail": detail}
+    return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
 @csrf_exempt  # an API path with no route is a 404 for every method, never a CSRF 403
 def api_not_found(request, *args, **kwargs):
     """Any path under /api/v1/ that no route matches: a problem-details 404, not HTML."""
-    body = {
-        "type": "about:blank",
-        "title": "Not found",
-        "status": 404,
-        "detail": f"No API endpoint at {request.path}.",
-    }
-    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)
+    return problem_json(404, "Not found", f"No API endpoint at {short_path(request)}.")
+
+
+# Django's handler400, handler403, handler404 and handler500 (config.urls): what Django
+# answers itself (a bad Host header, a path no route matches, such as one holding a
+# newline, an uncaught error) is problem details under /api/, its usual page elsewhere.
+
+
+def bad_request(request, exception):
+    if is_api_request(request):
+        return problem_json(400, "Bad request", "The request cannot be processed.")
+    return django_error_views.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if is_api_request(request):
+        return problem_json(403, "Forbidden", "You may not do this.")
+    return django_error_views.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    if is_api_request(request):
+        return api_not_found(request)
+    return django_error_views.page_not_found(request, exception)
+
+
+def server_error(request):
+    if is_api_request(request):
+        return problem_json(500, "Internal error", "The server could not complete the request.")
+    return django_error_views.server_error(request)
 
 
 # --- OpenAPI: the key scheme and the error responses every operation shares -------------------

@@ -5,6 +5,12 @@ Command-line flags (bind, workers, threads, timeouts) still come from the operat
 
 import gc
 
+#: The longest request line (method, path and query, version) gunicorn passes on: its
+#: maximum, up from 4094, so that the application, not gunicorn's HTML error page,
+#: answers every request up to it (a long query gets the API's problem-details 400 or
+#: its answer). Beyond 8190 bytes gunicorn itself answers 414 URI Too Long.
+limit_request_line = 8190
+
 
 def post_worker_init(worker):
     """Build the offline gazetteer before the worker takes traffic, then freeze the heap.

@@ -1,8 +1,10 @@
-"""Middleware for running behind a load balancer: refuse oversized bodies, and answer
-503 (not 500) while the database cannot be reached.
+"""Middleware for running behind a load balancer: refuse oversized bodies, answer 503
+(not 500) while the database cannot be reached, and log each refused request in one
+short line.
 
-Both sit right after Django's ``SecurityMiddleware`` and django-csp's middleware, so
-their responses still carry the security headers.
+The first two sit right after Django's ``SecurityMiddleware`` and django-csp's
+middleware, so their responses still carry the security headers; the log line's is the
+outermost, so it sees every response.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ import logging
 import sys
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost, SuspiciousOperation
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError, connections
 from django.dispatch import receiver
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
+
+from config.api import bad_request, is_api_request, problem_json, short_path
 
 logger = logging.getLogger(__name__)
+request_logger = logging.getLogger("django.request")
 
 #: Exceptions that mean "the database is unreachable or the connection was lost" (a
 #: restart, a failover, a network cut), as opposed to a bug in a query.
@@ -27,18 +33,13 @@ RETRY_AFTER_SECONDS = 5
 _FLAG = "_database_unavailable"
 
 
-def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
-
-
 def _problem(request, status: int, title: str, detail: str) -> HttpResponse:
     """The API's problem-details shape under /api/, a small static page elsewhere.
 
     No template is rendered: templates may need the database or the session.
     """
-    if _is_api(request):
-        body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-        return JsonResponse(body, status=status, content_type="application/problem+json")
+    if is_api_request(request):
+        return problem_json(status, title, detail)
     page = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{title}</title></head><body><h1>{title}</h1><p>{detail}</p></body></html>"
@@ -56,6 +57,56 @@ def database_unavailable_response(request) -> HttpResponse:
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
+
+
+class OneLogLineMiddleware:
+    """Every refused request leaves one short log line, whatever it carried.
+
+    Django logs each 4xx and 5xx answer as ``"<reason>: <path>"`` (``django.request``),
+    with the path as long as the client made it (up to 8 KB through gunicorn), and a
+    suspicious request (a Host header not in ``ALLOWED_HOSTS``, too many parameters on a
+    page) on ``django.security.*`` with a traceback and the offending value in full.
+    Here the Host header is checked before anything else reads it, a suspicious request
+    raised by a view is answered here (400, problem details under /api/), and every
+    error answer is logged once, with the path escaped and cut to 200 characters; Django
+    then takes it as logged (``_has_been_logged``, the mark its own ``log_response``
+    leaves). An uncaught error keeps Django's own line and traceback: that is a bug.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            request.get_host()
+        except DisallowedHost as exc:
+            return self.refuse(request, exc)
+        response = self.get_response(request)
+        if response.status_code >= 400 and not getattr(response, "_has_been_logged", False):
+            level = logging.ERROR if response.status_code >= 500 else logging.WARNING
+            request_logger.log(
+                level,
+                "%s: %s",
+                response.reason_phrase,
+                short_path(request),
+                extra={"status_code": response.status_code, "request": request},
+            )
+            response._has_been_logged = True
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, SuspiciousOperation):
+            return self.refuse(request, exception)
+        return None
+
+    @staticmethod
+    def refuse(request, exc: SuspiciousOperation) -> HttpResponse:
+        logging.getLogger(f"django.security.{type(exc).__name__}").warning(
+            "%s: %s %s", type(exc).__name__, request.method, short_path(request)
+        )
+        response = bad_request(request, exc)
+        response._has_been_logged = True
+        return response
 
 
 class RequestBodyLimitMiddleware:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "corsheaders",
     "finder",
     "sites",
     "eligibility",
@@ -57,10 +59,15 @@ INSTALLED_APPS = [
     "privacy",
     "notifications",
     "referrals",
+    "watches",
 ]
 
 MIDDLEWARE = [
+    # Outermost: sees every answer, so each refused request is logged once, briefly.
+    "config.middleware.OneLogLineMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that can answer on its own (413, 503, 404), so those carry CORS too.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.RequestBodyLimitMiddleware",
@@ -260,6 +267,21 @@ REST_FRAMEWORK = {
     # cannot be forged to get a fresh anonymous quota); set 1 behind one proxy.
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
+# CORS (django-cors-headers): partners' browser widgets may call the API from the origins
+# listed (scheme and host, e.g. https://widget.example.org); only under /api/, preflight
+# answered by the middleware. Keys travel in a header, so no cookies are allowed.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = (
+    *default_cors_headers,
+    "if-none-match",
+    "if-modified-since",
+    "idempotency-key",
+)
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Location", "Retry-After", "WWW-Authenticate"]
+CORS_PREFLIGHT_MAX_AGE = 3600
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "MS Trial Finder API",
     "DESCRIPTION": (
@@ -336,6 +358,22 @@ CELERY_BEAT_SCHEDULE = {
     },
     "eligibility-erase-expired-screenings": {
         "task": "eligibility.tasks.screenings_erase_expired",
+        "schedule": timedelta(hours=1),
+    },
+    # The registry sync fetches only the studies updated since the last one (daily by
+    # default); the watchlist then computes and queues the alerts (hourly: each watch gets
+    # one digest a day at most) and erases what it no longer needs (docs/watches.md).
+    "finder-sync-ctgov": {
+        "task": "finder.tasks.sync_ctgov_task",
+        "schedule": env.float("CTGOV_SYNC_SECONDS", default=24 * 3600.0),
+        "kwargs": {"condition": "multiple sclerosis", "changed_only": True},
+    },
+    "watches-send-alerts": {
+        "task": "watches.tasks.watch_alerts_send",
+        "schedule": env.float("WATCH_ALERTS_SECONDS", default=3600.0),
+    },
+    "watches-erase-expired": {
+        "task": "watches.tasks.watches_erase_expired",
         "schedule": timedelta(hours=1),
     },
 }

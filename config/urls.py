@@ -20,4 +20,11 @@ urlpatterns = [
     path("", include("finder.urls")),
     path("", include("eligibility.urls")),
     path("", include("match.urls")),
+    path("", include("watches.urls")),
 ]
+
+# Under /api/ the errors Django answers itself are problem details too (config.api).
+handler400 = "config.api.bad_request"
+handler403 = "config.api.permission_denied"
+handler404 = "config.api.page_not_found"
+handler500 = "config.api.server_error"

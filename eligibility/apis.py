@@ -8,7 +8,14 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import LANG_PARAM, PROBLEM, ApiInputError, request_language
+from config.api import (
+    LANG_PARAM,
+    PROBLEM,
+    ApiInputError,
+    LanguageParams,
+    query_params,
+    request_language,
+)
 from finder.models import Trial
 
 from .schema import ANSWER_KEYS, FACT_TYPES, answers_schema
@@ -63,6 +70,7 @@ class TrialQuestionnaireApi(APIView):
         tags=["eligibility"],
     )
     def get(self, request, nct_id: str):
+        query_params(request, LanguageParams)
         trial = get_object_or_404(Trial, nct_id=nct_id.upper())
         lang = request_language(request)
         questions = trial_questions(trial=trial, lang=lang)
@@ -148,6 +156,7 @@ class TrialEligibilityApi(APIView):
         tags=["eligibility"],
     )
     def post(self, request, nct_id: str):
+        query_params(request, LanguageParams)
         trial = get_object_or_404(
             Trial.objects.only(*SCREENING_TRIAL_FIELDS), nct_id=nct_id.upper()
         )

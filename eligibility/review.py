@@ -27,6 +27,7 @@ from .models import (
     ReviewAction,
     ReviewStatus,
 )
+from .reader.identity import line_hash
 from .services import criterion_rule_validate, trial_criteria_version_bump
 
 
@@ -239,8 +240,6 @@ def trial_decisions_apply(
 ) -> list[str]:
     """Apply recorded decisions to the lines of ``trial`` still waiting, in one criteria
     version; returns a warning for each decision that could not be applied."""
-    from finder.registry_criteria import line_hash  # plain Python, no cycle at import time
-
     waiting = {
         (c.kind, c.line_hash): c
         for c in trial.criteria.filter(

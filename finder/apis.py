@@ -18,12 +18,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import (
+    CONDITIONAL_READ_PARAMETERS,
     LANG_PARAM,
     MAX_PAGE_SIZE,
+    NOT_MODIFIED,
     ApiInputError,
-    QueryParamsSerializer,
+    LanguageParams,
+    conditional_read,
     page_links,
     page_window,
+    query_params,
     request_language,
 )
 from eligibility.engine.facts import FACTS
@@ -34,6 +38,7 @@ from sites.selectors import RankedSite
 from .models import OverallStatus, Phase, Sex, Trial
 from .selectors import (
     DEFAULT_CONDITION,
+    spots_left_current,
     trial_badges,
     trial_criteria_ordered,
     trial_for_detail,
@@ -139,13 +144,12 @@ class TrialListOutputSerializer(serializers.Serializer):
 class TrialListApi(APIView):
     """Search the catalog; with a location, nearest recruiting site first."""
 
-    class InputSerializer(QueryParamsSerializer, LocationFields):
+    class InputSerializer(LanguageParams, LocationFields):
         condition = serializers.CharField(
             required=False,
             max_length=200,
-            allow_blank=True,
-            help_text="Words in the trial's conditions or keywords (case-insensitive). With a "
-            f"location it defaults to '{DEFAULT_CONDITION}'.",
+            help_text="Words in the trial's conditions or keywords (case-insensitive); not "
+            f"blank. With a location it defaults to '{DEFAULT_CONDITION}'.",
         )
         status = serializers.ListField(
             child=serializers.ChoiceField(choices=OverallStatus.values),
@@ -285,6 +289,22 @@ class BadgeSerializer(serializers.Serializer):
     label = serializers.CharField()
 
 
+class CurrentSpotsLeftMixin:
+    """A trial field read only while the trial's "spots left" figure is current
+    (``finder.selectors.spots_left_current``): null once its date has passed."""
+
+    def get_attribute(self, trial):
+        return super().get_attribute(trial) if spots_left_current(trial=trial) else None
+
+
+class CurrentSpotsLeftField(CurrentSpotsLeftMixin, serializers.IntegerField):
+    pass
+
+
+class CurrentSpotsLeftByField(CurrentSpotsLeftMixin, serializers.DateField):
+    pass
+
+
 class TrialDetailSerializer(serializers.Serializer):
     # Renders a Trial from trial_for_detail; the context carries the request, the
     # language and the trial's badges.
@@ -310,8 +330,16 @@ class TrialDetailSerializer(serializers.Serializer):
     healthy_volunteers = serializers.BooleanField(allow_null=True)
     start_date = serializers.CharField()
     completion_date = serializers.CharField()
-    spots_left = serializers.IntegerField(allow_null=True)
-    spots_left_by = serializers.DateField(allow_null=True)
+    spots_left = CurrentSpotsLeftField(
+        allow_null=True,
+        help_text="About how many volunteers the study still takes, as curated; null when "
+        "there is no figure or when its spots_left_by date has passed (a stale figure is "
+        "never returned).",
+    )
+    spots_left_by = CurrentSpotsLeftByField(
+        allow_null=True,
+        help_text="The date spots_left was given for; null without a current figure.",
+    )
     sites_are_illustrative = serializers.BooleanField()
     locations_count = serializers.IntegerField()
     recruiting_locations_count = serializers.IntegerField()
@@ -338,11 +366,12 @@ class TrialDetailApi(APIView):
     @extend_schema(
         operation_id="trials_detail",
         summary="One trial",
-        parameters=[LANG_PARAM],
-        responses={200: TrialDetailSerializer},
+        parameters=[LANG_PARAM, *CONDITIONAL_READ_PARAMETERS],
+        responses={200: TrialDetailSerializer, 304: NOT_MODIFIED},
         tags=["trials"],
     )
     def get(self, request, nct_id: str):
+        query_params(request, LanguageParams)
         trial = trial_for_detail(nct_id=nct_id_or_404(nct_id))
         if trial is None:
             raise Http404
@@ -351,4 +380,5 @@ class TrialDetailApi(APIView):
             "lang": request_language(request),
             "badges": trial_badges(trial=trial),
         }
-        return Response(TrialDetailSerializer(trial, context=context).data)
+        data = TrialDetailSerializer(trial, context=context).data
+        return conditional_read(request, data, changed_at=trial.updated_at)

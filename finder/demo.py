@@ -80,8 +80,13 @@ def demo_locations(
 
 
 @transaction.atomic
-def demo_catalog_load(*, directory: Path = DEMO_DIR, rulesets: Path = RULESETS_DIR) -> ImportReport:
+def demo_catalog_load(
+    *, directory: Path = DEMO_DIR, rulesets: Path = RULESETS_DIR, registry: bool = True
+) -> ImportReport:
     """Load the demo catalog (``directory/catalog.json``); running it again changes nothing.
+
+    ``registry=False`` leaves out the real registry trials and loads only the CARE-MS
+    demonstration (what tests of the demonstration's flows want).
 
     Each trial's registry-shaped record goes through :func:`trial_upsert_from_study` with
     its illustrative sites, then the curated patient-facing facts are set and the curated
@@ -91,7 +96,7 @@ def demo_catalog_load(*, directory: Path = DEMO_DIR, rulesets: Path = RULESETS_D
     manifest = json.loads((directory / "catalog.json").read_text(encoding="utf-8"))
     places = gazetteer()
     report = ImportReport()
-    for entry in manifest.get("registry", []):
+    for entry in manifest.get("registry", []) if registry else []:
         registry_page_load(
             page=directory / entry["page"], reviews=directory / entry["reviews"], report=report
         )

@@ -94,6 +94,15 @@ class Trial(models.Model):
     start_date = models.CharField(max_length=10, blank=True)
     completion_date = models.CharField(max_length=10, blank=True)
     last_update_posted = models.DateField(null=True, blank=True)
+    registry_checked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "When a sync last confirmed this record against ClinicalTrials.gov (fetched, or "
+            "not changed there since the sync before)"
+        ),
+    )
     record_hash = models.CharField(
         max_length=64,
         blank=True,

@@ -1,18 +1,29 @@
 """The live ClinicalTrials.gov API v2: search pages fetched lazily, as raw studies.
 
-Reads only; :func:`finder.importing.registry_sync` writes what it fetches.
+The fetching reads only; :func:`finder.importing.registry_sync` writes what it fetches.
+:func:`registry_sync_changed` is the periodic sync: it asks the registry only for the
+studies updated since the last sync (their ``LastUpdatePostDate``), imports them through
+the same import (change detection by content: an unchanged record writes nothing), and
+records on each trial when the registry last confirmed it (``Trial.registry_checked_at``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import requests
 from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
 
+from .conditions import condition_query
 from .ctgov import RawStudy, iter_document_studies
+from .models import Trial
+from .selectors import condition_q
 
 if TYPE_CHECKING:
     from .importing import ImportReport
@@ -21,6 +32,15 @@ logger = logging.getLogger(__name__)
 
 #: The registry's page size limit (API v2 refuses more).
 REGISTRY_MAX_PAGE_SIZE = 1000
+#: How far before the last sync a changed-since fetch starts: the registry posts by date
+#: (US Eastern time), so a day of overlap catches what was posted as the last sync ran.
+#: Overlapping costs nothing: an unchanged record is recognised by content.
+CHANGED_SINCE_OVERLAP = timedelta(days=1)
+
+
+def changed_since_filter(since: date) -> str:
+    """The registry's Essie expression for "updated on ``since`` or later" (``filter.advanced``)."""
+    return f"AREA[LastUpdatePostDate]RANGE[{since.isoformat()},MAX]"
 
 
 class RegistryError(Exception):
@@ -39,15 +59,18 @@ def registry_pages(
     *,
     condition: str,
     statuses: Sequence[str] = (),
+    updated_since: date | None = None,
     page_size: int = 100,
     max_pages: int | None = None,
     session: requests.Session | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Search pages from the registry API (``settings.CTGOV_API_URL``), fetched lazily.
 
-    Follows ``nextPageToken`` until there is none or ``max_pages`` pages were fetched.
-    Raises :class:`RegistryError` with a one-line message when the registry cannot be
-    reached, times out, answers with an HTTP error or with something that is not a page.
+    ``updated_since`` keeps the studies whose last update was posted on that day or later
+    (:func:`changed_since_filter`). Follows ``nextPageToken`` until there is none or
+    ``max_pages`` pages were fetched. Raises :class:`RegistryError` with a one-line
+    message when the registry cannot be reached, times out, answers with an HTTP error
+    or with something that is not a page.
     """
     if session is None:
         session = requests.Session()
@@ -59,6 +82,8 @@ def registry_pages(
     }
     if statuses:
         params["filter.overallStatus"] = ",".join(statuses)
+    if updated_since is not None:
+        params["filter.advanced"] = changed_since_filter(updated_since)
     fetched = 0
     while max_pages is None or fetched < max_pages:
         page = _registry_get(session, params)
@@ -108,6 +133,7 @@ def registry_raw_studies(
     *,
     condition: str,
     statuses: Sequence[str] = (),
+    updated_since: date | None = None,
     page_size: int = 100,
     max_pages: int | None = None,
     session: requests.Session | None = None,
@@ -116,9 +142,112 @@ def registry_raw_studies(
     pages = registry_pages(
         condition=condition,
         statuses=statuses,
+        updated_since=updated_since,
         page_size=page_size,
         max_pages=max_pages,
         session=session,
     )
     for number, page in enumerate(pages, start=1):
         yield from iter_document_studies(page, source=f"registry page {number}")
+
+
+# --- the periodic sync -------------------------------------------------------------------------
+
+
+@dataclass
+class RegistrySync:
+    """What a sync did: the import's report, where the fetch started, what it confirmed."""
+
+    report: ImportReport
+    since: date | None
+    checked: int
+    checked_at: datetime
+
+
+def registry_last_checked() -> datetime | None:
+    """When a sync last confirmed trials against the registry (``None``: never)."""
+    return Trial.objects.aggregate(last=Max("registry_checked_at"))["last"]
+
+
+def registry_changed_since() -> date | None:
+    """Where the next changed-since fetch starts: the last sync's day, less the overlap;
+    ``None`` (fetch everything) before the first sync."""
+    last = registry_last_checked()
+    if last is None:
+        return None
+    return timezone.localdate(last) - CHANGED_SINCE_OVERLAP
+
+
+def registry_sync_changed(
+    *,
+    condition: str,
+    statuses: Sequence[str] = (),
+    since: date | None = None,
+    changed_only: bool = True,
+    page_size: int = 100,
+    max_pages: int | None = None,
+    progress: Callable[[Iterator[RawStudy]], Iterable[RawStudy]] | None = None,
+) -> RegistrySync:
+    """Import what the registry changed for ``condition``, and record what it confirmed.
+
+    With ``changed_only`` the fetch asks for the studies updated since ``since`` (default:
+    :func:`registry_changed_since`; the first sync fetches everything). Every study
+    fetched and imported is confirmed now. After a complete changed-since fetch without
+    a status filter and without a page limit, the registry has also said that nothing
+    else changed since ``since``, so the trials an earlier sync confirmed and that still
+    match ``condition`` are confirmed now too. A status filter would hide a trial that
+    left those statuses, and a page limit the pages not fetched, so with either only the
+    studies fetched count. A failed fetch confirms nothing (the pages imported before it
+    stay imported); :class:`RegistryError` carries their report. ``progress`` wraps the
+    studies as they are fetched (the command's progress bar).
+    """
+    from .importing import studies_import
+
+    if changed_only and since is None:
+        since = registry_changed_since()
+    if not changed_only:
+        since = None
+    checked_at = timezone.now()
+    fetched: list[str] = []
+    raw = registry_raw_studies(
+        condition=condition,
+        statuses=statuses,
+        updated_since=since,
+        page_size=page_size,
+        max_pages=max_pages,
+    )
+    noted = _noting_labels(raw, fetched)
+    report = studies_import(raw_studies=progress(noted) if progress else noted)
+    imported = set(fetched) - {skipped.label for skipped in report.skipped}
+    complete = since is not None and not statuses and max_pages is None
+    checked = trials_registry_checked(
+        nct_ids=imported, condition=condition if complete else None, at=checked_at
+    )
+    logger.info(
+        "registry sync since %s: %s; %d trials confirmed",
+        since.isoformat() if since else "the beginning",
+        report.summary,
+        checked,
+    )
+    return RegistrySync(report=report, since=since, checked=checked, checked_at=checked_at)
+
+
+def _noting_labels(raw: Iterable[RawStudy], labels: list[str]) -> Iterator[RawStudy]:
+    for study in raw:
+        labels.append(study.label)
+        yield study
+
+
+def trials_registry_checked(*, nct_ids: Iterable[str], condition: str | None, at: datetime) -> int:
+    """Record that the registry confirmed these trials at ``at`` (and, with ``condition``,
+    every trial confirmed before that matches it); returns how many rows were set."""
+    ids = sorted(set(nct_ids))
+    checked = 0
+    for start in range(0, len(ids), 500):  # within any database's parameter limit
+        chunk = ids[start : start + 500]
+        checked += Trial.objects.filter(nct_id__in=chunk).update(registry_checked_at=at)
+    if condition is not None:
+        checked += Trial.objects.filter(
+            condition_q(condition_query(condition)), registry_checked_at__lt=at
+        ).update(registry_checked_at=at)
+    return checked

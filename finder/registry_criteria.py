@@ -31,7 +31,6 @@ for a finder. The patient text states the registered limit, not the rounded one.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections.abc import Iterable
@@ -39,6 +38,7 @@ from decimal import Decimal
 from typing import Any
 
 from eligibility.reader import READER_VERSION, read
+from eligibility.reader.identity import line_hash
 
 from .criteria_lines import CriterionLine, split_criteria
 from .ctgov import split_age
@@ -164,13 +164,6 @@ def is_relapsing_ms_condition(condition: str) -> bool:
 
 
 # --- the registered lines, and derived rules attached to them ---------------------------------
-
-
-def line_hash(kind: str, text: str) -> str:
-    """The identity of a registered line: its kind and its words (case, spacing and
-    punctuation aside), so a re-import recognises an unchanged line."""
-    words = " ".join(re.findall(r"\w+", text.casefold()))
-    return hashlib.sha256(f"{kind}\n{words}".encode()).hexdigest()
 
 
 def registry_trial_criteria(

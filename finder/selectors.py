@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sites.models import Site, SiteStatus
@@ -156,6 +158,19 @@ def trials_sites(
     for row in Site.objects.filter(trial__in=trial_ids).order_by("id").values("trial", *fields):
         out[row.pop("trial")].append(row)
     return out
+
+
+def spots_left_current(*, trial: Trial, today: date | None = None) -> bool:
+    """Whether the trial's "about N spots left" may be shown: there is a figure, and the
+    date it was given for (``spots_left_by``, if any) has not passed.
+
+    A figure for a date gone by says nothing true about today, so no page and no API
+    presents it (the trial page, the trial cards and ``GET /api/v1/trials/<id>/``).
+    """
+    if trial.spots_left is None:
+        return False
+    by = trial.spots_left_by
+    return by is None or by >= (today or timezone.localdate())
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,16 @@ kept in the session, so every page can rank clinics from it without asking again
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Paginator
+import phonenumbers
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from sites.geocoding import Place
 from sites.location import (
@@ -22,14 +26,27 @@ from sites.location import (
     location_origin,
     session_location_text,
 )
-from sites.selectors import nearest_recruiting, trial_sites_ranked
+from sites.ranking import KM_PER_MILE
+from sites.selectors import (
+    RankedSite,
+    SiteArea,
+    SiteContact,
+    site_contacts,
+    trial_site_list,
+)
 
 from .forms import TrialSearchForm
 from .selectors import trial_criteria_ordered, trial_for_detail, trials_nearest
 
 RESULTS_PER_PAGE = 10
 CRITERIA_SHOWN = 3
-SITES_SHOWN = 5
+#: Sites a page of a trial's site list shows (recruiting ones and the others, each).
+SITES_PER_PAGE = 10
+#: The distances a patient can keep a trial's clinics within, in their unit (mi or km).
+SITE_DISTANCES = (10, 25, 50, 100, 250, 500)
+#: Query parameters that name the patient's place: kept out of the site list's links (the
+#: place is in the session already).
+LOCATION_PARAMS = ("location", "lat", "lon")
 
 
 # --- pages --------------------------------------------------------------------------------
@@ -100,15 +117,14 @@ def trial_detail(request: HttpRequest, nct_id: str) -> HttpResponse:
     trial = trial_for_detail(nct_id=nct_id)
     if trial is None:
         raise Http404
-    form = bound_location_form(request, request.GET or None)
+    typed = any(key in request.GET for key in LOCATION_PARAMS)
+    form = bound_location_form(request, request.GET if typed else None)
     origin = location_origin(request, form) if form.is_valid() else None
-    ranked = trial_sites_ranked(trial=trial, origin=origin)
     criteria = trial_criteria_ordered(trial=trial)
     lang = request.LANGUAGE_CODE
     rows = [criterion_row(c, lang) for c in criteria]
     inclusion = [row for row in rows if row.kind == "inclusion"]
     exclusion = [row for row in rows if row.kind == "exclusion"]
-    nearest = nearest_recruiting(ranked) if origin is not None else None
     return render(
         request,
         "finder/trial_detail.html",
@@ -118,16 +134,169 @@ def trial_detail(request: HttpRequest, nct_id: str) -> HttpResponse:
             "interventions": list(trial.interventions.all()),
             "inclusion": first_and_more(inclusion, CRITERIA_SHOWN),
             "exclusion": first_and_more(exclusion, CRITERIA_SHOWN),
-            "sites": first_and_more(ranked, SITES_SHOWN),
-            "nearest_site": nearest,
-            "other_locations": len(ranked) - 1 if nearest else len(ranked),
             "can_check": bool(criteria),
             "criteria_checked": sum(row.checked for row in rows),
             "criteria_total": len(rows),
             **location_context(request, form, origin),
+            **trial_sites_context(request, trial=trial, origin=origin),
         },
         status=400 if form.errors else 200,
     )
+
+
+# --- the trial page's sites ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteFilters:
+    """The filters of a trial's site list, from the query string; unknown values are
+    dropped, so a filter is always one the page offers. ``within`` is in the page's unit;
+    ``states`` are the chosen country's (name, recruiting sites), for the state list."""
+
+    country: str = ""
+    state: str = ""
+    within: int | None = None
+    states: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return bool(self.country or self.state or self.within)
+
+    def radius_km(self, unit: str) -> float | None:
+        if self.within is None:
+            return None
+        return self.within * KM_PER_MILE if unit == "mi" else float(self.within)
+
+
+def site_filters(params: Mapping[str, str], *, areas: list[SiteArea], located: bool) -> SiteFilters:
+    """The filters ``params`` ask for, kept to the trial's ``areas`` (a state only within
+    its country) and, for a distance, to a located patient."""
+    area = next((a for a in areas if a.country == params.get("country")), None)
+    if area is None:
+        return SiteFilters(within=_site_distance(params, located))
+    state = params.get("state", "")
+    return SiteFilters(
+        country=area.country,
+        state=state if state in dict(area.states) else "",
+        within=_site_distance(params, located),
+        states=area.states,
+    )
+
+
+def _site_distance(params: Mapping[str, str], located: bool) -> int | None:
+    within = params.get("within", "")
+    if not located or within not in {str(d) for d in SITE_DISTANCES}:
+        return None
+    return int(within)
+
+
+def site_distance_choices(unit: str) -> list[tuple[int, str]]:
+    """("Within 25 mi", ...) for the distance filter, in the patient's unit."""
+    label = pgettext("unit", "mi") if unit == "mi" else pgettext("unit", "km")
+    return [(d, _("Within %(distance)s") % {"distance": f"{d} {label}"}) for d in SITE_DISTANCES]
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    """A recruiting site as the list shows it: with its registry contact, and a ``tel:``
+    link when the phone number is a valid one as written ("" otherwise)."""
+
+    site: RankedSite
+    contact: SiteContact | None
+    phone_href: str
+
+
+def site_row(site: RankedSite, contact: SiteContact | None) -> SiteRow:
+    href = phone_href(contact.phone, site.country_code) if contact else ""
+    return SiteRow(site=site, contact=contact, phone_href=href)
+
+
+def phone_href(phone: str, country_code: str) -> str:
+    """``tel:+1-202-745-8000;ext=55828`` for a registry number, read in the site's
+    country; "" for one that is not a valid number (it is then shown as written)."""
+    if not phone:
+        return ""
+    try:
+        number = phonenumbers.parse(phone, country_code.upper() or None)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.RFC3966)
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """One entry of a page list: a page number (with its link unless it is the current
+    page), or a gap ("…")."""
+
+    label: str
+    url: str = ""
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class PageNav:
+    links: list[PageLink]
+    previous_url: str
+    next_url: str
+
+    def __bool__(self) -> bool:
+        return len(self.links) > 1
+
+
+def page_nav(request: HttpRequest, page: Page, *, param: str, anchor: str) -> PageNav:
+    """Links to the other pages of ``page``'s list: the query string with ``param`` set
+    and without the patient's place, to ``#anchor``; a long run is elided."""
+
+    def url(number: int) -> str:
+        query = request.GET.copy()
+        for key in LOCATION_PARAMS:
+            query.pop(key, None)
+        query[param] = str(number)
+        return f"?{query.urlencode()}#{anchor}"
+
+    links = []
+    for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1):
+        if not isinstance(number, int):
+            links.append(PageLink(label=str(number)))
+        elif number == page.number:
+            links.append(PageLink(label=str(number), current=True))
+        else:
+            links.append(PageLink(label=str(number), url=url(number)))
+    return PageNav(
+        links=links,
+        previous_url=url(page.previous_page_number()) if page.has_previous() else "",
+        next_url=url(page.next_page_number()) if page.has_next() else "",
+    )
+
+
+def trial_sites_context(request: HttpRequest, *, trial, origin: Place | None) -> dict:
+    """The trial page's sites: the nearest recruiting one, then a filtered page of the
+    recruiting sites (with their contacts) and a page of the others, each paged apart."""
+    unit = distance_unit(request, origin)
+    site_list = trial_site_list(trial=trial, origin=origin)
+    filters = site_filters(request.GET, areas=site_list.areas, located=origin is not None)
+    shown = site_list.filtered(
+        country=filters.country, state=filters.state, radius_km=filters.radius_km(unit)
+    )
+    recruiting = Paginator(shown.recruiting, SITES_PER_PAGE).get_page(request.GET.get("page"))
+    others = Paginator(shown.not_recruiting, SITES_PER_PAGE).get_page(request.GET.get("other_page"))
+    contacts = site_contacts(site_ids=[site.id for site in recruiting])
+    return {
+        "site_list": site_list,
+        "site_filters": filters,
+        "site_distances": site_distance_choices(unit),
+        "nearest_site": site_list.nearest,
+        "other_locations": site_list.other_locations,
+        "recruiting_page": recruiting,
+        "recruiting_rows": [site_row(site, contacts.get(site.id)) for site in recruiting],
+        # An illustrative list has no registry contacts to show, or to say are missing.
+        "show_contacts": not trial.sites_are_illustrative,
+        "recruiting_nav": page_nav(request, recruiting, param="page", anchor="recruiting-sites"),
+        "others_page": others,
+        "others_nav": page_nav(request, others, param="other_page", anchor="other-sites"),
+    }
 
 
 @dataclass(frozen=True)

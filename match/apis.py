@@ -11,7 +11,9 @@ from config.api import (
     LANG_PARAM,
     MAX_PAGE_SIZE,
     ApiInputError,
+    LanguageParams,
     StrictSerializer,
+    query_params,
     request_language,
 )
 from eligibility.apis import AnswersField, CriterionResultSerializer
@@ -102,6 +104,7 @@ class MatchApi(APIView):
         tags=["eligibility"],
     )
     def post(self, request):
+        query_params(request, LanguageParams)
         params = self.InputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         p = params.validated_data

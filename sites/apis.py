@@ -8,7 +8,13 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ApiInputError, QueryParamsSerializer, problem_response
+from config.api import (
+    ApiInputError,
+    QueryParamsSerializer,
+    page_links,
+    page_window,
+    problem_response,
+)
 from finder.models import Trial
 
 from .location import LocationFields, origin_dict, origin_from_params
@@ -65,6 +71,11 @@ class RankedSiteSerializer(serializers.Serializer):
 
 
 class TrialSitesOutputSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many sites match, on every page.")
+    next = serializers.URLField(allow_null=True, help_text="The next page; null on the last.")
+    previous = serializers.URLField(
+        allow_null=True, help_text="The previous page; null on the first."
+    )
     origin = OriginSerializer(allow_null=True, help_text="null without a location")
     results = RankedSiteSerializer(many=True)
 
@@ -78,6 +89,10 @@ class TrialSitesApi(APIView):
     with null distances (left out when ``radius_km`` is given). Without a location the
     sites come unranked, ordered by country and city, with null distances. Distances
     are rounded to the metre.
+
+    Paged like every list: ``limit`` sites from ``offset`` (or ``page``, which needs
+    ``limit``), with ``count`` and ``next``/``previous`` links; without ``limit``, every
+    site from ``offset`` on.
     """
 
     class InputSerializer(QueryParamsSerializer, LocationFields):
@@ -89,7 +104,16 @@ class TrialSitesApi(APIView):
         status = serializers.ChoiceField(
             required=False, choices=SiteStatus.values, help_text="Only sites with this status."
         )
-        limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT)
+        limit = serializers.IntegerField(
+            required=False,
+            min_value=1,
+            max_value=MAX_LIMIT,
+            help_text="Sites per page; without it, every site (from offset).",
+        )
+        offset = serializers.IntegerField(required=False, min_value=0, max_value=1_000_000)
+        page = serializers.IntegerField(
+            required=False, min_value=1, max_value=100_000, help_text="Needs limit."
+        )
 
     @extend_schema(
         operation_id="trial_sites_list",
@@ -107,20 +131,29 @@ class TrialSitesApi(APIView):
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         p = params.validated_data
+        limit, offset = page_window(p)
         origin = origin_from_params(p)
         if origin is None and p.get("radius_km") is not None:
             raise ApiInputError({"radius_km": "radius_km needs a location."})
+        # Every matching site is ranked: the count needs them all.
         sites = trial_sites_ranked(
             trial=trial,
             origin=origin,
             radius_km=p.get("radius_km"),
             statuses=[p["status"]] if p.get("status") else (),
-            limit=p.get("limit"),
         )
+        page = sites[offset : offset + limit] if limit is not None else sites[offset:]
+        following, previous = page_links(request, limit=limit, offset=offset, total=len(sites))
         # Built directly rather than through TrialSitesOutputSerializer (which documents
         # it): DRF's per-field serialisation cost more than the ranking.
         return Response(
-            {"origin": origin_dict(origin), "results": [ranked_site_json(s) for s in sites]}
+            {
+                "count": len(sites),
+                "next": following,
+                "previous": previous,
+                "origin": origin_dict(origin),
+                "results": [ranked_site_json(s) for s in page],
+            }
         )
 
 

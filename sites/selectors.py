@@ -2,6 +2,9 @@
 for a condition.
 
 Every ranking is by exact WGS-84 geodesic distance, ties by id (see ``sites.ranking``).
+Site status decides: only recruiting sites (``RECRUITING_SITE_STATUSES``) give a trial its
+nearest site, its "+N other locations" and its distance in a search; a trial page lists
+the other sites apart, with their status (:func:`trial_site_list`).
 The condition queries, and a trial's sites when an origin is given, search the
 per-process site index (``sites.index``); details shown to patients (facility, city,
 ...) are always read fresh from the database for the page being returned.
@@ -9,8 +12,9 @@ per-process site index (``sites.index``); details shown to patients (facility, c
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from django.db.models import Count, Q
@@ -18,8 +22,12 @@ from django.db.models import Count, Q
 from finder.models import OverallStatus, Trial
 from sites import ranking
 from sites.geocoding import Place
-from sites.index import SiteIndex, site_index
+from sites.index import Selection, SiteIndex, site_index
 from sites.models import Site, SiteStatus
+
+#: The site statuses that count as recruiting: only these sites give a trial its nearest
+#: site, its "+N other locations" and its distance in a search.
+RECRUITING_SITE_STATUSES: tuple[str, ...] = (SiteStatus.RECRUITING,)
 
 
 @dataclass(frozen=True)
@@ -41,10 +49,29 @@ class RankedSite:
     distance_km: float | None
     distance_mi: float | None
 
+    @property
+    def is_recruiting(self) -> bool:
+        return self.status in RECRUITING_SITE_STATUSES
+
+    @property
+    def address(self) -> str:
+        """City, state and postal code, country ("Louisville, Kentucky 40202, United States")."""
+        region = " ".join(part for part in (self.state, self.postal_code) if part)
+        return ", ".join(part for part in (self.city, region, self.country) if part)
+
+    @property
+    def status_label(self) -> str:
+        """The status in the patient's language ("Withdrawn"); the code if unknown."""
+        try:
+            return str(SiteStatus(self.status).label)
+        except ValueError:
+            return self.status
+
 
 @dataclass(frozen=True)
 class TrialWithNearestSite:
-    """A trial with its nearest site of the requested statuses (``None``: none located)."""
+    """A trial with its nearest recruiting site (``None``: none located) and how many other
+    recruiting sites it has."""
 
     trial: Trial
     nearest_site: RankedSite | None
@@ -173,7 +200,7 @@ def trial_sites_ranked(
 def nearest_recruiting(ranked: list[RankedSite]) -> RankedSite | None:
     """The first recruiting site of a ranked list that has a distance, or ``None``."""
     for site in ranked:
-        if site.status == SiteStatus.RECRUITING and site.distance_km is not None:
+        if site.is_recruiting and site.distance_km is not None:
             return site
     return None
 
@@ -200,6 +227,117 @@ def _trial_sites_ranked_from_rows(sites, origin, radius_km, limit) -> list[Ranke
             _ranked_site(r, None) for r in rows if r["latitude"] is None or r["longitude"] is None
         )
     return result[:limit]
+
+
+@dataclass(frozen=True)
+class SiteArea:
+    """A country of a trial's recruiting sites, as the registry names it, with its states
+    (or regions, provinces) and how many recruiting sites each has, by name."""
+
+    country: str
+    count: int
+    states: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class TrialSiteList:
+    """A trial's sites as its page lists them: the recruiting ones apart from the others.
+
+    ``recruiting`` and ``not_recruiting`` are nearest first (see
+    :func:`trial_sites_ranked`), narrowed by :meth:`filtered`; ``nearest`` (the nearest
+    located recruiting site), the totals and ``areas`` (the countries and states of the
+    recruiting sites) are the whole trial's.
+    """
+
+    recruiting: list[RankedSite]
+    not_recruiting: list[RankedSite]
+    nearest: RankedSite | None
+    recruiting_total: int
+    not_recruiting_total: int
+    areas: list[SiteArea]
+
+    @property
+    def other_locations(self) -> int:
+        """The "+N other locations" next to the nearest site: the other recruiting ones."""
+        return self.recruiting_total - 1 if self.nearest else self.recruiting_total
+
+    @property
+    def has_states(self) -> bool:
+        """Whether any country of the recruiting sites has sites with a state or region."""
+        return any(area.states for area in self.areas)
+
+    def filtered(
+        self, *, country: str = "", state: str = "", radius_km: float | None = None
+    ) -> TrialSiteList:
+        """The same list keeping the sites in ``country`` and ``state`` (the registry's
+        names, exact) and at most ``radius_km`` away (unlocated sites then drop out)."""
+
+        def kept(site: RankedSite) -> bool:
+            if (country and site.country != country) or (state and site.state != state):
+                return False
+            if radius_km is None:
+                return True
+            return site.distance_km is not None and site.distance_km <= radius_km
+
+        return replace(
+            self,
+            recruiting=[site for site in self.recruiting if kept(site)],
+            not_recruiting=[site for site in self.not_recruiting if kept(site)],
+        )
+
+
+def trial_site_list(*, trial: Trial, origin: Place | None) -> TrialSiteList:
+    """Every site of ``trial`` for its page, the recruiting ones apart from the others.
+
+    One ranking (:func:`trial_sites_ranked`), split by status; without an origin there
+    is no nearest site and the order is by country, city and id. Narrow it with
+    :meth:`TrialSiteList.filtered`.
+    """
+    ranked = trial_sites_ranked(trial=trial, origin=origin)
+    recruiting = [site for site in ranked if site.is_recruiting]
+    others = [site for site in ranked if not site.is_recruiting]
+    return TrialSiteList(
+        recruiting=recruiting,
+        not_recruiting=others,
+        nearest=nearest_recruiting(recruiting) if origin is not None else None,
+        recruiting_total=len(recruiting),
+        not_recruiting_total=len(others),
+        areas=_site_areas(recruiting),
+    )
+
+
+def _site_areas(sites: list[RankedSite]) -> list[SiteArea]:
+    """The countries of ``sites`` by name, each with its states by name, and their counts."""
+    countries = Counter(site.country for site in sites if site.country)
+    states = Counter((site.country, site.state) for site in sites if site.country and site.state)
+    return [
+        SiteArea(
+            country=name,
+            count=count,
+            states=tuple(sorted((s, n) for (c, s), n in states.items() if c == name)),
+        )
+        for name, count in sorted(countries.items())
+    ]
+
+
+@dataclass(frozen=True)
+class SiteContact:
+    """The contact the registry lists for a site (often a coordinator, or a sponsor's line)."""
+
+    name: str
+    phone: str
+    email: str
+
+    def __bool__(self) -> bool:
+        return bool(self.name or self.phone or self.email)
+
+
+def site_contacts(*, site_ids: Sequence[int]) -> dict[int, SiteContact]:
+    """The registry contact of each site in ``site_ids`` (read fresh, for one page)."""
+    rows = Site.objects.filter(id__in=list(site_ids)).values_list(
+        "id", "contact_name", "contact_phone", "contact_email"
+    )
+    return {pk: SiteContact(name=n, phone=p, email=e) for pk, n, p, e in rows}
 
 
 # --- condition queries ------------------------------------------------------------------
@@ -255,20 +393,21 @@ def trials_nearest_for_condition(
     """Trials matching ``condition``, nearest first, one page, and the total.
 
     A trial qualifies when its overall status is in ``statuses``; its nearest site is the
-    nearest one whose status is also in ``statuses`` (exact geodesic; ties by site id).
-    Trials are ordered by that distance, ties by NCT id. Trials with no located site of
-    those statuses come last, by NCT id; with ``radius_km`` only trials with such a site
-    within the radius count. Without an origin every qualifying trial comes by NCT id
-    with ``nearest_site=None``. ``limit=None`` returns every qualifying trial from
-    ``offset`` on. ``other_locations`` is the number of the trial's
-    other sites, any status (the "+N other locations" on a trial card).
+    nearest *recruiting* one (``RECRUITING_SITE_STATUSES``, whatever ``statuses`` says:
+    a suspended or withdrawn site is never a trial's nearest; exact geodesic, ties by site
+    id). Trials are ordered by that distance, ties by NCT id. Trials with no located
+    recruiting site come last, by NCT id; with ``radius_km`` only trials with one within
+    the radius count. Without an origin every qualifying trial comes by NCT id with
+    ``nearest_site=None``. ``limit=None`` returns every qualifying trial from ``offset``
+    on. ``other_locations`` is the number of the trial's other recruiting sites, located
+    or not (the "+N other locations" on a trial card; all of them without a nearest).
     """
     _check_radius(radius_km, origin)
     if (limit is not None and limit < 0) or offset < 0:
         raise ValueError("limit and offset must be zero or more")
     end = None if limit is None else offset + limit
     index = site_index()
-    selection = index.select(condition=condition, statuses=statuses)
+    selection = _recruiting_sites_only(index, index.select(condition=condition, statuses=statuses))
 
     if origin is None:
         slots = np.flatnonzero(selection.trial_mask)
@@ -304,6 +443,28 @@ def trials_nearest_for_condition(
     return _trial_page(index, page), total
 
 
+def _recruiting_sites_only(index: SiteIndex, selection: Selection) -> Selection:
+    """``selection`` with only its recruiting sites; its trials stay as they are."""
+    positions = selection.positions
+    if not len(positions):
+        return selection
+    keep = np.isin(index.site_status[positions], index.codes(RECRUITING_SITE_STATUSES))
+    if keep.all():  # the usual case: statuses were the recruiting ones
+        return selection
+    positions = positions[keep]
+    group_of = index.site_trial[positions]
+    has_site = np.zeros(len(selection.trial_mask), dtype=bool)
+    has_site[group_of] = True
+    return Selection(
+        trial_mask=selection.trial_mask,
+        positions=positions,
+        starts=np.flatnonzero(np.r_[True, group_of[1:] != group_of[:-1]])
+        if len(positions)
+        else np.empty(0, dtype=np.int64),
+        unlocated_slots=np.flatnonzero(selection.trial_mask & ~has_site),
+    )
+
+
 def _trial_page(
     index: SiteIndex, page: list[tuple[int, tuple[int, float] | None]]
 ) -> list[TrialWithNearestSite]:
@@ -312,7 +473,7 @@ def _trial_page(
     site_ids = [nearest[0] for _, nearest in page if nearest is not None]
     sites = _site_rows(site_ids)
     counts = dict(
-        Site.objects.filter(trial_id__in=trial_ids)
+        Site.objects.filter(trial_id__in=trial_ids, status__in=RECRUITING_SITE_STATUSES)
         .values("trial_id")
         .annotate(n=Count("id"))
         .values_list("trial_id", "n")

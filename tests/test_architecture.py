@@ -76,6 +76,20 @@ ALLOWED: dict[str, set[str]] = {
         "privacy",
         "sites",
     },
+    # The watchlist (issue 22): reads the catalog, criteria and sites, evaluates saved
+    # answers, queues its e-mails in the outbox; the address and answers are encrypted.
+    "watches": {
+        "config",
+        "eligibility",
+        "eligibility.engine",
+        "finder",
+        "finder.conditions",
+        "finder.models",
+        "match",
+        "notifications",
+        "privacy",
+        "sites",
+    },
 }
 APPS = {unit.split(".")[0] for unit in ALLOWED}
 #: Standard library and third-party packages the engine may use.

@@ -58,6 +58,14 @@ def trial_badges(trial) -> list:
 
 
 @register.filter
+def spots_left_current(trial) -> bool:
+    """Whether "about N spots left" may be shown (not for a date gone by: finder.selectors)."""
+    from finder.selectors import spots_left_current as is_current
+
+    return is_current(trial=trial)
+
+
+@register.filter
 def place(site) -> str:
     """City, state and country of a site, whatever parts it has."""
     return ", ".join(p for p in (site.city, site.state, site.country) if p)

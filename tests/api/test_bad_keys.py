@@ -5,6 +5,7 @@ throttles only after authentication has succeeded).
 """
 
 import pytest
+import time_machine
 
 from tests.api.conftest import assert_problem
 
@@ -12,6 +13,13 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/trials/"
 BAD = "Api-Key Unknown1.abcdefghijklmnopqrstuvwxyz012345"
+
+
+@pytest.fixture(autouse=True)
+def _one_window():
+    """Every request of a test in one fixed one-minute window (none straddles a minute)."""
+    with time_machine.travel("2026-12-01 12:00:10Z", tick=False):
+        yield
 
 
 @pytest.fixture

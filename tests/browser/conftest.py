@@ -39,9 +39,17 @@ def warm_gazetteer():
 
 @pytest.fixture
 def demo_site(live_server, transactional_db, warm_gazetteer):
-    """The live server with the demo catalog (CARE-MS II and CARE-MS I) loaded."""
-    call_command("load_demo_catalog", verbosity=0)
+    """The live server with the CARE-MS demonstration (CARE-MS II and CARE-MS I) loaded."""
+    call_command("load_demo_catalog", care_ms_only=True, verbosity=0)
     return live_server
+
+
+@pytest.fixture
+def catalog_site(demo_site):
+    """The live server with the whole demo catalog of ``make run``: the four real recruiting
+    trials beside the CARE-MS demonstration."""
+    call_command("load_demo_catalog", verbosity=0)
+    return demo_site
 
 
 def _context(browser, *, viewport, locale="en-US", javascript=True):

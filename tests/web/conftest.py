@@ -9,8 +9,9 @@ CARE_MS_I = "NCT00530348"
 
 @pytest.fixture
 def demo_catalog(db):
-    """CARE-MS II (191 illustrative sites) and CARE-MS I, with their curated criteria."""
-    call_command("load_demo_catalog", verbosity=0)
+    """CARE-MS II (191 illustrative sites) and CARE-MS I, with their curated criteria (the
+    real registry trials of ``make run`` are tests/web/test_real_catalog.py's)."""
+    call_command("load_demo_catalog", care_ms_only=True, verbosity=0)
     from finder.models import Trial
 
     return {trial.nct_id: trial for trial in Trial.objects.all()}

@@ -1,5 +1,10 @@
 """GET /trials/<nct_id>/: everything seed 000 shows, with the protocol's facts."""
 
+from datetime import UTC, date, datetime
+
+import pytest
+
+from tests.factories import TrialFactory
 from tests.web.conftest import CARE_MS_II
 
 
@@ -18,7 +23,6 @@ def test_it_shows_what_seed_000_shows(client, care_ms_ii):
         "CARE-MS II",
         "Recruiting in Palo Alto (2 mi)",
         "+190 other locations",
-        "About 45 spots left by April 2026",
         "<dd>Any</dd>",
         "Phase 3",
         "Genzyme, a Sanofi Company",
@@ -50,7 +54,8 @@ def test_it_ranks_clinics_from_the_patients_place(client, care_ms_ii):
     html = client.get(f"/trials/{CARE_MS_II}/", {"location": "94301"}).content.decode()
     clinics = html.split('id="clinics-title"')[1]
     assert clinics.index("Palo Alto") < clinics.index("Oakland")
-    assert "Show 186 more locations" in clinics
+    assert "Clinics 1 to 10 of 191, nearest first from Palo Alto" in clinics
+    assert clinics.count('class="site-list__item') == 10
 
 
 def test_it_reports_a_bad_place_next_to_the_clinic_form(client, care_ms_ii):
@@ -79,7 +84,6 @@ def test_it_speaks_spanish(client, care_ms_ii):
     assert "Personas de 18 a 55 años" in html
     assert "Comprobar si puede participar" in html
     assert "Recluta en Madrid" in html and " km)" in html
-    assert "Quedan unas 45 plazas hasta abril de 2026" in html
 
 
 def test_the_server_error_page_renders_without_a_request(db):
@@ -87,3 +91,68 @@ def test_the_server_error_page_renders_without_a_request(db):
 
     html = render_to_string("500.html")
     assert "Something went wrong" in html and "/static/css/site.css" in html
+
+
+# --- honest trial facts ---------------------------------------------------------------
+
+
+@pytest.fixture
+def before_april_2026(time_machine):
+    time_machine.move_to(datetime(2026, 3, 1, 12, tzinfo=UTC), tick=False)
+
+
+@pytest.fixture
+def in_december_2026(time_machine):
+    """When issue 20 found CARE-MS II's "about 45 spots left by April 2026" still shown."""
+    time_machine.move_to(datetime(2026, 12, 1, 12, tzinfo=UTC), tick=False)
+
+
+def test_it_shows_the_spots_left_while_their_date_is_ahead(client, care_ms_ii, before_april_2026):
+    html = client.get(f"/trials/{CARE_MS_II}/").content.decode()
+    assert "About 45 spots left by April 2026" in html
+    spanish = client.get(f"/trials/{CARE_MS_II}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Quedan unas 45 plazas hasta abril de 2026" in spanish
+
+
+def test_it_hides_spots_left_by_a_date_gone_by(client, care_ms_ii, in_december_2026):
+    assert (care_ms_ii.spots_left, care_ms_ii.spots_left_by) == (45, date(2026, 4, 30))
+    for url in (f"/trials/{CARE_MS_II}/", "/trials/?location=94301"):
+        html = client.get(url).content.decode()
+        assert "spots left" not in html and "spot left" not in html, url
+        assert "CARE-MS II" in html
+
+
+def test_it_still_shows_spots_left_on_their_last_day(client, care_ms_ii, time_machine):
+    time_machine.move_to(datetime(2026, 4, 30, 23, 59, tzinfo=UTC), tick=False)
+    html = client.get(f"/trials/{CARE_MS_II}/").content.decode()
+    assert "About 45 spots left by April 2026" in html
+
+
+def test_it_shows_spots_left_given_without_a_date(client, db):
+    TrialFactory(nct_id="NCT01234567", spots_left=5)
+    assert "About 5 spots left" in client.get("/trials/NCT01234567/").content.decode()
+
+
+def test_the_api_never_presents_a_stale_figure(client, care_ms_ii, in_december_2026):
+    body = client.get(f"/api/v1/trials/{CARE_MS_II}/").json()
+    assert (body["spots_left"], body["spots_left_by"]) == (None, None)
+
+
+def test_the_api_presents_a_current_figure(client, care_ms_ii, before_april_2026):
+    body = client.get(f"/api/v1/trials/{CARE_MS_II}/").json()
+    assert (body["spots_left"], body["spots_left_by"]) == (45, "2026-04-30")
+
+
+def test_a_demonstration_trial_says_so_at_the_top(client, care_ms_ii):
+    html = client.get(f"/trials/{CARE_MS_II}/").content.decode()
+    hero = html.split('class="trial-hero"', 1)[1].split("</header>", 1)[0]
+    assert "A demonstration" in hero
+    assert "a demonstration built on CARE-MS II, a real trial that ended in 2011" in hero
+    assert "Last updated on ClinicalTrials.gov" not in html  # the demo record has no date
+
+
+def test_a_real_trial_shows_when_the_registry_last_updated_it(client, db):
+    TrialFactory(nct_id="NCT01234567", last_update_posted=date(2026, 4, 28))
+    html = client.get("/trials/NCT01234567/").content.decode()
+    assert "<dt>Last updated on ClinicalTrials.gov</dt><dd>April 28, 2026</dd>" in html
+    assert "A demonstration" not in html

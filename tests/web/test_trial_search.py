@@ -13,7 +13,8 @@ def test_it_ranks_by_nearest_clinic_in_miles_for_us_patients(client, demo_catalo
     assert "2 studies found" in html
     assert "18 to 55" in html and "18 to 50" in html
     assert "No placebo group" in html and "Pivotal trial" in html
-    assert "About 45 spots left by April 2026" in html
+    # The demo's "spots left by April 2026" has gone by (issue 20, item 6): not shown.
+    assert "spots left" not in html
 
 
 def test_it_uses_kilometres_outside_the_us(client, demo_catalog):
@@ -44,11 +45,14 @@ def test_it_reports_an_unknown_place_next_to_the_field(client, demo_catalog):
     assert "<title>Error:" in html
 
 
-def test_it_reports_an_ambiguous_place_with_examples(client, demo_catalog):
-    response = client.get("/trials/", {"location": "Springfield"})
-    assert response.status_code == 400
+def test_an_ambiguous_place_is_the_most_populous_with_the_others_offered(client, demo_catalog):
+    response = client.get("/trials/", {"condition": "MS", "location": "Springfield"})
+    assert response.status_code == 200
     html = response.content.decode()
-    assert "More than one place is called “Springfield”" in html
+    assert "Nearest clinic first, from Springfield, Missouri, United States." in html
+    assert "Did you mean:" in html
+    assert 'name="location" value="Springfield, Illinois' in html
+    assert '<input type="hidden" name="condition" value="MS">' in html
 
 
 def test_it_translates_the_place_error(client, demo_catalog):

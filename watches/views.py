@@ -1,0 +1,320 @@
+"""The watch pages: save a watch, confirm it, and pause, change or delete it, without an
+account.
+
+Nothing personal is ever in a URL: a watch is saved from a search (its condition in the
+query string) or a trial page (its NCT id), the place comes from the visit's session or
+the form, and a message's link carries only a random token. A link is checked, kept in
+the session (with its hash), and the page moves to an address without it at once, so the
+token does not stay in the browser's history.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from config.throttling import client_address
+from eligibility.session import AnswerStore
+from finder.models import Trial
+from finder.selectors import DEFAULT_CONDITION
+from sites.location import distance_unit, location_origin, session_origin
+
+from . import conf
+from .forms import WatchAreaForm, WatchForm
+from .models import TokenPurpose, Watch, WatchStatus, watch_token_hash
+from .selectors import watch_token_for, watch_token_valid
+from .services import (
+    WatchRejected,
+    confirmation_end,
+    radius_km_for,
+    retention_end,
+    watch_change,
+    watch_confirm,
+    watch_create,
+    watch_delete,
+    watch_pause,
+    watch_resume,
+    watch_token_issue,
+    watch_used,
+)
+
+SESSION_CONFIRM = "watch_confirm"
+SESSION_MANAGE = "watch_manage"
+#: The answer store's scope the questionnaires share (``match.views.MATCH_SCOPE``).
+ANSWERS_SCOPE = "*"
+#: A watch was just deleted through the pages: the next page says so, once.
+SESSION_DELETED = "watch_deleted"
+
+
+# --- saving a watch ------------------------------------------------------------------------
+
+
+def _watched(request: HttpRequest) -> tuple[Trial | None, str]:
+    """What the new watch follows: the trial named in the query string, else its condition."""
+    nct_id = request.GET.get("trial", "").strip().upper()
+    if nct_id:
+        trial = Trial.objects.filter(nct_id=nct_id).first()
+        if trial is not None:
+            return trial, ""
+    condition = " ".join(request.GET.get("condition", "").split())[:200]
+    return None, condition or DEFAULT_CONDITION
+
+
+def _requests_allowed(request: HttpRequest) -> bool:
+    """At most ``WATCH_REQUESTS_PER_HOUR`` confirmation e-mails an hour from one address,
+    so the form cannot flood someone's inbox. Fails open when the cache is down."""
+    key = f"watches:requests:{client_address(request)}"
+    try:
+        cache.add(key, 0, timeout=3600)
+        return cache.incr(key) <= conf.setting("WATCH_REQUESTS_PER_HOUR")
+    except Exception:  # the cache's outage must not stop the page
+        return True
+
+
+@never_cache
+@sensitive_post_parameters("email")
+@require_http_methods(["GET", "POST"])
+def watch_new(request: HttpRequest) -> HttpResponse:
+    trial, condition = _watched(request)
+    origin = session_origin(request)
+    unit = distance_unit(request, origin)
+    answers = AnswerStore(request, ANSWERS_SCOPE).answers
+    initial = {
+        "location": origin.label if origin else "",
+        "use_answers": bool(answers) and request.GET.get("answers") == "1",
+    }
+    status = 200
+    if request.method == "POST":
+        form = WatchForm(request.POST, unit=unit)
+        if form.is_valid():
+            place = _new_place(request, form, origin)
+            if place is None and not form.errors:
+                form.add_error(
+                    "location",
+                    _("Enter a postal code or a city, so that we know what is near you."),
+                )
+            if not form.errors and not _requests_allowed(request):
+                form.add_error(
+                    None,
+                    _(
+                        "Too many alerts were asked for from here in the last hour. "
+                        "Try again later."
+                    ),
+                )
+            if not form.errors:
+                try:
+                    watch_create(
+                        email=form.cleaned_data["email"],
+                        place=place,
+                        radius_km=radius_km_for(form.cleaned_data["radius"], unit),
+                        unit=unit,
+                        language=request.LANGUAGE_CODE,
+                        condition=condition,
+                        trial=trial,
+                        answers=answers if form.cleaned_data["use_answers"] else None,
+                    )
+                except WatchRejected as rejected:
+                    field = "email" if rejected.field == "email" else None
+                    form.add_error(field, _("Check this: we could not save the alert."))
+                else:
+                    return redirect("watches:sent")
+        status = 400
+    else:
+        form = WatchForm(initial=initial, unit=unit)
+    if not answers:
+        form.fields.pop("use_answers")
+    return render(
+        request,
+        "watches/new.html",
+        {
+            "form": form,
+            "trial": trial,
+            "condition": condition,
+            "origin": origin,
+            "has_answers": bool(answers),
+            "confirm_days": conf.setting("WATCH_CONFIRM_DAYS"),
+            "retention_days": conf.setting("WATCH_RETENTION_DAYS"),
+        },
+        status=status,
+    )
+
+
+def _new_place(request: HttpRequest, form: WatchForm, origin):
+    """The place of the visit when the box still shows it, else the one typed."""
+    typed = (form.cleaned_data.get("location") or "").strip()
+    if origin is not None and typed == origin.label and form.cleaned_data.get("lat") is None:
+        return origin
+    return location_origin(request, form)
+
+
+@never_cache
+def watch_sent(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "watches/sent.html", {"confirm_days": conf.setting("WATCH_CONFIRM_DAYS")}
+    )
+
+
+# --- links from the e-mails ------------------------------------------------------------------
+
+
+def _link_problem(request: HttpRequest, problem: str) -> HttpResponse:
+    return render(
+        request,
+        "watches/link_problem.html",
+        {"problem": problem},
+        status=410 if problem == "expired" else 404,
+    )
+
+
+def _keep(request: HttpRequest, key: str, *, watch_id: int, token_hash: str) -> None:
+    request.session[key] = {"id": watch_id, "token": token_hash}
+
+
+def _session_watch(request: HttpRequest, key: str) -> Watch | None:
+    kept = request.session.get(key) or {}
+    if not isinstance(kept, dict):
+        return None
+    token = watch_token_valid(watch_id=kept.get("id"), token_hash=str(kept.get("token", "")))
+    return token.watch if token is not None else None
+
+
+@never_cache
+def confirm_open(request: HttpRequest, token: str) -> HttpResponse:
+    """The confirmation e-mail's link: kept in the session, then ``/watches/confirm/``."""
+    found, problem = watch_token_for(token=token, purpose=TokenPurpose.CONFIRM)
+    if problem:
+        return _link_problem(request, problem)
+    _keep(request, SESSION_CONFIRM, watch_id=found.watch_id, token_hash=found.token_hash)
+    return redirect("watches:confirm")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest) -> HttpResponse:
+    """Second step of the double opt-in: one click on the page (not the link alone, which
+    mail scanners open too)."""
+    watch = _session_watch(request, SESSION_CONFIRM)
+    if watch is None:
+        return _link_problem(request, "unknown")
+    if request.method == "POST":
+        watch_confirm(watch=watch)
+        request.session.pop(SESSION_CONFIRM, None)
+        _manage_in_session(request, watch)
+        request.session["watch_confirmed"] = True
+        return redirect("watches:manage")
+    return render(
+        request,
+        "watches/confirm.html",
+        {"watch": watch, "valid_until": confirmation_end(watch)},
+    )
+
+
+def _manage_in_session(request: HttpRequest, watch: Watch) -> None:
+    # A fresh token of its own (never e-mailed): the session holds a hash like any link's.
+    token = watch_token_issue(watch=watch, purpose=TokenPurpose.MANAGE)
+    _keep(request, SESSION_MANAGE, watch_id=watch.pk, token_hash=watch_token_hash(token))
+
+
+@never_cache
+def manage_open(request: HttpRequest, token: str) -> HttpResponse:
+    """A digest's link: the watch is in use; kept in the session, then ``/watches/manage/``."""
+    found, problem = watch_token_for(token=token, purpose=TokenPurpose.MANAGE)
+    if problem:
+        return _link_problem(request, problem)
+    watch_used(watch=found.watch)
+    _keep(request, SESSION_MANAGE, watch_id=found.watch_id, token_hash=found.token_hash)
+    return redirect("watches:manage")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest) -> HttpResponse:
+    """The watch: pause or resume it, change the place or the distance, delete it."""
+    watch = _session_watch(request, SESSION_MANAGE)
+    if watch is None:
+        return _link_problem(request, "unknown")
+    unit = watch.unit
+    form = WatchAreaForm(
+        initial={"location": watch.place_label, "radius": str(round(watch.radius_in_unit))},
+        unit=unit,
+    )
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "delete":
+            watch_delete(watch=watch)
+            request.session.pop(SESSION_MANAGE, None)
+            request.session[SESSION_DELETED] = True
+            return redirect("watches:deleted")
+        if action == "pause":
+            watch_pause(watch=watch)
+            return redirect("watches:manage")
+        if action == "resume":
+            watch_resume(watch=watch)
+            return redirect("watches:manage")
+        if action == "change":
+            form = WatchAreaForm(request.POST, unit=unit)
+            if form.is_valid():
+                place = _changed_place(request, form, watch)
+                if not form.errors:
+                    watch_change(
+                        watch=watch,
+                        place=place,
+                        radius_km=radius_km_for(form.cleaned_data["radius"], unit),
+                        unit=unit,
+                    )
+                    request.session["watch_changed"] = True
+                    return redirect("watches:manage")
+        status = 400
+    return render(
+        request,
+        "watches/manage.html",
+        {
+            "watch": watch,
+            "form": form,
+            "keep_until": retention_end(watch),
+            "just_confirmed": request.session.pop("watch_confirmed", False),
+            "just_changed": request.session.pop("watch_changed", False),
+            "paused": watch.status == WatchStatus.PAUSED,
+        },
+        status=status,
+    )
+
+
+def _changed_place(request: HttpRequest, form: WatchAreaForm, watch: Watch):
+    """The place typed, or ``None`` to keep the watch's (the box still shows its label)."""
+    typed = (form.cleaned_data.get("location") or "").strip()
+    coordinates = form.cleaned_data.get("lat") is not None
+    if typed == watch.place_label and not coordinates:
+        return None
+    if not typed and not coordinates:
+        return None
+    return location_origin(request, form)
+
+
+@never_cache
+def deleted(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "watches/deleted.html", {"shown": request.session.pop(SESSION_DELETED, False)}
+    )
+
+
+@csrf_exempt  # the token in the link is the authority; RFC 8058 one-click has no form
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """``List-Unsubscribe``: a mail client's one-click POST deletes the watch; a browser's
+    GET opens the watch's page, where deleting is one button."""
+    found, problem = watch_token_for(token=token, purpose=TokenPurpose.MANAGE)
+    if problem:
+        return _link_problem(request, problem)
+    if request.method == "POST":
+        watch_delete(watch=found.watch, reason="unsubscribed")
+        return render(request, "watches/deleted.html", {"shown": True})
+    return manage_open(request, token)
