@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -102,6 +103,9 @@ class ReferralCreateApi(APIView):
         answers = serializers.JSONField()
         contact = ContactSerializer()
         consent = JsonBooleanField(required=False, default=False)
+        language = serializers.ChoiceField(
+            choices=[code for code, _name in settings.LANGUAGES], required=False, default="en"
+        )
 
     @extend_schema(
         operation_id="referral_create",
@@ -127,6 +131,13 @@ class ReferralCreateApi(APIView):
                         "type": "boolean",
                         "description": "The patient agreed to share these details with the "
                         "site's study team. Must be true.",
+                    },
+                    "language": {
+                        "type": "string",
+                        "enum": [code for code, _name in settings.LANGUAGES],
+                        "default": "en",
+                        "description": "The patient's language: the confirmation e-mail "
+                        "they receive is written in it.",
                     },
                 },
                 "required": ["trial", "site", "answers", "contact", "consent"],
@@ -166,6 +177,7 @@ class ReferralCreateApi(APIView):
             "actor": actor_from_request(request),
             "channel": Channel.PARTNER,
             "consent_given_text": _partner_consent(request, trial, site),
+            "language": data["language"],
         }
         try:
             if key is None:

@@ -108,7 +108,12 @@ def _email(template: str, context: dict, recipients: list[str], *, language: str
     # A site team or the operators are several people who need not see each other's addresses.
     to, bcc = (recipients, []) if len(recipients) == 1 else ([], recipients)
     return EmailMessage(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to, bcc=bcc
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+        bcc=bcc,
+        headers={"Content-Language": language},
     )
 
 

@@ -234,9 +234,12 @@ def referral_create(
     channel: str = Channel.PARTNER,
     clinician: Any = None,
     consent_given_text: str = "",
+    language: str = "en",
     today: date | None = None,
 ) -> Referral:
     """Check ``answers`` against the trial and refer the patient to ``site``.
+
+    ``language`` is the patient's ("en" or "es"): their confirmation is written in it.
 
     Used by the partner API and the clinician pages: the answers are evaluated (and an
     anonymous screening saved) in the same transaction as the referral. Raises
@@ -271,12 +274,19 @@ def referral_create(
             actor=actor,
             consent_given_text=consent_given_text
             or consent_text(trial=trial, site=site, channel=channel),
+            language=language,
         )
 
 
 @sensitive_variables("contact")
 def referral_create_from_screening(
-    *, screening: Screening, site, contact: Any, consent: Any, actor: Actor
+    *,
+    screening: Screening,
+    site,
+    contact: Any,
+    consent: Any,
+    actor: Actor,
+    language: str = "en",
 ) -> Referral:
     """A patient asks to be contacted about the trial they were just screened for.
 
@@ -302,7 +312,14 @@ def referral_create_from_screening(
             consent_given_text=consent_text(
                 trial=screening.trial, site=site, channel=Channel.PATIENT
             ),
+            language=language,
         )
+
+
+def referral_language(code: str | None) -> str:
+    """One of the service's languages for ``code`` ("es-ES" is "es"); English otherwise."""
+    base = (code or "").split("-")[0].lower()
+    return base if base in {lang for lang, _name in settings.LANGUAGES} else "en"
 
 
 @sensitive_variables("contact", "clinician")
@@ -315,6 +332,7 @@ def _referral_save(
     channel: str,
     actor: Actor,
     consent_given_text: str,
+    language: str = "en",
 ) -> Referral:
     """Write the referral, its outbox messages and its audit event (caller's transaction)."""
     if Referral.objects.filter(screening=screening).exists():
@@ -337,6 +355,7 @@ def _referral_save(
         "contact_phone": contact.phone,
         "consent_text": consent_given_text,
         "consented_at": now,
+        "language": referral_language(language),
     }
     if clinician is not None:
         fields.update(

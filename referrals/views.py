@@ -133,6 +133,7 @@ def referral_create_view(request, nct_id: str):
                 contact=form.contact(),
                 consent=form.cleaned_data["consent"],
                 actor=actor_from_request(request),
+                language=request.LANGUAGE_CODE,
             )
         except ReferralRejected as exc:
             _add_errors(form, exc.errors)
@@ -256,6 +257,7 @@ def clinician_referral_create(request, nct_id: str):
                 actor=actor_from_request(request),
                 channel=Channel.CLINICIAN,
                 clinician=form.clinician_contact(),
+                language=request.LANGUAGE_CODE,
             )
         except ReferralRejected as exc:
             _add_errors(form, exc.errors, field_for=form.field_for_error)
