@@ -8,7 +8,21 @@ from referrals.models import Referral
 from referrals.services import referral_language
 from tests.referrals.conftest import CONTACT, ELIGIBLE_ANSWERS
 from tests.referrals.test_patient_referral import form_data, remember_screening, url
-from tests.referrals.test_referral_create_api import body, error_fields, post  # noqa: F401 (fixture)
+from tests.referrals.test_referral_create_api import body, error_fields
+
+URL = "/api/v1/referrals/"
+
+
+@pytest.fixture
+def post(client, partner_key, django_capture_on_commit_callbacks):
+    _partner, raw = partner_key
+
+    def do(data):
+        headers = {"Authorization": f"Api-Key {raw}"}
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(URL, data, content_type="application/json", headers=headers)
+
+    return do
 
 
 def patient_mail():
