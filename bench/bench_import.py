@@ -1,22 +1,29 @@
-"""Benchmark: importing ClinicalTrials.gov studies, with and without the criteria reader.
+"""Benchmark: importing ClinicalTrials.gov studies, in batches and study by study.
 
-    .venv/bin/python bench/bench_import.py [--studies 1000] [--rounds 3] [--backend sqlite]
+    nice -n 10 .venv/bin/python bench/bench_import.py [--studies 2000] [--backend sqlite]
 
 The four real MS records of ``tests/data/registry/ms-recruiting-portland-page.json`` are
 replicated to ``--studies`` studies (each copy its own NCT id, its sites their own
-registry keys); every round imports them into an empty database three ways, in the same
-process, in turn:
+registry keys). In one process, in turn, into an empty database each time:
 
-- ``reader``: the import as it runs (``finder.importing.studies_import``): every registered
-  line split, read by the criteria reader, stored with its proposal;
-- ``no reader``: the same, with the reader replaced by one that proposes nothing (what the
-  import cost before the reader);
-- ``unchanged``: the same studies imported again (the record hash: nothing written).
+- ``per study``: the import as it ran before issue 23, study by study, a transaction
+  each (``trial_upsert_from_study`` on every parsed record, what ``studies_import`` did),
+  then ``per study, unchanged``: the same studies again (parsed, hashed, compared);
+- ``batch``: ``finder.importing.studies_import`` as it runs now (raw hash compared per
+  batch before parsing; new trials in bulk, a transaction per batch), then
+  ``batch, unchanged``;
+- ``batch, no sites``: the same records without their locations, so that the cost of a
+  location and the cost of a study can be told apart for the extrapolation;
+- ``batch, cold reader``: the criteria reader's cache of lines read cleared before every
+  line, as if no two studies shared a line (the replicated records otherwise share all
+  of theirs; the registry's share some).
 
-Geocoding is not queued (every real site has its coordinates). The report prints the
-median studies/s of each over the rounds and the ratio of ``reader`` to ``no reader``
-(CPU time of this process and wall time). Run on PostgreSQL with ``--backend postgres``
-(database ``bench_import`` on 127.0.0.1, created if needed).
+Geocoding is not queued (every real site has its coordinates). Prints studies/s (wall
+and CPU of this process), the batch path's ratio to the per-study path, and the
+extrapolation to the whole registry (``--registry-studies`` 550,000 studies,
+``--registry-locations`` 5,000,000 locations) from a per-study and a per-location cost.
+``--backend postgres`` uses the database ``bench_import`` on 127.0.0.1 (created if
+needed; never another).
 """
 
 from __future__ import annotations
@@ -25,9 +32,10 @@ import argparse
 import copy
 import json
 import os
-import statistics
+import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +58,7 @@ def setup(backend: str) -> None:
     django.setup()
 
 
-def studies(count: int) -> list[dict]:
+def studies(count: int, *, locations: bool = True) -> list[dict]:
     page = json.loads(PAGE.read_text(encoding="utf-8"))
     originals = [
         s
@@ -61,8 +69,17 @@ def studies(count: int) -> list[dict]:
     for n in range(count):
         study = copy.deepcopy(originals[n % len(originals)])
         study["protocolSection"]["identificationModule"]["nctId"] = f"NCT9{n:07d}"
+        if not locations:
+            study["protocolSection"].get("contactsLocationsModule", {}).pop("locations", None)
         out.append(study)
     return out
+
+
+def location_count(records: list[dict]) -> int:
+    return sum(
+        len(r["protocolSection"].get("contactsLocationsModule", {}).get("locations", []))
+        for r in records
+    )
 
 
 def raw(records):
@@ -73,15 +90,11 @@ def raw(records):
 
 def fresh_database() -> None:
     from django.core.management import call_command
-    from django.db import connection
 
+    from eligibility.models import CriterionReview
     from finder.models import Trial
 
     call_command("migrate", verbosity=0)
-    with connection.cursor():
-        pass
-    from eligibility.models import CriterionReview
-
     if CriterionReview.objects.exists():
         raise SystemExit("the bench database holds reviews; use a database of its own")
     Trial.objects.all().delete()
@@ -93,15 +106,34 @@ def timed(fn) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
+def per_study_import(records) -> None:
+    """The import before issue 23: a transaction per study, the study's hash after parsing."""
+    from finder.ctgov import parse_raw_study
+    from finder.importing import trial_upsert_from_study
+
+    for item in raw(records):
+        trial_upsert_from_study(study=parse_raw_study(item))
+
+
+def batch_import(records) -> None:
+    from finder.importing import studies_import
+
+    report = studies_import(raw_studies=raw(records))
+    if report.skipped:
+        raise SystemExit(f"skipped: {report.skipped[:3]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--studies", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--studies", type=int, default=2000)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--registry-studies", type=int, default=550_000)
+    parser.add_argument("--registry-locations", type=int, default=5_000_000)
+    parser.add_argument(
+        "--skip-per-study", action="store_true", help="Only the batch path (no baseline)."
+    )
     args = parser.parse_args()
     if args.backend == "postgres":
-        import subprocess
-
         subprocess.run(
             ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "CREATE DATABASE bench_import"],
             capture_output=True,
@@ -110,38 +142,76 @@ def main() -> None:
     setup(args.backend)
 
     import finder.registry_criteria as registry_criteria
-    from eligibility.reader import Reading
-    from finder.importing import studies_import
+    from eligibility.reader.reader import clear_cache
     from sites import tasks
 
     tasks.geocode_sites.delay = lambda *a, **k: None  # every real site has coordinates
     real_read = registry_criteria.read
 
-    def no_reader(text, **kwargs):
-        return Reading(None, "")
+    def cold_read(text, **kwargs):
+        clear_cache()
+        return real_read(text, **kwargs)
 
     records = studies(args.studies)
-    results: dict[str, list[tuple[float, float]]] = {"reader": [], "no reader": [], "unchanged": []}
-    for _ in range(args.rounds):
-        for variant in ("reader", "no reader"):
-            fresh_database()
-            registry_criteria.read = real_read if variant == "reader" else no_reader
-            results[variant].append(timed(lambda: studies_import(raw_studies=raw(records))))
+    bare = studies(args.studies, locations=False)
+    locations = location_count(records)
+    runs: dict[str, tuple[float, float]] = {}
+    if not args.skip_per_study:
+        fresh_database()
+        runs["per study"] = timed(lambda: per_study_import(records))
+        runs["per study, unchanged"] = timed(lambda: per_study_import(records))
+    fresh_database()
+    runs["batch"] = timed(lambda: batch_import(records))
+    runs["batch, unchanged"] = timed(lambda: batch_import(records))
+    fresh_database()
+    runs["batch, no sites"] = timed(lambda: batch_import(bare))
+    fresh_database()
+    registry_criteria.read = cold_read
+    try:
+        runs["batch, cold reader"] = timed(lambda: batch_import(records))
+    finally:
         registry_criteria.read = real_read
-        results["unchanged"].append(timed(lambda: studies_import(raw_studies=raw(records))))
+    fresh_database()
 
-    print(f"{args.studies} studies, {args.rounds} rounds, {args.backend}")
-    print("| import | studies/s (wall, median) | studies/s (CPU, median) |")
-    print("|---|---:|---:|")
-    rates = {}
-    for variant, runs in results.items():
-        wall = statistics.median(args.studies / w for w, _ in runs)
-        cpu = statistics.median(args.studies / c for _, c in runs)
-        rates[variant] = (wall, cpu)
-        print(f"| {variant} | {wall:,.0f} | {cpu:,.0f} |")
-    ratio_wall = rates["reader"][0] / rates["no reader"][0]
-    ratio_cpu = rates["reader"][1] / rates["no reader"][1]
-    print(f"reader / no reader: {ratio_wall:.2f} (wall), {ratio_cpu:.2f} (CPU)")
+    n = args.studies
+    load = os.getloadavg()
+    print(
+        f"{n:,} studies ({locations:,} locations, {locations / n:.1f} a study), "
+        f"{args.backend}, {date.today().isoformat()}, "
+        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
+    print()
+    print("| import | studies/s (wall) | studies/s (CPU) | wall s |")
+    print("|---|---:|---:|---:|")
+    for name, (wall, cpu) in runs.items():
+        print(f"| {name} | {n / wall:,.0f} | {n / cpu:,.0f} | {wall:.1f} |")
+    print()
+    if "per study" in runs:
+        for batch, baseline in (
+            ("batch", "per study"),
+            ("batch, unchanged", "per study, unchanged"),
+        ):
+            ratio = runs[baseline][0] / runs[batch][0]
+            print(f"{batch} / {baseline}: {ratio:.1f}x (wall)")
+        print()
+
+    # Wall time = studies x a study's cost + locations x a location's cost, both from the
+    # runs with and without sites (the same studies otherwise).
+    study_cost = runs["batch, no sites"][0] / n
+    location_cost = max(runs["batch"][0] - runs["batch, no sites"][0], 0.0) / locations
+    cold_extra = max(runs["batch, cold reader"][0] - runs["batch"][0], 0.0) / n
+    unchanged_cost = runs["batch, unchanged"][0] / n
+    regs, regl = args.registry_studies, args.registry_locations
+    first = regs * study_cost + regl * location_cost
+    print(
+        f"a study {study_cost * 1e3:.2f} ms, a location {location_cost * 1e3:.3f} ms, "
+        f"every line read cold +{cold_extra * 1e3:.2f} ms a study"
+    )
+    print(f"| the whole registry ({regs:,} studies, {regl:,} locations) | hours |")
+    print("|---|---:|")
+    print(f"| first import, lines shared as in the replicated records | {first / 3600:.2f} |")
+    print(f"| first import, every line read cold | {(first + regs * cold_extra) / 3600:.2f} |")
+    print(f"| re-import, nothing changed | {regs * unchanged_cost / 3600:.3f} |")
 
 
 if __name__ == "__main__":

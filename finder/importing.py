@@ -2,8 +2,11 @@
 
 * :func:`trial_upsert_from_study` writes one parsed study (trial, arms, interventions,
   sites, registry-derived criteria) idempotently, keyed by NCT id.
-* :func:`studies_import` / :func:`import_paths` feed many studies through it, each in its
-  own transaction, skipping and reporting the malformed ones.
+* :func:`studies_import` / :func:`import_paths` import many studies in batches
+  (:data:`IMPORT_BATCH_SIZE` a transaction): each raw record's content hash is compared
+  with the stored one in one query per batch, before anything is parsed, so an unchanged
+  record costs its hash; the new and changed ones are written with bulk inserts, one
+  transaction per batch, skipping and reporting the malformed ones.
 * :func:`registry_sync` feeds it the live registry's pages (``finder.registry``).
 
 What an import owns: the registry's fields, arms, interventions, sites and the criteria
@@ -14,23 +17,33 @@ curated criteria.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+import marshal
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, models, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from eligibility.models import CriterionSource
+from eligibility.models import Criterion, CriterionKind, CriterionSource
 from eligibility.reader import READER_VERSION
-from eligibility.services import criteria_replace
+from eligibility.services import (
+    CRITERION_FIELDS,
+    PROPOSAL_FIELDS,
+    REGISTRY_ORDER_OFFSET,
+    CriterionInput,
+    criteria_replace,
+    criterion_rule_validate,
+)
 from sites.countries import country_code_for
-from sites.index import site_index_invalidate
+from sites.index import connect_invalidation_signals, site_index_invalidate
 from sites.models import GeocodeStatus, Site, SiteStatus, site_registry_key
 
 from .ctgov import (
@@ -41,9 +54,18 @@ from .ctgov import (
     StudyLocation,
     StudyParseError,
     iter_raw_studies,
+    nct_id_of,
     parse_raw_study,
 )
-from .models import Arm, ArmType, Intervention, OverallStatus, StudyType, Trial
+from .models import (
+    Arm,
+    ArmType,
+    Intervention,
+    OverallStatus,
+    StudyType,
+    Trial,
+    build_condition_search,
+)
 from .registry import RegistryError, registry_raw_studies
 from .registry_criteria import registry_trial_criteria
 
@@ -119,7 +141,7 @@ class ImportReport:
 
 @transaction.atomic
 def trial_upsert_from_study(
-    *, study: Study, sites_are_illustrative: bool = False
+    *, study: Study, sites_are_illustrative: bool = False, record_hash: str = ""
 ) -> TrialUpsertResult:
     """Create or update the trial for ``study``; a repeated call changes nothing.
 
@@ -130,13 +152,38 @@ def trial_upsert_from_study(
     ones with ``criteria_replace(source="registry")``. Curated fields
     (:data:`CURATED_TRIAL_FIELDS`) are left alone; ``has_placebo_group`` is set from the
     arm types when the record lists arms. Sites without coordinates are queued for
-    geocoding once the transaction commits.
+    geocoding once the transaction commits. ``record_hash`` is the raw record's
+    (:func:`raw_record_hash`) when the caller has it, else the study's is taken.
     """
-    digest = study_record_hash(study, sites_are_illustrative=sites_are_illustrative)
+    digest = record_hash or study_record_hash(study, sites_are_illustrative=sites_are_illustrative)
     trial = Trial.objects.select_for_update().filter(nct_id=study.nct_id).first()
     if trial is not None and trial.record_hash == digest:
         # The same record, read by the same import and criteria reader: nothing to write.
         return TrialUpsertResult(trial=trial, outcome=Outcome.UNCHANGED)
+    result, sites_changed = _trial_write(
+        trial,
+        study,
+        digest=digest,
+        criteria=study_criteria(study),
+        sites_are_illustrative=sites_are_illustrative,
+    )
+    if sites_changed:
+        # Bulk writes send no signals: tell the per-process distance index after commit.
+        transaction.on_commit(site_index_invalidate)
+    _geocoding_queue(trial_ids=[result.trial.pk])
+    return result
+
+
+def _trial_write(
+    trial: Trial | None,
+    study: Study,
+    *,
+    digest: str,
+    criteria: list[CriterionInput],
+    sites_are_illustrative: bool,
+) -> tuple[TrialUpsertResult, bool]:
+    """Write ``study`` over ``trial`` (``None``: a new one), row by row; also returns
+    whether its sites changed."""
     values = _trial_values(study, sites_are_illustrative=sites_are_illustrative)
     if trial is None:
         trial = Trial.objects.create(nct_id=study.nct_id, **values)
@@ -151,18 +198,7 @@ def trial_upsert_from_study(
     interventions_changed = _interventions_sync(trial, study.interventions, arms, study.arms)
     sites_changed = _sites_sync(trial, study.locations)
     criteria_changed = criteria_replace(
-        trial=trial,
-        criteria=registry_trial_criteria(
-            eligibility_text=study.eligibility_text,
-            minimum_age_years=study.minimum_age_years,
-            maximum_age_years=study.maximum_age_years,
-            minimum_age_text=study.minimum_age_text,
-            maximum_age_text=study.maximum_age_text,
-            sex=study.sex,
-            healthy_volunteers=study.healthy_volunteers,
-            conditions=study.conditions,
-        ),
-        source=CriterionSource.REGISTRY,
+        trial=trial, criteria=criteria, source=CriterionSource.REGISTRY
     )
     if outcome is Outcome.UNCHANGED and (
         arms_changed or interventions_changed or sites_changed or criteria_changed
@@ -170,25 +206,92 @@ def trial_upsert_from_study(
         outcome = Outcome.UPDATED
 
     trial.record_hash = digest
-    trial.save(update_fields=["record_hash"])
+    Trial.objects.filter(pk=trial.pk).update(record_hash=digest)
+    return TrialUpsertResult(trial=trial, outcome=outcome), sites_changed
+
+
+def study_criteria(study: Study) -> list[CriterionInput]:
+    """The registry criteria of ``study`` (its registered lines, read, and the rules
+    derived from its structured fields), validated: a :class:`ValidationError` names the
+    criterion a rule of which the engine could not evaluate."""
+    criteria = registry_trial_criteria(
+        eligibility_text=study.eligibility_text,
+        minimum_age_years=study.minimum_age_years,
+        maximum_age_years=study.maximum_age_years,
+        minimum_age_text=study.minimum_age_text,
+        maximum_age_text=study.maximum_age_text,
+        sex=study.sex,
+        healthy_volunteers=study.healthy_volunteers,
+        conditions=study.conditions,
+    )
+    items = [CriterionInput.from_dict(c, source=CriterionSource.REGISTRY) for c in criteria]
+    for item in items:
+        # The checks criteria_replace makes, made before any write so that a batch
+        # never starts a transaction it would have to undo.
+        if item.kind not in CriterionKind.values:
+            raise ValidationError({"kind": f"{item.kind!r} is not inclusion or exclusion"})
+        label = f"{item.kind} criterion {item.order}"
+        criterion_rule_validate(rule=item.rule, label=label)
+        criterion_rule_validate(rule=item.proposal_rule, label=f"{label} (proposal)")
+    return items
+
+
+def _geocoding_queue(*, trial_ids: Sequence[int]) -> None:
+    """Once the transaction commits, queue geocoding of these trials' pending sites."""
     pending = list(
-        trial.sites.filter(geocode_status=GeocodeStatus.PENDING).values_list("pk", flat=True)
+        Site.objects.filter(trial_id__in=trial_ids, geocode_status=GeocodeStatus.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     if pending:
         transaction.on_commit(lambda: sites_geocode_later(site_ids=pending))
-    return TrialUpsertResult(trial=trial, outcome=outcome)
 
 
 #: Bump when the import writes a record differently: every record is written again once.
-IMPORT_VERSION = "2"
+#: 3: the record hash is taken from the raw record (:func:`raw_record_hash`).
+IMPORT_VERSION = "3"
 
 
 def study_record_hash(study: Study, *, sites_are_illustrative: bool = False) -> str:
-    """The content of a study as the import reads it, with the versions of the import and
-    of the criteria reader: equal hashes, nothing to write (the one change detection the
-    import, the sync and the watchlist share)."""
+    """The content of a parsed study with the versions of the import and of the criteria
+    reader, for the callers that build a :class:`Study` themselves (the demo catalog).
+
+    Records read from the registry are hashed raw, before parsing
+    (:func:`raw_record_hash`); either hash is the one change detection the import, the
+    sync and the watchlist share (``Trial.record_hash``).
+    """
     content = repr((IMPORT_VERSION, READER_VERSION, sites_are_illustrative, study))
     return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def raw_record_hash(data: Any, *, sites_are_illustrative: bool = False) -> str:
+    """The content of a raw study object as the import reads it (``protocolSection`` and
+    the MeSH terms of ``derivedSection.conditionBrowseModule``), with the versions of the
+    import and of the criteria reader; ``""`` for something that is not a study object.
+
+    Taken before parsing, so an unchanged record costs its hash and nothing else. The
+    bytes hashed are ``marshal`` format 2, three to five times cheaper than
+    ``json.dumps``: format 2 writes no back-references and no interning flags, so equal
+    values (in the same key order, as the registry sends them) give equal bytes however
+    the objects share memory. A changed layout (a Python upgrade) could only make every
+    record look changed once, never a change look unchanged.
+    """
+    if not isinstance(data, Mapping):
+        return ""
+    derived = data.get("derivedSection")
+    browse = derived.get("conditionBrowseModule") if isinstance(derived, Mapping) else None
+    content = (
+        IMPORT_VERSION,
+        READER_VERSION,
+        sites_are_illustrative,
+        data.get("protocolSection"),
+        browse,
+    )
+    try:
+        encoded = marshal.dumps(content, 2)
+    except ValueError:  # not JSON data (a Mapping that is not a dict): no fast path
+        return ""
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def sites_geocode_later(*, site_ids: list[int]) -> None:
@@ -246,19 +349,27 @@ def _trial_values(study: Study, *, sites_are_illustrative: bool) -> dict[str, An
     return values
 
 
+def _arm_rows(arms: Sequence[StudyArm]) -> list[tuple[str, dict[str, Any]]]:
+    """(label, values) of each arm to store; a repeated label: the first one wins."""
+    rows: dict[str, dict[str, Any]] = {}
+    for order, arm in enumerate(arms):
+        label = _clip(Arm, "label", arm.label)
+        if label not in rows:
+            rows[label] = {
+                "type": arm.type
+                if arm.type in ArmType.values
+                else (ArmType.OTHER if arm.type else ""),
+                "description": arm.description,
+                "order": order,
+            }
+    return list(rows.items())
+
+
 def _arms_sync(trial: Trial, arms: Sequence[StudyArm]) -> tuple[bool, dict[str, Arm]]:
     existing = {arm.label: arm for arm in trial.arms.all()}
     by_label: dict[str, Arm] = {}
     changed = False
-    for order, arm in enumerate(arms):
-        label = _clip(Arm, "label", arm.label)
-        if label in by_label:  # a repeated label in the record: the first one wins
-            continue
-        values = {
-            "type": arm.type if arm.type in ArmType.values else (ArmType.OTHER if arm.type else ""),
-            "description": arm.description,
-            "order": order,
-        }
+    for label, values in _arm_rows(arms):
         current = existing.pop(label, None)
         if current is None:
             current = Arm.objects.create(trial=trial, label=label, **values)
@@ -273,6 +384,26 @@ def _arms_sync(trial: Trial, arms: Sequence[StudyArm]) -> tuple[bool, dict[str, 
     return changed, by_label
 
 
+def _intervention_rows(
+    interventions: Sequence[StudyIntervention], study_arms: Sequence[StudyArm]
+) -> list[tuple[tuple[str, str], dict[str, Any], set[str]]]:
+    """((type, name), values, arm labels) of each intervention to store, first one wins."""
+    rows = []
+    seen: set[tuple[str, str]] = set()
+    for order, item in enumerate(interventions):
+        key = (_clip(Intervention, "type", item.type), _clip(Intervention, "name", item.name))
+        if key in seen:
+            continue
+        seen.add(key)
+        values = {
+            "description": item.description,
+            "other_names": list(item.other_names),
+            "order": order,
+        }
+        rows.append((key, values, _arm_labels_for(item, study_arms)))
+    return rows
+
+
 def _interventions_sync(
     trial: Trial,
     interventions: Sequence[StudyIntervention],
@@ -280,16 +411,9 @@ def _interventions_sync(
     study_arms: Sequence[StudyArm],
 ) -> bool:
     existing = {(i.type, i.name): i for i in trial.interventions.prefetch_related("arms")}
-    seen: set[tuple[str, str]] = set()
     changed = False
-    for order, item in enumerate(interventions):
-        key = (_clip(Intervention, "type", item.type), _clip(Intervention, "name", item.name))
-        if key in seen:
-            continue
-        seen.add(key)
-        values = {"description": item.description, "other_names": list(item.other_names)}
-        values["order"] = order
-        arm_ids = {arms[label].pk for label in _arm_labels_for(item, study_arms) if label in arms}
+    for key, values, labels in _intervention_rows(interventions, study_arms):
+        arm_ids = {arms[label].pk for label in labels if label in arms}
         current = existing.pop(key, None)
         if current is None:
             current = Intervention.objects.create(trial=trial, type=key[0], name=key[1], **values)
@@ -321,12 +445,12 @@ def _arm_labels_for(item: StudyIntervention, study_arms: Sequence[StudyArm]) -> 
     return labels
 
 
-def _sites_sync(trial: Trial, locations: Sequence[StudyLocation]) -> bool:
-    existing = {site.registry_key: site for site in trial.sites.all()}
-    to_create: list[Site] = []
-    to_update: list[Site] = []
-    updated_fields: set[str] = set()
-    seen: set[str] = set()
+def _site_rows(
+    locations: Sequence[StudyLocation],
+) -> list[tuple[str, dict[str, Any], StudyLocation]]:
+    """(registry key, values, location) of each site to store; the registry lists some
+    sites twice, and the first one wins."""
+    rows = {}
     for location in locations:
         values = _site_values(location)
         key = site_registry_key(
@@ -336,9 +460,19 @@ def _sites_sync(trial: Trial, locations: Sequence[StudyLocation]) -> bool:
             postal_code=values["postal_code"],
             country=values["country"],
         )
-        if key in seen:  # the registry lists some sites twice
-            continue
-        seen.add(key)
+        if key not in rows:
+            rows[key] = (key, values, location)
+    return list(rows.values())
+
+
+def _sites_sync(trial: Trial, locations: Sequence[StudyLocation]) -> bool:
+    """Bring the trial's sites in step with ``locations`` in bulk (no signals: the caller
+    tells the site index); returns whether anything changed."""
+    existing = {site.registry_key: site for site in trial.sites.all()}
+    to_create: list[Site] = []
+    to_update: list[Site] = []
+    updated_fields: set[str] = set()
+    for key, values, location in _site_rows(locations):
         current = existing.pop(key, None)
         if current is None:
             to_create.append(
@@ -358,11 +492,7 @@ def _sites_sync(trial: Trial, locations: Sequence[StudyLocation]) -> bool:
         Site.objects.bulk_update(to_update, fields=[*sorted(updated_fields), "updated_at"])
     if existing:
         Site.objects.filter(pk__in=[site.pk for site in existing.values()]).delete()
-    changed = bool(to_create or to_update or existing)
-    if changed:
-        # Bulk writes send no signals: tell the per-process distance index after commit.
-        transaction.on_commit(site_index_invalidate)
-    return changed
+    return bool(to_create or to_update or existing)
 
 
 def _site_values(location: StudyLocation) -> dict[str, Any]:
@@ -422,33 +552,256 @@ def assign_changes(obj: models.Model, values: dict[str, Any]) -> list[str]:
 # --- many studies ------------------------------------------------------------------------------
 
 
-def studies_import(*, raw_studies: Iterable[RawStudy]) -> ImportReport:
-    """Import every study in ``raw_studies``, each in its own transaction.
+#: Studies read, compared and written together: one query tells which of them changed,
+#: one transaction writes those. Large enough to amortise the round trips, small enough
+#: that a batch refused by the database is quickly written again study by study.
+IMPORT_BATCH_SIZE = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class _PreparedStudy:
+    """A changed or new study, parsed and with its criteria read, ready to be written."""
+
+    raw: RawStudy
+    study: Study
+    digest: str
+    criteria: list[CriterionInput]
+
+
+def studies_import(
+    *, raw_studies: Iterable[RawStudy], batch_size: int = IMPORT_BATCH_SIZE
+) -> ImportReport:
+    """Import every study in ``raw_studies``, ``batch_size`` at a time.
+
+    For each batch, the raw records' content hashes (:func:`raw_record_hash`) are
+    compared with the stored ones in one query, and an unchanged record is counted and
+    left alone before it is parsed. The others are parsed and their criteria read, then
+    written in one transaction (:func:`_batch_write`): new trials with bulk inserts,
+    changed ones as :func:`trial_upsert_from_study` writes them, the site index told
+    once per batch.
 
     A study that does not parse, whose derived rules do not validate, or that the
     database refuses (a value too long, a constraint) is recorded in the report's
     ``skipped`` with its NCT id (or its place in the source) and the reason; the others
-    still land. A lost database connection is not a property of one study and stops the
-    import. A :class:`RegistryError` raised while fetching carries the partial report.
+    still land (a batch the database refuses is written again study by study, so that
+    only the study at fault is skipped). A lost database connection is not a property
+    of one study and stops the import. A :class:`RegistryError` raised while fetching
+    carries the partial report.
     """
     report = ImportReport()
     try:
-        for raw in raw_studies:
-            try:
-                result = trial_upsert_from_study(study=parse_raw_study(raw))
-            except StudyParseError as exc:
-                report.skipped.append(SkippedStudy(raw.label, str(exc)))
-            except ValidationError as exc:
-                report.skipped.append(SkippedStudy(raw.label, "; ".join(exc.messages)))
-            except (DataError, IntegrityError) as exc:
-                reason = f"the database refused it: {str(exc).strip().splitlines()[0]}"
-                report.skipped.append(SkippedStudy(raw.label, reason))
-            else:
-                report.count(result.outcome)
+        for batch in _batches(raw_studies, batch_size):
+            _batch_import(batch, report)
     except RegistryError as exc:
         exc.report = report
         raise
     return report
+
+
+def _batches(raw_studies: Iterable[RawStudy], size: int) -> Iterator[list[RawStudy]]:
+    """``raw_studies`` in lists of up to ``size``; an NCT id seen twice starts a new list,
+    so that a batch holds each trial once and the later record still wins. A fetch that
+    fails hands over what it had read first: the pages fetched stay imported."""
+    batch: list[RawStudy] = []
+    ids: set[str] = set()
+    try:
+        for raw in raw_studies:
+            nct_id = nct_id_of(raw.data)
+            if len(batch) >= size or (nct_id and nct_id in ids):
+                yield batch
+                batch, ids = [], set()
+            batch.append(raw)
+            ids.add(nct_id)
+    except RegistryError:
+        if batch:
+            yield batch
+        raise
+    if batch:
+        yield batch
+
+
+def _batch_import(batch: list[RawStudy], report: ImportReport) -> None:
+    digests = [raw_record_hash(raw.data) for raw in batch]
+    ids = [nct_id for raw in batch if (nct_id := nct_id_of(raw.data))]
+    stored = dict(Trial.objects.filter(nct_id__in=ids).values_list("nct_id", "record_hash"))
+    prepared: list[_PreparedStudy] = []
+    for raw, digest in zip(batch, digests, strict=True):
+        if digest and stored.get(nct_id_of(raw.data)) == digest:
+            report.count(Outcome.UNCHANGED)
+            continue
+        try:
+            study = parse_raw_study(raw)
+            criteria = study_criteria(study)
+        except StudyParseError as exc:
+            report.skipped.append(SkippedStudy(raw.label, str(exc)))
+            continue
+        except ValidationError as exc:
+            report.skipped.append(SkippedStudy(raw.label, "; ".join(exc.messages)))
+            continue
+        prepared.append(_PreparedStudy(raw, study, digest or study_record_hash(study), criteria))
+    if not prepared:
+        return
+    try:
+        outcomes = _batch_write(prepared)
+    except (DataError, IntegrityError, ValidationError):
+        # One study the database refuses undoes its whole batch; study by study, only
+        # that one is skipped (with the database's reason).
+        _studies_write_one_by_one(prepared, report)
+        return
+    for outcome in outcomes:
+        report.count(outcome)
+
+
+def _studies_write_one_by_one(prepared: list[_PreparedStudy], report: ImportReport) -> None:
+    for item in prepared:
+        try:
+            result = trial_upsert_from_study(study=item.study, record_hash=item.digest)
+        except ValidationError as exc:
+            report.skipped.append(SkippedStudy(item.raw.label, "; ".join(exc.messages)))
+        except (DataError, IntegrityError) as exc:
+            reason = f"the database refused it: {str(exc).strip().splitlines()[0]}"
+            report.skipped.append(SkippedStudy(item.raw.label, reason))
+        else:
+            report.count(result.outcome)
+
+
+@transaction.atomic
+def _batch_write(prepared: list[_PreparedStudy]) -> list[Outcome]:
+    """Write a batch of parsed studies (distinct NCT ids) in one transaction.
+
+    New trials go in with one bulk insert per table (trials, arms, interventions and
+    their arms, sites, criteria), as :func:`trial_upsert_from_study` would have written
+    them: the same rows, the criteria at their first version. A new trial has no
+    screenings, so no re-evaluation is queued for it. Changed trials are written one by
+    one as :func:`trial_upsert_from_study` writes them (their criteria merged line by
+    line, review decisions kept, the criteria version bumped, and their screenings
+    re-evaluated, only when what is evaluated changed). The site index's per-row
+    receivers are suspended meanwhile and the index is told once, after the commit.
+    """
+    existing = {
+        trial.nct_id: trial
+        for trial in Trial.objects.select_for_update().filter(
+            nct_id__in=[item.study.nct_id for item in prepared]
+        )
+    }
+    outcomes: list[Outcome] = []
+    created: list[_PreparedStudy] = []
+    written: list[int] = []
+    with _site_index_receivers_suspended():
+        for item in prepared:
+            trial = existing.get(item.study.nct_id)
+            if trial is None:
+                created.append(item)
+                continue
+            if trial.record_hash == item.digest:  # written meanwhile by another import
+                outcomes.append(Outcome.UNCHANGED)
+                continue
+            result, _ = _trial_write(
+                trial,
+                item.study,
+                digest=item.digest,
+                criteria=item.criteria,
+                sites_are_illustrative=False,
+            )
+            outcomes.append(result.outcome)
+            written.append(trial.pk)
+        if created:
+            written.extend(_trials_create(created))
+            outcomes.extend(Outcome.CREATED for _ in created)
+    if written:
+        _geocoding_queue(trial_ids=written)
+        transaction.on_commit(site_index_invalidate)
+    return outcomes
+
+
+@contextlib.contextmanager
+def _site_index_receivers_suspended() -> Iterator[None]:
+    """Disconnect the site index's ``post_save``/``post_delete`` receivers meanwhile:
+    each would bump the index version in the cache, once per saved trial and deleted
+    site. Process-wide, which suits the import's process (a command or a worker task);
+    the caller tells the index once instead, and the index's fingerprint check catches
+    any other process's writes in between."""
+    for model in (Site, Trial):
+        for signal in (post_save, post_delete):
+            signal.disconnect(sender=model, dispatch_uid=f"site-index-{model}")
+    try:
+        yield
+    finally:
+        connect_invalidation_signals()
+
+
+def _trials_create(prepared: list[_PreparedStudy]) -> list[int]:
+    """Insert new trials and all their rows, one bulk insert per table; their ids."""
+    trials = []
+    for item in prepared:
+        values = _trial_values(item.study, sites_are_illustrative=False)
+        trial = Trial(nct_id=item.study.nct_id, record_hash=item.digest, **values)
+        trial.condition_search = build_condition_search(
+            trial.conditions, trial.keywords, mesh=[*trial.mesh_conditions, *trial.mesh_ancestors]
+        )
+        if item.criteria:
+            # criteria_replace bumps a new trial's version when it stores its first criteria.
+            trial.criteria_version += 1
+        trials.append(trial)
+    Trial.objects.bulk_create(trials)
+
+    arms: dict[tuple[int, str], Arm] = {}
+    for trial, item in zip(trials, prepared, strict=True):
+        for label, values in _arm_rows(item.study.arms):
+            arms[trial.pk, label] = Arm(trial=trial, label=label, **values)
+    Arm.objects.bulk_create(arms.values())
+
+    interventions: list[tuple[Intervention, list[Arm]]] = []
+    for trial, item in zip(trials, prepared, strict=True):
+        for key, values, labels in _intervention_rows(item.study.interventions, item.study.arms):
+            intervention = Intervention(trial=trial, type=key[0], name=key[1], **values)
+            linked = [arms[trial.pk, label] for label in labels if (trial.pk, label) in arms]
+            interventions.append((intervention, linked))
+    Intervention.objects.bulk_create(i for i, _ in interventions)
+    through = Intervention.arms.through
+    through.objects.bulk_create(
+        through(intervention_id=intervention.pk, arm_id=arm.pk)
+        for intervention, linked in interventions
+        for arm in sorted(linked, key=lambda a: a.pk)
+    )
+
+    Site.objects.bulk_create(
+        Site(trial=trial, registry_key=key, **values, **_new_site_coordinates(location))
+        for trial, item in zip(trials, prepared, strict=True)
+        for key, values, location in _site_rows(item.study.locations)
+    )
+    now = timezone.now()
+    Criterion.objects.bulk_create(
+        criterion
+        for trial, item in zip(trials, prepared, strict=True)
+        for criterion in _new_trial_criteria(trial, item.criteria, added_at=now)
+    )
+    return [trial.pk for trial in trials]
+
+
+def _new_trial_criteria(
+    trial: Trial, criteria: list[CriterionInput], *, added_at
+) -> list[Criterion]:
+    """A new trial's registry criteria as ``criteria_replace(source="registry")`` stores
+    them on a trial that has none (and, being new, no curated ones): the lines first,
+    dated, then the derived rules, numbered after the curated range."""
+    rows = []
+    for source in (CriterionSource.LINE, CriterionSource.REGISTRY):
+        for item in criteria:
+            if item.source != source:
+                continue
+            fields = {f: getattr(item, f) for f in (*CRITERION_FIELDS, *PROPOSAL_FIELDS)}
+            if source == CriterionSource.REGISTRY and item.order < REGISTRY_ORDER_OFFSET:
+                fields["order"] = item.order + REGISTRY_ORDER_OFFSET
+            rows.append(
+                Criterion(
+                    trial=trial,
+                    source=source,
+                    line_added_at=added_at if source == CriterionSource.LINE else None,
+                    **fields,
+                )
+            )
+    return rows
 
 
 def import_paths(*, paths: Iterable[str | Path]) -> ImportReport:
