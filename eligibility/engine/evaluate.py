@@ -331,7 +331,9 @@ class CompiledTrial:
     def __init__(self, criteria: Iterable[CompiledCriterion], *, trial_id: Any = None):
         self.trial_id = trial_id
         self.criteria: tuple[CompiledCriterion, ...] = tuple(criteria)
-        self._verdict = compile_verdict(self.criteria)
+        # Generated on first use: it is most of a compiled trial's memory and compile
+        # time, and the catalog-wide paths (eligibility.engine.catalog) never call it.
+        self._verdict: Callable[[Mapping[str, Any]], str] | None = None
         self.facts: tuple[str, ...] = tuple(
             dict.fromkeys(k for c in self.criteria for k in c.facts)
         )
@@ -341,7 +343,11 @@ class CompiledTrial:
 
     def verdict(self, facts: Mapping[str, Any]) -> str:
         """The verdict only, for prepared ``facts``; stops at the first failing criterion."""
-        return self._verdict(facts)
+        verdict = self._verdict
+        if verdict is None:
+            # Two threads may both generate it; either function is the same verdict.
+            verdict = self._verdict = compile_verdict(self.criteria)
+        return verdict(facts)
 
     def statuses(self, facts: Mapping[str, Any]) -> list[str]:
         """Every criterion's status, in criterion order, for prepared ``facts``."""
