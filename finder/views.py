@@ -58,31 +58,48 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class RankedTrials:
-    """The search ranking as a sequence the paginator slices: one query per page."""
+    """The search ranking as a sequence the paginator slices.
 
-    def __init__(self, *, condition: str, origin: Place | None):
+    Counting needs the ranking, and so does a page: the count reads the ``expected``
+    page with it (the one the query string asks for), so that page costs one ranking.
+    """
+
+    def __init__(self, *, condition: str, origin: Place | None, expected: slice):
         self.condition = condition
         self.origin = origin
+        self.expected = expected
         self._count: int | None = None
+        self._read: dict[int, tuple[int, list]] = {}
 
     def count(self) -> int:
         if self._count is None:
-            _rows, self._count = trials_nearest(
-                origin=self.origin, condition=self.condition, limit=0
-            )
+            self.rows(self.expected)
         return self._count
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, page: slice) -> list:
-        rows, self._count = trials_nearest(
-            origin=self.origin,
-            condition=self.condition,
-            limit=page.stop - page.start,
-            offset=page.start,
-        )
-        return rows
+        return self.rows(page)
+
+    def rows(self, page: slice) -> list:
+        # The paginator cuts the last page at the count: a shorter slice of a page read.
+        stop, rows = self._read.get(page.start, (-1, []))
+        if page.stop > stop:
+            rows, self._count = trials_nearest(
+                origin=self.origin,
+                condition=self.condition,
+                limit=page.stop - page.start,
+                offset=page.start,
+            )
+            self._read[page.start] = (page.stop, rows)
+        return rows[: page.stop - page.start]
+
+
+def requested_page(number: str | None, per_page: int) -> slice:
+    """The rows of the page ``number`` asks for; the first page's for anything else."""
+    index = int(number) - 1 if number and number.isdigit() and int(number) > 0 else 0
+    return slice(index * per_page, (index + 1) * per_page)
 
 
 def trial_search(request: HttpRequest) -> HttpResponse:
@@ -95,7 +112,11 @@ def trial_search(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         origin = location_origin(request, form)
         if not form.errors:
-            ranking = RankedTrials(condition=form.condition_value(), origin=origin)
+            ranking = RankedTrials(
+                condition=form.condition_value(),
+                origin=origin,
+                expected=requested_page(request.GET.get("page"), RESULTS_PER_PAGE),
+            )
     page = Paginator(ranking, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -104,11 +125,18 @@ def trial_search(request: HttpRequest) -> HttpResponse:
             "form": form,
             "condition": form.condition_value() if form.is_valid() else "",
             "page_obj": page,
+            "page_links": page_links(page),
             "origin": origin,
             "unit": distance_unit(request, origin),
         },
         status=400 if form.errors else 200,
     )
+
+
+def page_links(page: Page) -> list:
+    """The page numbers a page list shows: the ends and two either side of ``page``,
+    ``Paginator.ELLIPSIS`` for each run left out (a search can have thousands)."""
+    return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
 
 
 def trial_detail(request: HttpRequest, nct_id: str) -> HttpResponse:

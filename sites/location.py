@@ -216,13 +216,19 @@ def origin_dict(origin: Place | None) -> dict | None:
 
 
 def location_remember(request: HttpRequest, place: Place, *, typed: str = "") -> None:
-    """Keep the patient's place in the session (``typed`` is shown back in the box)."""
-    request.session[SESSION_ORIGIN] = {
+    """Keep the patient's place in the session (``typed`` is shown back in the box).
+
+    The session is written only when the place changes: a patient paging through
+    results with the place in the query string costs no session write a page.
+    """
+    entry = {
         **_place_entry(place),
         "typed": typed,
         "note": place.note,
         "alternatives": [_place_entry(alternative) for alternative in place.alternatives],
     }
+    if request.session.get(SESSION_ORIGIN) != entry:
+        request.session[SESSION_ORIGIN] = entry
 
 
 def _place_entry(place: Place) -> dict:
