@@ -37,12 +37,13 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.constants import OnConflict
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -240,19 +241,10 @@ def _changes_record(trial_ids: list[int], now: datetime, baseline: bool) -> int:
     for change in changes:
         change.detected_at = now
     TrialChange.objects.bulk_create(changes)
-    TrialSnapshot.objects.bulk_create(created)
-    TrialSnapshot.objects.bulk_update(
-        updated,
-        [
-            "record_hash",
-            "criteria_version",
-            "overall_status",
-            "recruiting_sites",
-            "recruiting_count",
-            "rules",
-            "seen_at",
-        ],
-    )
+    # Rewritten rather than bulk_update()d: Django builds a CASE per row and field for
+    # that, which cost more than the rest of the detection at a thousand changed trials.
+    TrialSnapshot.objects.filter(pk__in=[s.pk for s in updated]).delete()
+    TrialSnapshot.objects.bulk_create(created + updated, batch_size=500)
     return len(changes)
 
 
@@ -392,12 +384,60 @@ def _batch_match(batch: list[int], keys: dict[str, ConditionQuery], facts: Answe
     facts.load(
         {c.watch_id for c in candidates if c.has_answers and changes[c.change_id].kind != "closed"}
     )
-    alerts: list[WatchAlert] = []
+    alerts: list[AlertRow] = []
     for change_id, found in by_change.items():
         change = changes[change_id]
         alerts.extend(_change_alerts(change, found, sites.get(change.trial_id), current, facts))
-    WatchAlert.objects.bulk_create(alerts, batch_size=5000, ignore_conflicts=True)
+    alerts_insert(alerts)
     return len(alerts)
+
+
+class AlertRow(NamedTuple):
+    """A :class:`~watches.models.WatchAlert` to insert (plain data: tens of thousands a run)."""
+
+    watch_id: int
+    change_id: int
+    trial_id: int
+    kind: str
+    site_id: int | None = None
+    distance_km: float | None = None
+    verdicts: dict | None = None
+
+
+def alerts_insert(rows: list[AlertRow], *, batch_size: int = 5000) -> None:
+    """Insert the alerts, skipping any a run killed half-way had already written.
+
+    ``bulk_create(ignore_conflicts=True)`` with the rows as plain parameters: the ORM's
+    insert compiles every value of every row through its field, which was most of the
+    matching's time in a profile of bench/bench_watch_alerts.py. The verdicts still
+    go through their field, so they are encrypted exactly as the model stores them.
+    """
+    if not rows:
+        return
+    opts = WatchAlert._meta
+    verdicts = opts.get_field("verdicts")
+    columns = ["watch_id", "change_id", "trial_id", "kind", "site_id", "distance_km"]
+    columns += ["verdicts", "created_at"]
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    ignore = OnConflict.IGNORE
+    sql = (
+        f"{connection.ops.insert_statement(on_conflict=ignore)} "
+        f"{connection.ops.quote_name(opts.db_table)} ({quoted}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"{connection.ops.on_conflict_suffix_sql(opts.fields, ignore, None, None)}"
+    )
+    created_at = opts.get_field("created_at").get_db_prep_save(timezone.now(), connection)
+    params = [
+        (
+            *row[:6],
+            verdicts.get_db_prep_save(row.verdicts, connection),
+            created_at,
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), batch_size):
+            cursor.executemany(sql, params[start : start + batch_size])
 
 
 def _candidates(first: int, last: int) -> list[Candidate]:
@@ -582,7 +622,7 @@ def _change_alerts(
     sites: TrialSites | None,
     current: dict[int, CompiledTrial],
     facts: AnswerFacts,
-) -> list[WatchAlert]:
+) -> list[AlertRow]:
     kind = change.kind
     if kind == ChangeKind.CLOSED:
         return [_alert(change, c) for c in candidates if c.follows_trial]
@@ -609,7 +649,7 @@ def _criteria_alerts(
     candidates: list[Candidate],
     nearest: list[tuple[int, float] | None],
     facts: AnswerFacts,
-) -> list[WatchAlert]:
+) -> list[AlertRow]:
     before = compiled_rules(change.rules_before or [])
     after = compiled_rules(change.rules_after or [])
     out = []
@@ -628,8 +668,8 @@ def _criteria_alerts(
     return out
 
 
-def _alert(change: TrialChange, candidate: Candidate, **values) -> WatchAlert:
-    return WatchAlert(
+def _alert(change: TrialChange, candidate: Candidate, **values) -> AlertRow:
+    return AlertRow(
         watch_id=candidate.watch_id,
         change_id=change.pk,
         trial_id=change.trial_id,
