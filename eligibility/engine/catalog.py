@@ -83,9 +83,10 @@ _STATUS_OF = np.array(
     ],
     dtype=np.int8,
 )
-# How much a status counts against the trial: 0 eligible, 1 possibly, 2 ineligible.
-_SEVERITY_OF_STATUS = np.array([0, 1, 1, 2], dtype=np.int8)
-_SEVERITY_OF = _SEVERITY_OF_STATUS[_STATUS_OF]
+# Status codes rise with how much they count against a trial, so a trial's verdict is
+# read off the largest of its criteria's codes: pass eligible, unknown or not checked
+# possibly eligible, fail ineligible.
+_VERDICT_OF_STATUS = np.array([0, 1, 1, 2], dtype=np.int8)
 
 _LEAF, _ALL, _ANY, _NOT = range(4)
 
@@ -490,7 +491,12 @@ class Catalog:
         self.criterion_nodes = (
             new_id[np.array(nodes, dtype=np.int64)] if nodes else np.empty(0, np.int32)
         )
-        self.criterion_offsets = np.array(exclusion, dtype=np.int8) * 4
+        # Each criterion indexes a per-answer-set table of statuses: its node's for an
+        # inclusion, past the first half for an exclusion. Native integers (intp), so the
+        # one gather over every criterion needs no conversion.
+        self._status_index = self.criterion_nodes.astype(np.intp) + (count + 1) * np.array(
+            exclusion, dtype=np.intp
+        )
         self.starts = np.array(starts, dtype=np.int64)
         sizes = np.diff(self.starts)
         self._nonempty = np.flatnonzero(sizes > 0)
@@ -529,14 +535,13 @@ class Catalog:
 
     def evaluate_facts(self, facts: Mapping[str, Any]) -> CatalogResult:
         """Every criterion's status and every trial's verdict for prepared ``facts``."""
-        index = self.truths(facts)[self.criterion_nodes]
-        index += self.criterion_offsets
-        statuses = _STATUS_OF[index]
+        truth = self.truths(facts).astype(np.intp)
+        table = np.concatenate((_STATUS_OF[truth], _STATUS_OF[truth + 4]))
+        statuses = table.take(self._status_index)
         verdicts = np.zeros(len(self._trials), dtype=np.int8)  # no criteria: eligible
         if len(self._nonempty):
-            verdicts[self._nonempty] = np.maximum.reduceat(
-                _SEVERITY_OF[index], self._nonempty_starts
-            )
+            worst = np.maximum.reduceat(statuses, self._nonempty_starts)
+            verdicts[self._nonempty] = _VERDICT_OF_STATUS.take(worst.astype(np.intp))
         return CatalogResult(self, statuses, verdicts)
 
     def evaluate(self, answers: Any, *, today: Any) -> CatalogResult:
