@@ -62,3 +62,31 @@ def test_the_results_of_the_questionnaire_offer_to_keep_the_answers(client, db):
     page = client.get("/watches/new/?answers=1").content.decode()
     assert 'name="use_answers"' in page
     assert "Palo Alto" in page  # the place of the visit
+
+
+def test_the_clusters_beat_and_workers_run_the_sync_and_the_alerts(tmp_path):
+    """bin/cluster starts beat with the settings' scheduler, which writes the schedule's
+    entries to the database, and workers on the default queue, where those tasks go."""
+    from importlib.machinery import SourceFileLoader
+    from importlib.util import module_from_spec, spec_from_loader
+
+    from django_celery_beat.models import PeriodicTask
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    loader = SourceFileLoader("cluster", str(settings.BASE_DIR / "bin" / "cluster"))
+    cluster = module_from_spec(spec_from_loader("cluster", loader))
+    loader.exec_module(cluster)
+    specs = cluster.process_specs(cluster.parse_args(["--state", str(tmp_path), "start"]), tmp_path)
+    beat = specs["beat"]
+    workers = [argv for name, argv in specs.items() if name.startswith("worker-")]
+    assert beat[1:4] == ["-A", "config", "beat"] and not any("--scheduler" in a for a in beat)
+    assert len(workers) == 2 and not any(
+        a.startswith(("-Q", "--queues")) for w in workers for a in w
+    )
+    assert not getattr(settings, "CELERY_TASK_ROUTES", None)
+
+    DatabaseScheduler(app=app)  # what beat does on start
+    tasks = dict(PeriodicTask.objects.values_list("name", "task"))
+    assert tasks["finder-sync-ctgov"] == "finder.tasks.sync_ctgov_task"
+    assert tasks["watches-send-alerts"] == "watches.tasks.watch_alerts_send"
+    assert tasks["watches-erase-expired"] == "watches.tasks.watches_erase_expired"
