@@ -11,6 +11,31 @@ import gc
 #: its answer). Beyond 8190 bytes gunicorn itself answers 414 URI Too Long.
 limit_request_line = 8190
 
+#: Load the application in the master, so ``when_ready`` can build the site index and
+#: its KD-trees once, before the workers are forked; the workers then share those pages
+#: instead of each building its own (``sites.index``; README, "Site search at registry
+#: scale"). The price: a code change needs a full restart, not ``kill -HUP``.
+preload_app = True
+
+
+def when_ready(server):
+    """Build the site index and the trees of the usual conditions in the master.
+
+    A database that is not reachable yet must not stop the server: the workers then
+    build the index on their first query, as without preload.
+    """
+    try:
+        from sites.index import site_index_warm
+
+        site_index_warm()
+    except Exception:
+        server.log.exception("Site index not built before the fork; workers build their own")
+    from django.db import connections
+
+    connections.close_all()  # never share a database socket with the workers
+    gc.collect()
+    gc.freeze()  # so the workers' collections never write to the shared pages
+
 
 def post_worker_init(worker):
     """Build the offline gazetteer before the worker takes traffic, then freeze the heap.

@@ -32,6 +32,30 @@ Freshness: the index is rebuilt when
 
 Details shown to patients (facility, city, ...) are always read fresh from the database
 for the page being returned; only ids, statuses and coordinates come from the index.
+
+Trees for large selections (issue 23)
+-------------------------------------
+The chord pass costs about 30 ns a site: 25 ms at a million. A selection (the sites of
+one condition and statuses) with at least ``TREE_MIN_SITES`` sites gets its own
+``scipy.spatial.cKDTree`` over its unit vectors, built on its first query (about 0.5 s
+for 700,000 sites) and kept with the cached selection, so the top-k search reads only
+the few dozen sites near the origin (``ranking.rank_tree_points``), the trials page the
+sites until its trials are settled (``ranking.rank_tree_groups``) and a radius only
+the sites inside it. We chose one tree per selection over one global tree filtered by
+condition: the filtered search has to widen until it has passed enough *matching*
+sites, which for a condition whose sites are elsewhere than the origin's neighbours
+means reading most of the registry; a selection's tree answers exactly the question
+asked, as the bare KD-tree reference in ``bench/bench_site_tree.py`` does. Synonyms
+share one selection (it is keyed by the condition's reading, not its spelling), smaller
+selections keep the linear pass over their own sites (cheaper than building a tree),
+and the trees together are capped at ``TREE_POINT_BUDGET`` times the located sites,
+the oldest dropped first.
+
+Sharing between workers: ``config/gunicorn.py`` preloads the application and calls
+``site_index_warm()`` in the master, so the index and the trees of the usual
+conditions (``SITES_INDEX_WARM_CONDITIONS``) are built once and the forked workers share
+their pages copy-on-write: numpy buffers and the tree's arrays are never written after
+the build. A worker that sees the data change rebuilds its own copy, as before.
 """
 
 from __future__ import annotations
@@ -41,12 +65,14 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from django.db.models import Count, Max
+from scipy.spatial import cKDTree
 
 from finder.conditions import condition_query
 from finder.models import OverallStatus, Trial
@@ -57,6 +83,20 @@ logger = logging.getLogger(__name__)
 
 INDEX_VERSION_CACHE_KEY = "sites:site-index:version"
 _CONDITION_MASK_CACHE_SIZE = 256
+
+#: Selections with fewer sites are searched by one chord pass over them (a tenth of a
+#: millisecond at this size), which costs less than building and keeping their tree.
+TREE_MIN_SITES = 16_384
+#: The trees of all selections hold at most this many times the located sites.
+TREE_POINT_BUDGET = 3.0
+#: The trials page stops using the tree past this many sites read (the full pass then
+#: costs less than widening further: a deep page, or trials all far away).
+TREE_GROUP_MAX_POINTS = 65_536
+#: A radius up to this is answered from the sites inside it (a ball query on the tree);
+#: a larger one holds most of the registry, and the full pass is cheaper.
+TREE_BALL_MAX_KM = 2_000.0
+#: The conditions whose selection and tree ``site_index_warm`` builds before the fork.
+WARM_CONDITIONS = ("multiple sclerosis",)
 
 
 @dataclass
@@ -80,7 +120,10 @@ class SiteIndex:
     trial_slots: dict[int, int] = field(default_factory=dict)  # Trial.pk -> slot
     _condition_masks: dict[object, np.ndarray] = field(default_factory=dict)
     _selections: dict[tuple, Selection] = field(default_factory=dict)
+    _selection_keys: dict[tuple, tuple] = field(default_factory=dict)  # as spelled -> key
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _tree_lock: threading.Lock = field(default_factory=threading.Lock)
+    _treed: list[Selection] = field(default_factory=list)  # selections with a tree, oldest first
 
     def trial_positions(self, trial_pk: int, *, statuses: Sequence[str] = ()) -> np.ndarray | None:
         """Positions of a trial's located sites (of ``statuses``, if given), by id;
@@ -136,9 +179,17 @@ class SiteIndex:
     def select(self, *, condition: str, statuses: Sequence[str]) -> Selection:
         """Trials of ``statuses`` matching ``condition`` and their sites of ``statuses``.
 
-        Origin-independent, so cached per (condition, statuses) for the index's life.
+        Origin-independent, so cached per (condition's reading, statuses) for the index's
+        life: "RRMS" and "relapsing MS" share one selection and its tree.
         """
-        key = (" ".join(condition.lower().split()), tuple(sorted(statuses)))
+        spelled = (condition, tuple(statuses))
+        key = self._selection_keys.get(spelled)
+        if key is None:  # reading the condition costs more than the whole tree search
+            key = (condition_query(condition).key, tuple(sorted(statuses)))
+            with self._lock:
+                if len(self._selection_keys) >= _CONDITION_MASK_CACHE_SIZE:
+                    self._selection_keys.clear()
+                self._selection_keys[spelled] = key
         selection = self._selections.get(key)
         if selection is not None:
             return selection
@@ -161,8 +212,140 @@ class SiteIndex:
             self._selections[key] = selection
         return selection
 
+    def tree(self, selection: Selection) -> cKDTree | None:
+        """The KD-tree over ``selection``'s unit vectors (in ``positions`` order), built on
+        first use; ``None`` for a selection small enough to scan."""
+        if len(selection.positions) < TREE_MIN_SITES:
+            return None
+        if selection.tree is not None:
+            return selection.tree
+        with self._tree_lock:
+            if selection.tree is None:
+                points = np.ascontiguousarray(self.xyz[:, selection.positions].T)
+                # scipy's defaults (median splits, compact nodes): twice the build time
+                # of sliding-midpoint splits, but steadier queries on stacked sites.
+                tree = cKDTree(points)
+                budget = TREE_POINT_BUDGET * len(self.site_ids)
+                held = sum(len(s.positions) for s in self._treed) + len(points)
+                while self._treed and held > budget:
+                    oldest = self._treed.pop(0)
+                    held -= len(oldest.positions)
+                    oldest.tree = None
+                selection.tree = tree
+                self._treed.append(selection)
+        return selection.tree
 
-@dataclass(frozen=True)
+    def nearest_sites(
+        self,
+        selection: Selection,
+        *,
+        origin: tuple[float, float],
+        limit: int | None,
+        radius_km: float | None = None,
+    ) -> list[ranking.Ranked]:
+        """The ``limit`` sites of ``selection`` nearest ``origin`` (exact geodesic, ties by
+        id); ``Ranked.position`` is a site position in the index."""
+        positions = selection.positions
+        tree = self.tree(selection) if limit is not None else None
+        if tree is not None:
+            return ranking.rank_tree_points(
+                origin=origin,
+                tree=tree,
+                positions=positions,
+                ids=self.site_ids,
+                latitudes=self.latitudes,
+                longitudes=self.longitudes,
+                limit=limit,
+                radius_km=radius_km,
+            )
+        ranked = ranking.rank_points(
+            origin=origin,
+            ids=self.site_ids[positions],
+            latitudes=self.latitudes[positions],
+            longitudes=self.longitudes[positions],
+            c2=ranking.chord2(ranking.origin_vector(origin), self.xyz[:, positions]),
+            limit=limit,
+            radius_km=radius_km,
+        )
+        return [replace(r, position=int(positions[r.position])) for r in ranked]
+
+    def nearest_trials(
+        self,
+        selection: Selection,
+        *,
+        origin: tuple[float, float],
+        offset: int,
+        limit: int | None,
+        radius_km: float | None,
+        use_tree: bool = True,
+    ) -> tuple[list[ranking.RankedGroup], int]:
+        """``ranking.rank_groups`` over ``selection`` (trials by their nearest site), with
+        the tree where it reads fewer sites: the first pages without a radius, and a
+        radius up to ``TREE_BALL_MAX_KM``. ``use_tree=False``: the full pass."""
+        tree = self.tree(selection) if use_tree else None
+        located = len(selection.starts)
+        first_pages = limit is not None and limit > 0 and offset + limit <= located
+        if tree is not None and radius_km is None and first_pages:
+            page = ranking.rank_tree_groups(
+                origin=origin,
+                tree=tree,
+                positions=selection.positions,
+                groups=self.site_trial,
+                ids=self.site_ids,
+                latitudes=self.latitudes,
+                longitudes=self.longitudes,
+                group_order=self.trial_nct_rank,
+                offset=offset,
+                limit=limit,
+                max_points=TREE_GROUP_MAX_POINTS,
+            )
+            if page is not None:  # None: too many sites to read; the full pass is cheaper
+                return page, located
+        if tree is not None and radius_km is not None and radius_km <= TREE_BALL_MAX_KM:
+            return self._trials_within(tree, selection, origin, offset, limit, radius_km)
+        return ranking.rank_groups(
+            origin=origin,
+            positions=selection.positions,
+            starts=selection.starts,
+            c2=ranking.chord2(ranking.origin_vector(origin), self.xyz),
+            groups=self.site_trial,
+            ids=self.site_ids,
+            latitudes=self.latitudes,
+            longitudes=self.longitudes,
+            xyz=self.xyz,
+            group_order=self.trial_nct_rank,
+            offset=offset,
+            limit=limit,
+            radius_km=radius_km,
+        )
+
+    def _trials_within(self, tree, selection, origin, offset, limit, radius_km):
+        """``rank_groups`` over only the sites the tree finds within reach of the radius.
+
+        Every site within ``radius_km`` (exact) is among those the ball query returns
+        (``ranking.tree_points_within``). A trial whose nearest site lies outside is
+        farther than the radius and does not count, so ranking the trials on the sites
+        inside gives the same page and total as ranking them on all their sites.
+        """
+        found = ranking.tree_points_within(tree, ranking.origin_vector(origin), radius_km)
+        inside = np.sort(selection.positions[found])
+        ranked, total = ranking.rank_groups(
+            origin=origin,
+            positions=np.arange(len(inside)),
+            groups=self.site_trial[inside],
+            ids=self.site_ids[inside],
+            latitudes=self.latitudes[inside],
+            longitudes=self.longitudes[inside],
+            xyz=self.xyz[:, inside],
+            group_order=self.trial_nct_rank,
+            offset=offset,
+            limit=limit,
+            radius_km=radius_km,
+        )
+        return [replace(r, position=int(inside[r.position])) for r in ranked], total
+
+
+@dataclass(eq=False)
 class Selection:
     """Site positions (sorted by trial slot, id) and trial slots one query looks at."""
 
@@ -170,6 +353,7 @@ class Selection:
     positions: np.ndarray
     starts: np.ndarray  # where each trial's sites begin in ``positions``
     unlocated_slots: np.ndarray  # qualifying trials without a qualifying located site
+    tree: cKDTree | None = None  # see ``SiteIndex.tree``
 
 
 _index: SiteIndex | None = None
@@ -238,6 +422,24 @@ def site_index() -> SiteIndex:
         return _index
 
 
+def site_index_warm(conditions: Sequence[str] | None = None) -> SiteIndex:
+    """Build the index and the trees of ``conditions`` now, then close the connections.
+
+    Called in gunicorn's master before it forks (``config/gunicorn.py``), so every worker
+    starts with them in pages it shares with the others. The connections opened for the
+    build must not be inherited: two processes on one socket corrupt each other's replies.
+    """
+    from sites.selectors import RECRUITING_SITE_STATUSES
+
+    if conditions is None:
+        conditions = getattr(settings, "SITES_INDEX_WARM_CONDITIONS", WARM_CONDITIONS)
+    index = site_index()
+    for condition in conditions:
+        index.tree(index.select(condition=condition, statuses=RECRUITING_SITE_STATUSES))
+    connections.close_all()
+    return index
+
+
 def _build_index(version: str) -> SiteIndex:
     started = time.perf_counter()
     fingerprint = _fingerprint()
@@ -250,8 +452,6 @@ def _build_index(version: str) -> SiteIndex:
     )
     trial_ids = np.array([r[0] for r in trial_rows], dtype=np.int64)
     slot_of_trial = {pk: slot for slot, pk in enumerate(trial_ids.tolist())}
-    # Slots follow NCT id order, so a slot is also the NCT-id tie-break rank.
-    trial_nct_rank = np.arange(len(trial_rows), dtype=np.int64)
     trial_status = np.array([status_codes.get(r[1], -1) for r in trial_rows], dtype=np.int16)
     trial_conditions = [r[2] or "" for r in trial_rows]
 
@@ -272,32 +472,62 @@ def _build_index(version: str) -> SiteIndex:
         statuses.append(status_codes.get(status, -1))
         lats.append(lat)
         lons.append(lon)
-    site_ids = np.array(ids, dtype=np.int64)
-    site_trial = np.array(slots, dtype=np.int32)
-    order = np.lexsort((site_ids, site_trial))
-    latitudes = np.array(lats, dtype=np.float64)[order]
-    longitudes = np.array(lons, dtype=np.float64)[order]
-    index = SiteIndex(
+    index = site_index_from_arrays(
         version=version,
         fingerprint=fingerprint,
-        checked_at=time.monotonic(),
         trial_ids=trial_ids,
-        trial_nct_rank=trial_nct_rank,
         trial_status=trial_status,
         trial_conditions=trial_conditions,
-        site_ids=site_ids[order],
-        site_trial=site_trial[order],
-        site_status=np.array(statuses, dtype=np.int16)[order],
-        latitudes=latitudes,
-        longitudes=longitudes,
-        xyz=ranking.unit_vectors(latitudes, longitudes),
+        site_ids=np.array(ids, dtype=np.int64),
+        site_trial=np.array(slots, dtype=np.int32),
+        site_status=np.array(statuses, dtype=np.int16),
+        latitudes=np.array(lats, dtype=np.float64),
+        longitudes=np.array(lons, dtype=np.float64),
         status_codes=status_codes,
-        trial_slots=slot_of_trial,
     )
     logger.info(
         "Built the site index: %d sites, %d trials in %.2f s",
-        len(site_ids),
+        len(index.site_ids),
         len(trial_ids),
         time.perf_counter() - started,
     )
     return index
+
+
+def site_index_from_arrays(
+    *,
+    version: str,
+    fingerprint: tuple,
+    trial_ids: np.ndarray,
+    trial_status: np.ndarray,
+    trial_conditions: list[str],
+    site_ids: np.ndarray,
+    site_trial: np.ndarray,
+    site_status: np.ndarray,
+    latitudes: np.ndarray,
+    longitudes: np.ndarray,
+    status_codes: dict[str, int],
+) -> SiteIndex:
+    """A ``SiteIndex`` from plain arrays, trials in NCT id order (the benchmark builds a
+    million-site index this way, without a database behind it)."""
+    order = np.lexsort((site_ids, site_trial))
+    latitudes = latitudes[order]
+    longitudes = longitudes[order]
+    return SiteIndex(
+        version=version,
+        fingerprint=fingerprint,
+        checked_at=time.monotonic(),
+        trial_ids=trial_ids,
+        # Slots follow NCT id order, so a slot is also the NCT-id tie-break rank.
+        trial_nct_rank=np.arange(len(trial_ids), dtype=np.int64),
+        trial_status=trial_status,
+        trial_conditions=trial_conditions,
+        site_ids=site_ids[order],
+        site_trial=site_trial[order],
+        site_status=site_status[order],
+        latitudes=latitudes,
+        longitudes=longitudes,
+        xyz=ranking.unit_vectors(latitudes, longitudes),
+        status_codes=status_codes,
+        trial_slots={pk: slot for slot, pk in enumerate(trial_ids.tolist())},
+    )

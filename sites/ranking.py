@@ -348,3 +348,148 @@ def rank_groups(
             bisect.insort(rows, (km, int(group_order[group]), group, p))
     page = rows[offset:] if wanted is None else rows[offset:wanted]
     return [RankedGroup(group=g, position=p, distance_km=km) for km, _, g, p in page], total
+
+
+# --- the same refinement over a spatial tree ---------------------------------------------
+#
+# A KD-tree over the unit vectors finds points in order of Euclidean distance in 3-D,
+# which *is* the chord, so the bounds above apply unchanged to what it returns: the tree
+# replaces the linear chord pass, never the exact geodesic. The tree (scipy's cKDTree)
+# computes squared distances its own way; they differ from ``chord2`` by a few ulp, far
+# inside the ``_CHORD2_*`` slack, so its ``k`` nearest by its own arithmetic are the ``k``
+# nearest for our bounds too.
+
+
+def _tree_query(tree, origin_xyz: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` points nearest by chord: (squared chords ascending, tree indices)."""
+    distances, found = tree.query(origin_xyz, k=k)
+    return np.atleast_1d(distances) ** 2, np.atleast_1d(found)
+
+
+def tree_points_within(tree, origin_xyz: np.ndarray, distance_km: float) -> np.ndarray:
+    """Tree indices of every point whose distance could be ``<= distance_km``.
+
+    ``chord2_reaching`` already holds 1e-14 of slack over the true squared chord; the
+    tree's own squared distances are within about 1e-15 of it, and the radius is widened
+    by a further millionth, so no point within reach is left out.
+    """
+    reach = chord2_reaching(distance_km)
+    if not math.isfinite(reach) or reach >= 4.0:
+        return np.arange(tree.n)
+    found = tree.query_ball_point(origin_xyz, math.sqrt(reach) * (1 + 1e-6) + 1e-12)
+    return np.asarray(found, dtype=np.int64)
+
+
+def rank_tree_points(
+    *,
+    origin: tuple[float, float],
+    tree,
+    positions: np.ndarray,
+    ids: np.ndarray,
+    latitudes: np.ndarray,
+    longitudes: np.ndarray,
+    limit: int,
+    radius_km: float | None = None,
+) -> list[Ranked]:
+    """``rank_points`` for the points ``positions`` of the input arrays, found with ``tree``.
+
+    ``tree`` is a ``scipy.spatial.cKDTree`` over ``unit_vectors`` of those points, in the
+    order of ``positions``; ``Ranked.position`` is a position in the input arrays. Only
+    the points the tree returns are read, so a query costs about ``k log n``, not ``n``.
+
+    The tree returns the ``k = limit + 8`` nearest by chord; we take the exact distance
+    of each and the ``limit``-th smallest, ``d``. Every point not returned has a chord
+    at least the last returned one's, so if that chord's *lower* bound exceeds ``d`` (or
+    the radius), no point left out can reach the top ``limit``, not even on a tie by id.
+    Otherwise (a stack of sites on one city centroid, a near tie at the cut, too few
+    within the radius) one ball query returns every point whose lower bound can reach
+    ``d``, and those are ranked: the same set ``rank_points`` refines.
+    """
+    n = int(tree.n)
+    if n == 0 or limit == 0:
+        return []
+    origin_xyz = origin_vector(origin)
+    reach = math.inf if radius_km is None else radius_km
+    k = min(n, limit + 8)
+    c2, found = _tree_query(tree, origin_xyz, k)
+    points = positions[found]
+    km = geodesic_km_from(origin, latitudes[points], longitudes[points])
+    inside = km <= reach
+    bound = reach
+    if int(inside.sum()) >= limit:
+        bound = min(bound, float(np.partition(km[inside], limit - 1)[limit - 1]))
+    if k < n and not distance_bounds_km(c2[-1])[0] > bound:
+        points = positions[tree_points_within(tree, origin_xyz, bound)]
+        km = geodesic_km_from(origin, latitudes[points], longitudes[points])
+        inside = km <= reach
+    points, km = points[inside], km[inside]
+    order = np.lexsort((ids[points], km))[:limit]
+    return [Ranked(position=int(points[j]), distance_km=float(km[j])) for j in order]
+
+
+def rank_tree_groups(
+    *,
+    origin: tuple[float, float],
+    tree,
+    positions: np.ndarray,
+    groups: np.ndarray,
+    ids: np.ndarray,
+    latitudes: np.ndarray,
+    longitudes: np.ndarray,
+    group_order: np.ndarray,
+    offset: int,
+    limit: int,
+    max_points: int,
+) -> list[RankedGroup] | None:
+    """The page ``[offset, offset + limit)`` of ``rank_groups`` (no radius), from ``tree``.
+
+    ``tree`` is over the unit vectors of ``positions`` in that order. ``None`` when more
+    than ``max_points`` points would have to be read (the caller scans instead).
+
+    The tree returns points by chord (``k`` grows until ``offset + limit`` distinct groups
+    are among them); each of those groups is at most as far as the exact distance of its
+    first point seen, so the page's last group is at most ``D``, the largest of those. A
+    group on the page has its nearest point within ``D``, so with every point whose lower
+    bound is ``<= D`` (those returned, when the last one's lower bound exceeds ``D``;
+    otherwise one ball query), each such group's nearest point is among those read;
+    groups whose points read are all beyond ``D`` rank after the page and are dropped.
+    Ties as in ``rank_groups``: the nearest point by (distance, id), groups by
+    (distance, ``group_order``).
+    """
+    wanted = offset + limit
+    n = int(tree.n)
+    if n == 0 or limit == 0:
+        return []
+    origin_xyz = origin_vector(origin)
+    k = min(n, max(2 * wanted, 32))
+    while True:
+        c2, found = _tree_query(tree, origin_xyz, k)
+        points = positions[found]
+        _, first = np.unique(groups[points], return_index=True)
+        if len(first) >= wanted or k == n:
+            break
+        if k >= max_points:
+            return None
+        k = min(n, 4 * k)
+    bound = math.inf
+    if len(first) >= wanted:
+        seen = points[np.sort(first)[:wanted]]
+        bound = float(geodesic_km_from(origin, latitudes[seen], longitudes[seen]).max())
+    if k == n or distance_bounds_km(c2[-1])[0] > bound:
+        points = points[distance_bounds_km(c2)[0] <= bound]
+    else:
+        found = tree_points_within(tree, origin_xyz, bound)
+        if len(found) > max_points:
+            return None
+        points = positions[found]
+    km = geodesic_km_from(origin, latitudes[points], longitudes[points])
+    points, km = points[km <= bound], km[km <= bound]
+    group_of = groups[points]
+    by_group = np.lexsort((ids[points], km, group_of))
+    sorted_groups = group_of[by_group]
+    nearest = by_group[np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]]
+    page = nearest[np.lexsort((group_order[group_of[nearest]], km[nearest]))][offset:wanted]
+    return [
+        RankedGroup(group=int(group_of[j]), position=int(points[j]), distance_km=float(km[j]))
+        for j in page
+    ]

@@ -359,20 +359,11 @@ def sites_nearest_for_condition(
     """
     _check_radius(radius_km, origin)
     index = site_index()
-    positions = index.select(condition=condition, statuses=statuses).positions
-    point = _origin_point(origin)
-    # One matrix-vector product over every site beats gathering the selected vectors.
-    c2 = ranking.chord2(ranking.origin_vector(point), index.xyz)[positions]
-    ranked = ranking.rank_points(
-        origin=point,
-        ids=index.site_ids[positions],
-        latitudes=index.latitudes[positions],
-        longitudes=index.longitudes[positions],
-        c2=c2,
-        limit=limit,
-        radius_km=radius_km,
+    selection = index.select(condition=condition, statuses=statuses)
+    ranked = index.nearest_sites(
+        selection, origin=_origin_point(origin), limit=limit, radius_km=radius_km
     )
-    ids = [int(index.site_ids[positions[r.position]]) for r in ranked]
+    ids = [int(index.site_ids[r.position]) for r in ranked]
     rows = _site_rows(ids)
     return [
         _ranked_site(rows[site_id], r.distance_km)
@@ -407,28 +398,22 @@ def trials_nearest_for_condition(
         raise ValueError("limit and offset must be zero or more")
     end = None if limit is None else offset + limit
     index = site_index()
-    selection = _recruiting_sites_only(index, index.select(condition=condition, statuses=statuses))
+    selected = index.select(condition=condition, statuses=statuses)
+    selection = _recruiting_sites_only(index, selected)
 
     if origin is None:
         slots = np.flatnonzero(selection.trial_mask)
         page = [(int(s), None) for s in slots[offset:end]]
         return _trial_page(index, page), len(slots)
 
-    point = _origin_point(origin)
-    ranked, located_total = ranking.rank_groups(
-        origin=point,
-        positions=selection.positions,
-        starts=selection.starts,
-        c2=ranking.chord2(ranking.origin_vector(point), index.xyz),
-        groups=index.site_trial,
-        ids=index.site_ids,
-        latitudes=index.latitudes,
-        longitudes=index.longitudes,
-        xyz=index.xyz,
-        group_order=index.trial_nct_rank,
+    ranked, located_total = index.nearest_trials(
+        selection,
+        origin=_origin_point(origin),
         offset=offset,
         limit=limit,
         radius_km=radius_km,
+        # A narrowed selection is made per call: a tree for it would be built per call.
+        use_tree=selection is selected,
     )
     page: list[tuple[int, tuple[int, float] | None]] = [
         (r.group, (int(index.site_ids[r.position]), r.distance_km)) for r in ranked
