@@ -138,7 +138,9 @@ def start_gunicorn(args, env) -> subprocess.Popen:
         "--log-level=warning",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
+    # Two minutes: with preload the master builds the site index before it forks, and on
+    # this shared machine that can take far longer than on a quiet one.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/healthz", timeout=1):
@@ -461,11 +463,14 @@ def report(runs: list[dict], args) -> None:
             f"| {cpu['web']:.2f} / {cpu['postgres']:.2f} / {cpu['redis']:.2f} / {cpu['wrk']:.2f} |"
         )
     for r in summary:
-        if r["variant"] == "api" and r["clients"] == 10:
-            ok = r["requests_per_s"] >= 300 and r["p99_ms"] < 100
+        if r["variant"] != "baseline" and r["clients"] == 10:
+            # Issue 23, goal 5: a ratio, since this machine's absolute req/s varies ~2x.
+            ok = r["ratio_to_baseline"] >= 0.8 and r["p99_ms"] < 100
             print(
-                f"target at 10 clients ({r['endpoint']}, median of the rounds): "
-                f">= 300 req/s and p99 < 100 ms: {'met' if ok else 'NOT met'}"
+                f"target at 10 clients ({r['endpoint']}, {r['variant']}, median of the rounds): "
+                f">= 0.8 of the baseline's req/s and p99 < 100 ms: {'met' if ok else 'NOT met'} "
+                f"({r['requests_per_s']:.0f} req/s, {r['ratio_to_baseline']:.2f}, "
+                f"p99 {r['p99_ms']:.0f} ms)"
             )
 
 
