@@ -98,6 +98,8 @@ class Trial(models.Model):
         null=True,
         blank=True,
         editable=False,
+        # Indexed: every search page shows the latest one (MAX reads the index's end).
+        db_index=True,
         help_text=_(
             "When a sync last confirmed this record against ClinicalTrials.gov (fetched, or "
             "not changed there since the sync before)"

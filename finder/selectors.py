@@ -116,27 +116,27 @@ def trials_nearest(
     return kept[offset : offset + limit], len(kept)
 
 
-def trial_for_detail(*, nct_id: str) -> Trial | None:
+def trial_for_detail(*, nct_id: str, counts: bool = True) -> Trial | None:
     """One trial with what its detail page needs loaded: criteria, arms, interventions.
 
-    Annotated with ``locations_count`` and ``recruiting_locations_count``; ``None`` when
-    there is no such trial.
+    With ``counts`` (the APIs), annotated with ``locations_count`` and
+    ``recruiting_locations_count``; the patient page counts its sites from the site list
+    it reads anyway, so it asks without them (two joins over every site of the trial
+    fewer). ``None`` when there is no such trial.
     """
-    return (
-        Trial.objects.filter(nct_id=nct_id.upper())
-        .annotate(
+    trials = Trial.objects.filter(nct_id=nct_id.upper())
+    if counts:
+        trials = trials.annotate(
             locations_count=Count("sites", distinct=True),
             recruiting_locations_count=Count(
                 "sites", filter=Q(sites__status=SiteStatus.RECRUITING), distinct=True
             ),
         )
-        .prefetch_related(
-            "criteria",
-            Prefetch("arms", queryset=Arm.objects.prefetch_related("interventions")),
-            Prefetch("interventions", queryset=Intervention.objects.all()),
-        )
-        .first()
-    )
+    return trials.prefetch_related(
+        "criteria",
+        Prefetch("arms", queryset=Arm.objects.prefetch_related("interventions")),
+        Prefetch("interventions", queryset=Intervention.objects.all()),
+    ).first()
 
 
 def trial_criteria_ordered(*, trial: Trial) -> list:

@@ -459,6 +459,7 @@ def _trial_page(
     sites = _site_rows(site_ids)
     counts = dict(
         Site.objects.filter(trial_id__in=trial_ids, status__in=RECRUITING_SITE_STATUSES)
+        .order_by()  # Site's default ordering would join every trial into the GROUP BY
         .values("trial_id")
         .annotate(n=Count("id"))
         .values_list("trial_id", "n")
