@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -270,11 +271,13 @@ def _registry_merge(trial: Trial, wanted: list[CriterionInput]) -> bool:
             updates.append(current)
 
     old_derived = [c for c in existing if c.source == CriterionSource.REGISTRY]
+    # Rules compared as canonical JSON: PostgreSQL's jsonb gives a stored rule back with
+    # its keys reordered, so str() of the dict would call every re-import a change.
     derived_changed = sorted(
-        (c.kind, c.order, c.clinical_text, c.patient_text, c.patient_text_es, str(c.rule))
+        (c.kind, c.order, c.clinical_text, c.patient_text, c.patient_text_es, _canonical(c.rule))
         for c in old_derived
     ) != sorted(
-        (i.kind, i.order, i.clinical_text, i.patient_text, i.patient_text_es, str(i.rule))
+        (i.kind, i.order, i.clinical_text, i.patient_text, i.patient_text_es, _canonical(i.rule))
         for i in derived
     )
 
@@ -295,6 +298,10 @@ def _registry_merge(trial: Trial, wanted: list[CriterionInput]) -> bool:
     if live_changed:
         trial_criteria_version_bump(trial=trial)
     return True
+
+
+def _canonical(rule: Any) -> str:
+    return json.dumps(rule, sort_keys=True, default=str)
 
 
 def _kept_line_values(current: Criterion, item: CriterionInput) -> dict[str, Any]:
