@@ -832,12 +832,14 @@ _CONVERTED_FIELDS = (models.JSONField, models.DateTimeField, models.DateField, m
 
 def _rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (field attnames to values; the others take their defaults, the
-    automatic timestamps now), many rows a statement.
+    automatic timestamps now) with one ``executemany``.
 
     ``bulk_create`` builds a model instance and prepares every value of every row through
     its SQL compiler, which for the sites and criteria of a batch (tens of thousands of
     rows) costs more than the database does; here only the values that need it (JSON,
-    dates, decimals) are converted. For rows whose ids nobody reads back.
+    dates, decimals) are converted. For rows whose ids nobody reads back. One statement
+    a row through ``executemany``, which psycopg pipelines: measured faster than many rows
+    a statement, whose parameters psycopg's client-side binding interpolates in Python.
     """
     if not rows:
         return
@@ -872,22 +874,14 @@ def _rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
             values[index] = memo[key]
         params.append(values)
     quote = db.ops.quote_name
-    # Names from the model's own meta, quoted; every value goes as a parameter. Rows go
-    # many to a statement (as many as the database takes parameters), which spares the
-    # server parsing one INSERT a row.
-    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608
-        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    # Names from the model's own meta, quoted; every value goes as a parameter.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(model._meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
     )
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    # PostgreSQL takes at most 65,535 parameters a statement; SQLite says its own limit.
-    size = max(min(db.ops.bulk_batch_size(fields, params), 65_535 // len(fields)), 1)
     with db.cursor() as cursor:
-        for start in range(0, len(params), size):
-            chunk = params[start : start + size]
-            cursor.execute(
-                head + ", ".join([row_sql] * len(chunk)),
-                [value for values in chunk for value in values],
-            )
+        cursor.executemany(sql, params)
 
 
 def import_paths(*, paths: Iterable[str | Path]) -> ImportReport:
