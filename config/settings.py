@@ -316,6 +316,11 @@ GEOCODER_TIMEOUT = env.float("GEOCODER_TIMEOUT", default=3.0)
 
 CTGOV_API_URL = env.str("CTGOV_API_URL", default="https://clinicaltrials.gov/api/v2/studies")
 CTGOV_TIMEOUT = env.float("CTGOV_TIMEOUT", default=20.0)
+# Conditions whose site tree gunicorn's master builds before it forks, so every worker
+# shares it (sites/index.py); others are built by a worker on first use.
+SITES_INDEX_WARM_CONDITIONS = tuple(
+    env.list("SITES_INDEX_WARM_CONDITIONS", default=["multiple sclerosis"])
+)
 
 # Personal data: Fernet keys, newest first, comma separated. A development key is
 # derived from SECRET_KEY only while DEBUG is on or in tests.
