@@ -263,32 +263,16 @@ def celery_worker(redis_server, mail_dir, tmp_path, file_database, settings):
 
     This process publishes to the same Redis (not eagerly), so the whole path is real.
     """
-    from django.db import connection
 
     from config.celery import app
 
-    database = connection.settings_dict
-    if database["ENGINE"].endswith("sqlite3"):
-        database_url = f"sqlite:///{file_database}"
-    else:
-        database_url = (
-            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        )
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_server.url,
-        # django-environ drops one leading slash of the path: four slashes keep it absolute.
-        "EMAIL_URL": f"filemail:///{mail_dir}",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
-        "DEBUG": "0",
-        "SITE_URL": "https://finder.example.org",
-        "REFERRAL_OUTBOX_RETRY_SECONDS": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = worker_environment(
+        redis_server=redis_server,
+        mail_dir=mail_dir,
+        file_database=file_database,
+        settings=settings,
+        REFERRAL_OUTBOX_RETRY_SECONDS="1",
+    )
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed at teardown
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
@@ -381,3 +365,32 @@ def axe_violations(page) -> list[str]:
         for v in results.response["violations"]
         if v.get("impact") in ("serious", "critical")
     ]
+
+
+def worker_environment(*, redis_server, mail_dir, file_database, settings, **extra: str) -> dict:
+    """The environment of a real Celery worker on the test's Redis, database (the file copy
+    on SQLite) and mail directory, with the test's keys; ``extra`` settings added."""
+    from django.db import connection
+
+    database = connection.settings_dict
+    if database["ENGINE"].endswith("sqlite3"):
+        database_url = f"sqlite:///{file_database}"
+    else:
+        database_url = (
+            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        )
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_server.url,
+        # django-environ drops one leading slash of the path: four slashes keep it absolute.
+        "EMAIL_URL": f"filemail:///{mail_dir}",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+        "DEBUG": "0",
+        "SITE_URL": "https://finder.example.org",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }

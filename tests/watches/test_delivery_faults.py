@@ -25,6 +25,7 @@ from tests.referrals.conftest import (  # noqa: F401 - fixtures
     mail_dir,
     redis_server,
     wait_for,
+    worker_environment,
 )
 from watches.matching import watch_alerts_run
 from watches.models import WatchAlert, WatchDigest
@@ -105,29 +106,13 @@ def lines(path) -> list[str]:
 def holding_worker(redis_server, mail_dir, tmp_path, file_database, settings):  # noqa: F811
     """A real prefork worker (one pool process) whose alert run waits half-way through its
     digests while ``tmp_path / "hold"`` exists (``tests/watches/fault_hooks.py``)."""
-    from django.db import connection
-
-    database = connection.settings_dict
-    if database["ENGINE"].endswith("sqlite3"):
-        database_url = f"sqlite:///{file_database}"
-    else:
-        database_url = (
-            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        )
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_server.url,
-        "EMAIL_URL": f"filemail:///{mail_dir}",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
-        "DEBUG": "0",
-        "SITE_URL": "https://finder.example.org",
-        "WATCH_FAULT_DIR": str(tmp_path),
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = worker_environment(
+        redis_server=redis_server,
+        mail_dir=mail_dir,
+        file_database=file_database,
+        settings=settings,
+        WATCH_FAULT_DIR=str(tmp_path),
+    )
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed at teardown
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-I",
