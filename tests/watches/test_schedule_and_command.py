@@ -64,9 +64,13 @@ def test_the_results_of_the_questionnaire_offer_to_keep_the_answers(client, db):
     assert "Palo Alto" in page  # the place of the visit
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_clusters_beat_and_workers_run_the_sync_and_the_alerts(tmp_path):
     """bin/cluster starts beat with the settings' scheduler, which writes the schedule's
-    entries to the database, and workers on the default queue, where those tasks go."""
+    entries to the database, and workers on the default queue, where those tasks go.
+
+    Transactional, as beat runs: the scheduler calls ``close_old_connections()``, which
+    drops a connection left inside a transaction (the test case's own, on PostgreSQL)."""
     from importlib.machinery import SourceFileLoader
     from importlib.util import module_from_spec, spec_from_loader
 
