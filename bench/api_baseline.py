@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from eligibility.services import screening_evaluate
 from finder.models import Trial
 from sites.location import origin_from_params
-from sites.selectors import trial_sites_ranked
+from sites.selectors import trial_sites_page
 
 
 @require_GET
@@ -27,11 +27,12 @@ def trial_sites(request, nct_id):
     trial = get_object_or_404(Trial, nct_id=nct_id)
     origin = origin_from_params(request.GET)
     limit = int(request.GET["limit"]) if "limit" in request.GET else None
-    sites = trial_sites_ranked(trial=trial, origin=origin, limit=limit)
+    page = trial_sites_page(trial=trial, origin=origin, limit=limit)
     return JsonResponse(
         {
+            "count": page.count,
             "origin": dataclasses.asdict(origin) if origin else None,
-            "results": [dataclasses.asdict(site) for site in sites],
+            "results": [dataclasses.asdict(site) for site in page.sites],
         }
     )
 

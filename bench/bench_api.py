@@ -194,9 +194,9 @@ def check_same_answers(base: str, key: str, zips: list[str]) -> None:
             api = call(base, api_path, spec["body"], key)
             baseline = call(base, baseline_path, spec["body"], None)
             if name == "sites":
-                same = [(s["id"], s["distance_km"]) for s in api["results"]] == [
-                    (s["id"], round(s["distance_km"], 3)) for s in baseline["results"]
-                ]
+                same = api["count"] == baseline["count"] and [
+                    (s["id"], s["distance_km"]) for s in api["results"]
+                ] == [(s["id"], round(s["distance_km"], 3)) for s in baseline["results"]]
             else:
                 same = api["verdict"] == baseline["verdict"] and [
                     c["status"] for c in api["criteria"]

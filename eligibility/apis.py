@@ -173,4 +173,30 @@ class TrialEligibilityApi(APIView):
             answers=answers_prepare(answers=body["answers"]),
             lang=request_language(request),
         )
-        return Response(EligibilityOutputSerializer(outcome).data)
+        return Response(eligibility_output(outcome))
+
+
+#: A criterion's fields in the response, in ``CriterionResultSerializer``'s order.
+CRITERION_FIELDS = tuple(CriterionResultSerializer().fields)
+
+
+def eligibility_output(outcome) -> dict:
+    """``EligibilityOutputSerializer(outcome).data``, built directly: DRF's per-field
+    serialisation of 10-25 criteria cost a third of the request. The serializer stays
+    the schema, and a test holds the two equal."""
+    return {
+        "checked": outcome.checked,
+        "total": outcome.total,
+        "nct_id": outcome.trial.nct_id,
+        "verdict": outcome.verdict,
+        "criteria": [
+            {
+                **{name: c[name] for name in CRITERION_FIELDS},
+                "facts_used": {str(k): v for k, v in c["facts_used"].items()},
+            }
+            for c in outcome.criteria
+        ],
+        "missing": list(outcome.missing),
+        "criteria_version": outcome.criteria_version,
+        "screening_id": str(outcome.screening.pk),
+    }

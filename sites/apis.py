@@ -19,7 +19,7 @@ from finder.models import Trial
 
 from .location import LocationFields, origin_dict, origin_from_params
 from .models import SiteStatus
-from .selectors import RankedSite, trial_sites_ranked
+from .selectors import RankedSite, trial_sites_page
 
 MAX_LIMIT = 500
 
@@ -135,24 +135,24 @@ class TrialSitesApi(APIView):
         origin = origin_from_params(p)
         if origin is None and p.get("radius_km") is not None:
             raise ApiInputError({"radius_km": "radius_km needs a location."})
-        # Every matching site is ranked: the count needs them all.
-        sites = trial_sites_ranked(
+        page = trial_sites_page(
             trial=trial,
             origin=origin,
             radius_km=p.get("radius_km"),
             statuses=[p["status"]] if p.get("status") else (),
+            offset=offset,
+            limit=limit,
         )
-        page = sites[offset : offset + limit] if limit is not None else sites[offset:]
-        following, previous = page_links(request, limit=limit, offset=offset, total=len(sites))
+        following, previous = page_links(request, limit=limit, offset=offset, total=page.count)
         # Built directly rather than through TrialSitesOutputSerializer (which documents
         # it): DRF's per-field serialisation cost more than the ranking.
         return Response(
             {
-                "count": len(sites),
+                "count": page.count,
                 "next": following,
                 "previous": previous,
                 "origin": origin_dict(origin),
-                "results": [ranked_site_json(s) for s in page],
+                "results": [ranked_site_json(s) for s in page.sites],
             }
         )
 

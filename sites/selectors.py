@@ -158,21 +158,86 @@ def trial_sites_ranked(
     the rows returned are read from the database; a trial the index does not hold yet
     is ranked from the database.
     """
+    return _trial_sites_window(
+        trial=trial,
+        origin=origin,
+        radius_km=radius_km,
+        statuses=statuses,
+        offset=0,
+        limit=limit,
+        counted=False,
+    ).sites
+
+
+@dataclass(frozen=True)
+class SitesPage:
+    """A window of a trial's ranked sites and how many the whole ranking holds."""
+
+    count: int
+    sites: list[RankedSite]
+
+
+def trial_sites_page(
+    *,
+    trial: Trial,
+    origin: Place | None,
+    radius_km: float | None = None,
+    statuses: Sequence[str] = (),
+    offset: int = 0,
+    limit: int | None = None,
+) -> SitesPage:
+    """``limit`` sites from ``offset`` of :func:`trial_sites_ranked`'s ranking, and its
+    length, for a paged list (the sites API).
+
+    Only the window's rows are read from the database: the count comes from the site
+    index (located sites) and one ``COUNT`` of the unlocated ones, and the ranking
+    refines exactly only what the window needs. With ``radius_km`` every site inside the
+    radius is ranked, as the count needs each one's exact distance.
+    """
+    return _trial_sites_window(
+        trial=trial,
+        origin=origin,
+        radius_km=radius_km,
+        statuses=statuses,
+        offset=offset,
+        limit=limit,
+        counted=True,
+    )
+
+
+def _trial_sites_window(
+    *,
+    trial: Trial,
+    origin: Place | None,
+    radius_km: float | None,
+    statuses: Sequence[str],
+    offset: int,
+    limit: int | None,
+    counted: bool,
+) -> SitesPage:
+    """The ranking's sites ``[offset, offset + limit)`` and, when ``counted``, its length
+    (``-1`` when not)."""
     _check_radius(radius_km, origin)
-    if limit == 0:
-        return []
+    end = None if limit is None else offset + limit
 
     def sites():
         queryset = Site.objects.filter(trial_id=trial.pk)
         return queryset.filter(status__in=statuses) if statuses else queryset
 
     if origin is None:
-        return [_ranked_site(row, None) for row in _ordered_rows(sites())[:limit]]
+        queryset = sites()
+        count = queryset.count() if counted else -1
+        if limit == 0:
+            return SitesPage(count, [])
+        return SitesPage(
+            count, [_ranked_site(row, None) for row in _ordered_rows(queryset)[offset:end]]
+        )
 
     index = site_index()
     positions = index.trial_positions(trial.pk, statuses=statuses)
     if positions is None:
-        return _trial_sites_ranked_from_rows(sites(), origin, radius_km, limit)
+        ranked = _trial_sites_ranked_from_rows(sites(), origin, radius_km, None if counted else end)
+        return SitesPage(len(ranked) if counted else -1, ranked[offset:end])
     point = _origin_point(origin)
     ranked = ranking.rank_points(
         origin=point,
@@ -180,21 +245,29 @@ def trial_sites_ranked(
         latitudes=index.latitudes[positions],
         longitudes=index.longitudes[positions],
         c2=ranking.chord2(ranking.origin_vector(point), index.xyz[:, positions]),
-        limit=limit,
+        # Without a radius the count is the index's: rank only as far as the window.
+        limit=None if radius_km is not None and counted else end,
         radius_km=radius_km,
     )
-    ids = [int(index.site_ids[positions[r.position]]) for r in ranked]
+    located = len(ranked) if radius_km is not None else len(positions)
+    window = ranked[offset:end]
+    ids = [int(index.site_ids[positions[r.position]]) for r in window]
     rows = _site_rows(ids)
     result = [
         _ranked_site(rows[site_id], r.distance_km)
-        for site_id, r in zip(ids, ranked, strict=True)
+        for site_id, r in zip(ids, window, strict=True)
         if site_id in rows  # deleted since the index was built
     ]
-    if radius_km is None and (limit is None or len(result) < limit):
+    count = located if counted else -1
+    if radius_km is None:
         unlocated = sites().filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
-        more = None if limit is None else limit - len(result)
-        result.extend(_ranked_site(row, None) for row in _ordered_rows(unlocated)[:more])
-    return result
+        if counted:
+            count += unlocated.count()
+        if end is None or end > located:
+            start = max(0, offset - located)
+            stop = None if end is None else end - located
+            result.extend(_ranked_site(row, None) for row in _ordered_rows(unlocated)[start:stop])
+    return SitesPage(count, result)
 
 
 def nearest_recruiting(ranked: list[RankedSite]) -> RankedSite | None:

@@ -104,3 +104,43 @@ class TestTrialEligibilityApi:
         assert response.status_code == 400
         assert response.json()["title"] == "Malformed request body"
         assert Screening.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {},
+        {"age": 58},
+        {"age": 34, "ms_course": "primary_progressive", "edss": 7.0},
+        "candidate",
+    ],
+)
+def test_the_response_is_what_its_documented_serializer_renders(answers, candidate_answers):
+    """The view builds its body directly (for speed); it must stay what the schema's
+    serializer says, on every trial of the demo catalog (curated and registry-read)."""
+    import json
+
+    from django.core.management import call_command
+    from rest_framework.renderers import JSONRenderer
+
+    from eligibility.apis import EligibilityOutputSerializer, eligibility_output
+    from eligibility.services import screening_evaluate
+    from finder.models import Trial
+
+    call_command("load_demo_catalog", verbosity=0)
+    answers = candidate_answers if answers == "candidate" else answers
+    trials = list(Trial.objects.all())
+    assert len(trials) >= 6
+    for trial in trials:
+        for lang in ("en", "es"):
+            outcome = screening_evaluate(trial=trial, answers=answers, lang=lang)
+            direct = eligibility_output(outcome)
+            documented = EligibilityOutputSerializer(outcome).data
+            assert list(direct) == list(documented)
+            assert [list(c) for c in direct["criteria"]] == [
+                list(c) for c in documented["criteria"]
+            ]
+            assert json.loads(JSONRenderer().render(direct)) == json.loads(
+                JSONRenderer().render(documented)
+            ), trial.nct_id

@@ -13,6 +13,7 @@ from sites.models import GeocodeStatus, Site, SiteStatus
 from sites.ranking import geodesic_km
 from sites.selectors import (
     sites_nearest_for_condition,
+    trial_sites_page,
     trial_sites_ranked,
     trials_nearest_for_condition,
 )
@@ -320,3 +321,32 @@ def test_a_trials_unlocated_sites_fill_the_limit_after_the_located_ones():
     ranked = trial_sites_ranked(trial=trial, origin=coordinates_place(0.0, 0.0), limit=2)
     assert [s.id for s in ranked] == [located.id, unlocated[1].id]
     assert trial_sites_ranked(trial=trial, origin=coordinates_place(0.0, 0.0), limit=0) == []
+
+
+WINDOWS = [(0, None), (0, 1), (0, 10), (3, 7), (20, 15), (33, 10), (36, None), (80, 5), (500, 10)]
+
+
+@pytest.mark.parametrize("indexed", [True, False], ids=["index", "database"])
+def test_a_page_of_a_trials_sites_is_the_window_of_the_whole_ranking(indexed, monkeypatch):
+    """The sites API's page: every window (across the located/unlocated boundary, past the
+    end) equals the same slice of the whole ranking, and the count is its length, with and
+    without an origin, a radius or a status, from the index and from the database."""
+    trial = registry(21, trials=1, sites=44)[0]
+    assert trial.sites.filter(latitude__isnull=True).exists()
+    if not indexed:
+        monkeypatch.setattr(index.SiteIndex, "trial_positions", lambda *a, **k: None)
+    queries = [
+        {"origin": None},
+        {"origin": ORIGINS[0]},
+        {"origin": ORIGINS[1], "statuses": (SiteStatus.COMPLETED,)},
+        {"origin": ORIGINS[0], "radius_km": 60.0},
+        {"origin": ORIGINS[0], "radius_km": 60.0, "statuses": (SiteStatus.RECRUITING,)},
+    ]
+    for query in queries:
+        whole = trial_sites_ranked(trial=trial, **query)
+        assert whole, query
+        for offset, limit in WINDOWS:
+            page = trial_sites_page(trial=trial, offset=offset, limit=limit, **query)
+            end = None if limit is None else offset + limit
+            assert page.count == len(whole), (query, offset, limit)
+            assert page.sites == whole[offset:end], (query, offset, limit)
