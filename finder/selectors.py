@@ -116,6 +116,18 @@ def trials_nearest(
     return kept[offset : offset + limit], len(kept)
 
 
+#: Fields of a trial its patient page never reads (what it reads is in its templates).
+PAGE_UNUSED_TRIAL_FIELDS = (
+    "official_title",
+    "description",
+    "condition_search",
+    "keywords",
+    "mesh_conditions",
+    "mesh_ancestors",
+    "record_hash",
+)
+
+
 def trial_for_detail(*, nct_id: str, counts: bool = True) -> Trial | None:
     """One trial with what its detail page needs loaded: criteria, arms, interventions.
 
@@ -125,6 +137,9 @@ def trial_for_detail(*, nct_id: str, counts: bool = True) -> Trial | None:
     fewer). ``None`` when there is no such trial.
     """
     trials = Trial.objects.filter(nct_id=nct_id.upper())
+    if not counts:
+        # The page shows none of these; the search text and the MeSH lists are the largest.
+        trials = trials.defer(*PAGE_UNUSED_TRIAL_FIELDS)
     if counts:
         trials = trials.annotate(
             locations_count=Count("sites", distinct=True),

@@ -153,10 +153,10 @@ def trial_sites_ranked(
     origin the sites come unranked in that country/city order. ``statuses`` keeps only
     sites of those statuses; ``limit`` keeps the first ``limit``.
 
-    With an origin the located sites are ranked from the per-process site index (ids,
-    statuses and coordinates, as fresh as the index: see the module docstring), so only
-    the rows returned are read from the database; a trial the index does not hold yet
-    is ranked from the database.
+    With an origin and a ``limit`` the located sites are ranked from the per-process site
+    index (ids, statuses and coordinates, as fresh as the index: see the module
+    docstring), so only the rows returned are read from the database; the whole list,
+    or a trial the index does not hold yet, is ranked from one read of the trial's rows.
     """
     return _trial_sites_window(
         trial=trial,
@@ -233,6 +233,11 @@ def _trial_sites_window(
             count, [_ranked_site(row, None) for row in _ordered_rows(queryset)[offset:end]]
         )
 
+    if end is None:
+        # Every site from ``offset`` on: one read of the trial's rows, ranked in memory,
+        # costs half of the index's ranking followed by a read of every row by id.
+        ranked = _trial_sites_ranked_from_rows(sites(), origin, radius_km, None)
+        return SitesPage(len(ranked) if counted else -1, ranked[offset:])
     index = site_index()
     positions = index.trial_positions(trial.pk, statuses=statuses)
     if positions is None:

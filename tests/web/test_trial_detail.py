@@ -156,3 +156,24 @@ def test_a_real_trial_shows_when_the_registry_last_updated_it(client, db):
     html = client.get("/trials/NCT01234567/").content.decode()
     assert "<dt>Last updated on ClinicalTrials.gov</dt><dd>April 28, 2026</dd>" in html
     assert "A demonstration" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["", "?location=97201"])
+def test_the_trial_page_never_reads_the_fields_it_leaves_out(client, query):
+    """``PAGE_UNUSED_TRIAL_FIELDS`` must be fields no template reads: a read would load
+    it with a query of its own (and the field would no longer be deferred). On every
+    trial of ``make run``'s catalog, the curated demo trials and the real registry ones."""
+    from django.core.management import call_command
+
+    from finder.models import Trial
+    from finder.selectors import PAGE_UNUSED_TRIAL_FIELDS
+
+    call_command("load_demo_catalog", verbosity=0)
+    nct_ids = list(Trial.objects.values_list("nct_id", flat=True))
+    assert len(nct_ids) >= 6
+    for nct_id in nct_ids:
+        response = client.get(f"/trials/{nct_id}/{query}")
+        assert response.status_code == 200
+        trial = response.context["trial"]
+        assert trial.get_deferred_fields() == set(PAGE_UNUSED_TRIAL_FIELDS), nct_id
