@@ -832,14 +832,15 @@ _CONVERTED_FIELDS = (models.JSONField, models.DateTimeField, models.DateField, m
 
 def _rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (field attnames to values; the others take their defaults, the
-    automatic timestamps now) with one ``executemany``.
+    automatic timestamps now) with one ``COPY`` on PostgreSQL, one ``executemany``
+    elsewhere.
 
     ``bulk_create`` builds a model instance and prepares every value of every row through
     its SQL compiler, which for the sites and criteria of a batch (tens of thousands of
     rows) costs more than the database does; here only the values that need it (JSON,
-    dates, decimals) are converted. For rows whose ids nobody reads back. One statement
-    a row through ``executemany``, which psycopg pipelines: measured faster than many rows
-    a statement, whose parameters psycopg's client-side binding interpolates in Python.
+    dates, decimals) are converted. For rows whose ids nobody reads back. On SQLite, one
+    statement a row through ``executemany``; on PostgreSQL ``executemany`` (pipelined)
+    was measured faster than many rows a statement, and ``COPY`` faster than both.
     """
     if not rows:
         return
@@ -874,12 +875,19 @@ def _rows_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
             values[index] = memo[key]
         params.append(values)
     quote = db.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(f.column) for f in fields)
+    if db.vendor == "postgresql":
+        # COPY streams the rows in one statement: for the sites and criteria of a batch
+        # it costs the server and psycopg a third of the pipelined INSERTs. Errors map to
+        # Django's (DataError, IntegrityError), as for any query.
+        copy_sql = f"COPY {table} ({names}) FROM STDIN"
+        with db.cursor() as cursor, db.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
+            for values in params:
+                copy.write_row(values)
+        return
     # Names from the model's own meta, quoted; every value goes as a parameter.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
     with db.cursor() as cursor:
         cursor.executemany(sql, params)
 

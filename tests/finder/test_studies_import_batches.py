@@ -233,3 +233,51 @@ def test_a_malformed_study_in_a_batch_is_skipped_and_the_rest_land():
     assert [s.reason for s in report.skipped] == [
         "protocolSection.identificationModule.nctId: missing"
     ]
+
+
+def test_sites_the_database_refuses_undo_only_their_study(monkeypatch):
+    """The sites of a batch go in with one COPY (PostgreSQL) or one executemany (SQLite);
+    a row the database refuses there (a site twice: the unique registry key per trial)
+    undoes the batch, which is then written study by study: only that study is skipped,
+    with the database's reason, and nothing of it is left half-written."""
+    import finder.importing as importing
+
+    real = importing._site_rows
+    studies = records()
+    bad = studies[2]["protocolSection"]["identificationModule"]["nctId"]
+
+    def site_rows(locations):
+        rows = real(locations)
+        if rows and studies_by_locations.get(id(locations)) == bad:
+            return [*rows, rows[0]]
+        return rows
+
+    studies_by_locations: dict[int, str] = {}
+    real_parse = importing.parse_raw_study
+
+    def parse(raw):
+        study = real_parse(raw)
+        studies_by_locations[id(study.locations)] = study.nct_id
+        return study
+
+    monkeypatch.setattr(importing, "_site_rows", site_rows)
+    monkeypatch.setattr(importing, "parse_raw_study", parse)
+
+    report = studies_import(raw_studies=raw(studies))
+
+    assert report.created == len(studies) - 1
+    assert [s.label for s in report.skipped] == [raw(studies)[2].label]
+    assert report.skipped[0].reason.startswith("the database refused it")
+    assert not Trial.objects.filter(nct_id=bad).exists()
+    assert not Site.objects.filter(trial__nct_id=bad).exists()
+    with_sites = [s for n, s in enumerate(studies) if n != 2 and study_locations(s)]
+    assert with_sites
+    for study in with_sites:
+        nct_id = study["protocolSection"]["identificationModule"]["nctId"]
+        assert Site.objects.filter(trial__nct_id=nct_id).count() == len(
+            real(parse_raw_study(raw([study])[0]).locations)
+        )
+
+
+def study_locations(study: dict) -> list:
+    return study["protocolSection"].get("contactsLocationsModule", {}).get("locations", [])
