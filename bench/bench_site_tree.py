@@ -3,6 +3,8 @@ KD-tree reference, the linear pass it replaced and brute force (issue 23, goal 1
 
     nice -n 10 .venv/bin/python bench/bench_site_tree.py
     nice -n 10 .venv/bin/python bench/bench_site_tree.py --sizes 30000,100000 --queries 50
+    .venv/bin/python bench/bench_site_tree.py --db-sites 1000000 \
+        --db-url postgres://postgres@127.0.0.1:5432/bench_site_tree
 
 For each size (default 30k, 100k, 300k and 1M located sites, 70 % of trials for
 "Multiple Sclerosis", about 15 sites a trial) it builds a ``SiteIndex`` **in memory**
@@ -28,8 +30,9 @@ half uniform on the globe, poles and oceans included), it times:
 Every origin's answers are compared: service, reference and scan for all of them, brute
 force for ``--brute`` of them; any difference is a mismatch and the run says so.
 
-Then the whole service: a child process generates a SQLite registry of ``--db-sites``
-sites with ``generate_registry`` (reused when it matches) and times
+Then the whole service: a child process generates a registry of ``--db-sites`` sites
+with ``generate_registry`` in SQLite, or in the PostgreSQL database ``--db-url`` names
+(reused when it matches), and times
 ``sites_nearest_for_condition`` itself (index version check and the rows read from the
 database included) against the in-memory search on the same origins.
 
@@ -74,6 +77,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--db-sites", type=int, default=30_000, help="0: skip the DB run")
     parser.add_argument("--sqlite-path", default="/tmp/bench_site_tree.sqlite3")
+    parser.add_argument(
+        "--db-url",
+        default="",
+        help="the service run's database instead of --sqlite-path, e.g. "
+        "postgres://postgres@127.0.0.1:5432/bench_site_tree (created if needed; never another)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--plot", default=str(ROOT / "docs" / "site_search_cost.png"))
     parser.add_argument("--out", default="", help="also write the Markdown here")
@@ -453,10 +462,21 @@ def measure_workers(holder: dict, args) -> dict:
 # --- the whole service, on a database ----------------------------------------------------
 
 
+def database_url(args) -> str:
+    return args.db_url or f"sqlite:///{args.sqlite_path}"
+
+
 def run_database_child(args) -> dict:
+    if args.db_url.startswith("postgres"):
+        server, name = args.db_url.rsplit("/", 1)
+        subprocess.run(
+            ["psql", f"{server}/postgres", "-qc", f'CREATE DATABASE "{name}"'],
+            capture_output=True,
+            check=False,
+        )
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{args.sqlite_path}",
+        "DATABASE_URL": database_url(args),
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
     }
     command = [sys.executable, __file__, *sys.argv[1:], "--db-child"]
@@ -468,7 +488,7 @@ def run_database_child(args) -> dict:
 
 
 def run_database(args) -> dict:
-    setup_django(database=f"sqlite:///{args.sqlite_path}")
+    setup_django(database=database_url(args))
     from django.core.management import call_command
 
     from finder.models import Trial
@@ -503,7 +523,10 @@ def run_database(args) -> dict:
         _, ms = timed(selectors.trials_nearest_for_condition, condition=CONDITION, origin=place)
         trials_ms.append(ms)
         mismatches += [s.id for s in found] != [int(warmed.site_ids[r.position]) for r in ranked]
+    from django.db import connection
+
     return {
+        "backend": connection.vendor,
         "sites": Site.objects.count(),
         "matching": len(selection.positions),
         "tree": selection.tree is not None,
@@ -573,7 +596,8 @@ def report(results, memory, database, args, load_start, load_end, wall_s) -> str
         d = database
         lines += [
             "",
-            f"The whole service on SQLite ({d['sites']:,} sites from `generate_registry`, "
+            f"The whole service on {'PostgreSQL' if d['backend'] == 'postgresql' else 'SQLite'} "
+            f"({d['sites']:,} sites from `generate_registry`, "
             f"{d['matching']:,} matching, tree: {d['tree']}; Redis cache for the version "
             f"check; warm-up {d['warm_ms']} ms): `sites_nearest_for_condition` median "
             f"{d['service']['median']} ms, p95 {d['service']['p95']} ms, against "
