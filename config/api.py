@@ -17,6 +17,7 @@ and the problem-details answers of Django's own error handlers under /api/.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -204,10 +205,25 @@ class NoParams(QueryParamsSerializer):
 
 
 def query_params(request, serializer_class: type[QueryParamsSerializer]) -> dict[str, Any]:
-    """The request's query parameters, validated (400 naming each bad or unknown one)."""
+    """The request's query parameters, validated (400 naming each bad or unknown one).
+
+    An empty query string of a class with no required or defaulted field and no
+    ``validate`` of its own is ``{}`` without building the serializer (most API calls
+    send none, and building one costs a copy of every field)."""
+    if not request.query_params and _empty_query_is_valid(serializer_class):
+        return {}
     params = serializer_class(data=request.query_params)
     params.is_valid(raise_exception=True)
     return params.validated_data
+
+
+@functools.cache
+def _empty_query_is_valid(serializer_class: type[QueryParamsSerializer]) -> bool:
+    """Whether an empty query validates to ``{}`` for ``serializer_class``."""
+    if serializer_class.validate is not serializers.Serializer.validate:
+        return False
+    fields = serializer_class().fields.values()
+    return not any(f.required or f.default is not serializers.empty for f in fields)
 
 
 def request_language(request) -> str:

@@ -100,3 +100,33 @@ def test_the_documented_parameters_still_work(api, catalog):
         {"condition": "sclerosis", "status": "RECRUITING", "limit": 1, "page": 1, "lang": "es"},
     )
     assert response.status_code == 200, response.content
+
+
+def test_an_empty_query_skips_only_serializers_it_would_pass_as_nothing():
+    """``query_params`` answers an empty query with ``{}`` without building the serializer
+    only where building it would have said the same: checked on every query serializer of
+    the API (each app's apis module imported), subclasses of subclasses included."""
+    import importlib
+
+    from django.http import QueryDict
+
+    from config.api import QueryParamsSerializer, _empty_query_is_valid
+
+    for module in ("finder.apis", "sites.apis", "eligibility.apis", "match.apis", "fhir_api.apis"):
+        importlib.import_module(module)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    classes = set(subclasses(QueryParamsSerializer))
+    assert len(classes) >= 6
+    skipped = 0
+    for cls in classes:
+        serializer = cls(data=QueryDict(""))
+        valid = serializer.is_valid()
+        if _empty_query_is_valid(cls):
+            skipped += 1
+            assert valid and serializer.validated_data == {}, cls
+    assert skipped >= 3
