@@ -438,18 +438,24 @@ def plot(rows: list[dict[str, Any]], path: str) -> None:
                     label=f"{path_name}, {shape}",
                 )
     times.scatter(
-        list(STATUS_TARGET_MS), list(STATUS_TARGET_MS.values()), marker="_", s=400, color="k"
+        list(STATUS_TARGET_MS),
+        list(STATUS_TARGET_MS.values()),
+        marker="_",
+        s=400,
+        color="k",
+        label="targets: " + ", ".join(f"{ms:g} ms at {n:,}" for n, ms in STATUS_TARGET_MS.items()),
     )
     times.set_title("Every criterion's status, one answer set (median ms)")
-    memory.axhline(MEMORY_TARGET_MB, color="k", linewidth=0.8)
+    memory.axhline(
+        MEMORY_TARGET_MB, color="k", linewidth=0.8, label=f"target: {MEMORY_TARGET_MB:g} MB"
+    )
     memory.set_title("Compiled form in memory (MB; current path from its first 1k)")
     for axes in (times, memory):
         axes.set_xscale("log")
         axes.set_yscale("log")
         axes.set_xlabel("trials")
         axes.grid(True, which="both", alpha=0.3)
-        axes.legend(fontsize=7)
-    times.annotate("targets", (10_000, 10), textcoords="offset points", xytext=(8, -12))
+        axes.legend(fontsize=7, loc="lower right")
     figure.suptitle("bench/bench_rules.py: current path (closures per criterion) vs Catalog")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
