@@ -117,6 +117,8 @@ class SiteIndex:
     longitudes: np.ndarray
     xyz: np.ndarray
     status_codes: dict[str, int]
+    #: (trial slot, status code) -> the trial's sites of that status, located or not.
+    trial_site_counts: np.ndarray
     trial_slots: dict[int, int] = field(default_factory=dict)  # Trial.pk -> slot
     _condition_masks: dict[object, np.ndarray] = field(default_factory=dict)
     _selections: dict[tuple, Selection] = field(default_factory=dict)
@@ -136,6 +138,14 @@ class SiteIndex:
         if statuses:
             positions = positions[np.isin(self.site_status[positions], self.codes(statuses))]
         return positions
+
+    def trial_site_count(self, trial_pk: int, *, statuses: Sequence[str]) -> int | None:
+        """How many sites of ``statuses`` the trial has, located or not; ``None``: no such
+        trial in the index."""
+        slot = self.trial_slots.get(trial_pk)
+        if slot is None:
+            return None
+        return int(self.trial_site_counts[slot, self.codes(statuses)].sum())
 
     def codes(self, statuses: Iterable[str]) -> np.ndarray:
         return np.array(
@@ -472,9 +482,19 @@ def _build_index(version: str) -> SiteIndex:
         statuses.append(status_codes.get(status, -1))
         lats.append(lat)
         lons.append(lon)
+    # Every site, located or not, counted by trial and status: a trial card's "+N other
+    # locations" without a COUNT per page.
+    counts = np.zeros((len(trial_ids), len(status_codes)), dtype=np.int32)
+    for trial_id, status, n in (
+        Site.objects.order_by().values_list("trial_id", "status").annotate(n=Count("id"))
+    ):
+        slot, code = slot_of_trial.get(trial_id), status_codes.get(status)
+        if slot is not None and code is not None:
+            counts[slot, code] += n
     index = site_index_from_arrays(
         version=version,
         fingerprint=fingerprint,
+        trial_site_counts=counts,
         trial_ids=trial_ids,
         trial_status=trial_status,
         trial_conditions=trial_conditions,
@@ -507,9 +527,15 @@ def site_index_from_arrays(
     latitudes: np.ndarray,
     longitudes: np.ndarray,
     status_codes: dict[str, int],
+    trial_site_counts: np.ndarray | None = None,
 ) -> SiteIndex:
     """A ``SiteIndex`` from plain arrays, trials in NCT id order (the benchmark builds a
-    million-site index this way, without a database behind it)."""
+    million-site index this way, without a database behind it). Without
+    ``trial_site_counts`` the trials' site counts are those of the located sites given."""
+    if trial_site_counts is None:
+        trial_site_counts = np.zeros((len(trial_ids), len(status_codes)), dtype=np.int32)
+        known = site_status >= 0
+        np.add.at(trial_site_counts, (site_trial[known], site_status[known]), 1)
     order = np.lexsort((site_ids, site_trial))
     latitudes = latitudes[order]
     longitudes = longitudes[order]
@@ -529,5 +555,6 @@ def site_index_from_arrays(
         longitudes=longitudes,
         xyz=ranking.unit_vectors(latitudes, longitudes),
         status_codes=status_codes,
+        trial_site_counts=trial_site_counts,
         trial_slots={pk: slot for slot, pk in enumerate(trial_ids.tolist())},
     )

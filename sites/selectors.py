@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from finder.models import OverallStatus, Trial
 from sites import ranking
@@ -535,13 +535,6 @@ def _trial_page(
     trials = Trial.objects.in_bulk(trial_ids)
     site_ids = [nearest[0] for _, nearest in page if nearest is not None]
     sites = _site_rows(site_ids)
-    counts = dict(
-        Site.objects.filter(trial_id__in=trial_ids, status__in=RECRUITING_SITE_STATUSES)
-        .order_by()  # Site's default ordering would join every trial into the GROUP BY
-        .values("trial_id")
-        .annotate(n=Count("id"))
-        .values_list("trial_id", "n")
-    )
     result = []
     for trial_id, (_, nearest) in zip(trial_ids, page, strict=True):
         trial = trials.get(trial_id)
@@ -550,7 +543,8 @@ def _trial_page(
         site = None
         if nearest is not None and nearest[0] in sites:
             site = _ranked_site(sites[nearest[0]], nearest[1])
-        count = counts.get(trial_id, 0)
+        # Counted in the index (as fresh as the ranking), located sites or not.
+        count = index.trial_site_count(trial_id, statuses=RECRUITING_SITE_STATUSES) or 0
         result.append(
             TrialWithNearestSite(
                 trial=trial,

@@ -350,3 +350,15 @@ def test_a_page_of_a_trials_sites_is_the_window_of_the_whole_ranking(indexed, mo
             end = None if limit is None else offset + limit
             assert page.count == len(whole), (query, offset, limit)
             assert page.sites == whole[offset:end], (query, offset, limit)
+
+
+def test_the_index_counts_each_trials_sites_by_status_located_or_not():
+    """The "+N other locations" of a trial card comes from these counts, not a query."""
+    trials = registry(4, trials=9, sites=200)
+    built = index.site_index()
+    assert Site.objects.filter(latitude__isnull=True).exists()
+    for trial in trials:
+        for statuses in ((SiteStatus.RECRUITING,), (SiteStatus.COMPLETED,), SiteStatus.values):
+            expected = Site.objects.filter(trial=trial, status__in=statuses).count()
+            assert built.trial_site_count(trial.pk, statuses=statuses) == expected
+    assert built.trial_site_count(10**9, statuses=(SiteStatus.RECRUITING,)) is None
