@@ -128,25 +128,29 @@ PAGE_UNUSED_TRIAL_FIELDS = (
 )
 
 
-def trial_for_detail(*, nct_id: str, counts: bool = True) -> Trial | None:
-    """One trial with what its detail page needs loaded: criteria, arms, interventions.
+def trial_for_detail(*, nct_id: str, for_page: bool = False) -> Trial | None:
+    """One trial with what its detail page or API response needs loaded: criteria, arms,
+    interventions. ``None`` when there is no such trial.
 
-    With ``counts`` (the APIs), annotated with ``locations_count`` and
-    ``recruiting_locations_count``; the patient page counts its sites from the site list
-    it reads anyway, so it asks without them (two joins over every site of the trial
-    fewer). ``None`` when there is no such trial.
+    For the APIs, annotated with ``locations_count`` and ``recruiting_locations_count``
+    and each arm with its interventions. ``for_page`` (the patient page): without those
+    (the page counts its sites from the site list it reads anyway, and lists arms and
+    interventions apart) and without the fields it never shows.
     """
     trials = Trial.objects.filter(nct_id=nct_id.upper())
-    if not counts:
+    if for_page:
         # The page shows none of these; the search text and the MeSH lists are the largest.
-        trials = trials.defer(*PAGE_UNUSED_TRIAL_FIELDS)
-    if counts:
-        trials = trials.annotate(
-            locations_count=Count("sites", distinct=True),
-            recruiting_locations_count=Count(
-                "sites", filter=Q(sites__status=SiteStatus.RECRUITING), distinct=True
-            ),
+        return (
+            trials.defer(*PAGE_UNUSED_TRIAL_FIELDS)
+            .prefetch_related("criteria", "arms", "interventions")
+            .first()
         )
+    trials = trials.annotate(
+        locations_count=Count("sites", distinct=True),
+        recruiting_locations_count=Count(
+            "sites", filter=Q(sites__status=SiteStatus.RECRUITING), distinct=True
+        ),
+    )
     return trials.prefetch_related(
         "criteria",
         Prefetch("arms", queryset=Arm.objects.prefetch_related("interventions")),

@@ -142,7 +142,7 @@ def page_links(page: Page) -> list:
 def trial_detail(request: HttpRequest, nct_id: str) -> HttpResponse:
     if nct_id != nct_id.upper():
         return redirect("finder:trial_detail", nct_id=nct_id.upper(), permanent=True)
-    trial = trial_for_detail(nct_id=nct_id, counts=False)
+    trial = trial_for_detail(nct_id=nct_id, for_page=True)
     if trial is None:
         raise Http404
     typed = any(key in request.GET for key in LOCATION_PARAMS)

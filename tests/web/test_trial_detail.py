@@ -177,3 +177,33 @@ def test_the_trial_page_never_reads_the_fields_it_leaves_out(client, query):
         assert response.status_code == 200
         trial = response.context["trial"]
         assert trial.get_deferred_fields() == set(PAGE_UNUSED_TRIAL_FIELDS), nct_id
+
+
+@pytest.mark.django_db
+def test_the_trial_pages_queries_do_not_grow_with_its_arms_and_interventions(client):
+    """Arms and interventions are read once each for the page (their links, which the
+    page does not show, not at all): a trial with more of them costs no more queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from finder.models import Intervention
+    from tests.factories import ArmFactory, CriterionFactory
+
+    def trial_with(n: int, nct_id: str) -> str:
+        trial = TrialFactory(nct_id=nct_id)
+        CriterionFactory(trial=trial)
+        for k in range(n):
+            arm = ArmFactory(trial=trial, label=f"Arm {k}", order=k)
+            drug = Intervention.objects.create(trial=trial, type="DRUG", name=f"Drug {k}")
+            drug.arms.add(arm)
+        return nct_id
+
+    counts = []
+    for n, nct_id in ((1, "NCT90000001"), (5, "NCT90000005")):
+        url = f"/trials/{trial_with(n, nct_id)}/"
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url).content.decode()
+        assert f"Drug {n - 1}" in html and f"Arm {n - 1}" in html
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
