@@ -80,3 +80,30 @@ def test_an_answer_starts_a_session(client, care_ms_ii):
 def test_opening_the_questionnaire_without_answering_creates_no_session(client, care_ms_ii):
     assert client.get(f"/trials/{CARE_MS_II}/check/").status_code == 200
     assert not Session.objects.exists()
+
+
+def test_a_new_session_costs_one_insert_and_a_key_in_use_is_drawn_again(db, monkeypatch):
+    """The store skips Django's look-up of a new key; the insert refuses a key in use
+    and ``create()`` draws another, so no session is ever shared."""
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    import config.sessions
+    from config.sessions import SessionStore
+
+    first = SessionStore()
+    first["place"] = "97201"
+    with CaptureQueriesContext(connection) as queries:
+        first.save()
+    statements = [q["sql"].split()[0] for q in queries]
+    assert "SELECT" not in statements and statements.count("INSERT") == 1
+
+    keys = iter([first.session_key, "a" * 32])
+    monkeypatch.setattr(config.sessions, "get_random_string", lambda *a: next(keys))
+    second = SessionStore()
+    second["place"] = "10001"
+    second.save()
+    assert second.session_key == "a" * 32
+    assert SessionStore(first.session_key).load() == {"place": "97201"}
+    assert Session.objects.count() == 2
