@@ -93,14 +93,21 @@ def trials_nearest(
     sex: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    deferred_fields: Sequence[str] = (),
 ) -> tuple[list[TrialWithNearestSite], int]:
     """Trials for ``condition`` by the distance of their nearest recruiting site, nearest first.
 
     The ranking is the sites selector's; the other filters (as in :func:`trials_search`)
     are applied to its ranking, so the order and the distances stay exact. Returns one
-    page and the total count.
+    page and the total count. ``deferred_fields``: trial fields left unread (see
+    ``CARD_UNUSED_TRIAL_FIELDS``).
     """
-    ranking_args = {"condition": condition, "origin": origin, "radius_km": radius_km}
+    ranking_args = {
+        "condition": condition,
+        "origin": origin,
+        "radius_km": radius_km,
+        "deferred_fields": tuple(deferred_fields),
+    }
     if statuses:
         ranking_args["statuses"] = tuple(statuses)
     if not (phases or age is not None or sex):
@@ -115,6 +122,21 @@ def trials_nearest(
     kept = [row for row in rows if row.trial.pk in allowed]
     return kept[offset : offset + limit], len(kept)
 
+
+#: Fields of a trial a trial card never reads (``includes/trial_card.html`` and what it
+#: includes): the long registry texts and the search's own columns.
+CARD_UNUSED_TRIAL_FIELDS = (
+    "official_title",
+    "summary",
+    "description",
+    "eligibility_text",
+    "condition_search",
+    "keywords",
+    "mesh_conditions",
+    "mesh_ancestors",
+    "collaborators",
+    "record_hash",
+)
 
 #: Fields of a trial its patient page never reads (what it reads is in its templates).
 PAGE_UNUSED_TRIAL_FIELDS = (

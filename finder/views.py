@@ -36,7 +36,12 @@ from sites.selectors import (
 )
 
 from .forms import TrialSearchForm
-from .selectors import trial_criteria_ordered, trial_for_detail, trials_nearest
+from .selectors import (
+    CARD_UNUSED_TRIAL_FIELDS,
+    trial_criteria_ordered,
+    trial_for_detail,
+    trials_nearest,
+)
 
 RESULTS_PER_PAGE = 10
 CRITERIA_SHOWN = 3
@@ -91,6 +96,7 @@ class RankedTrials:
                 condition=self.condition,
                 limit=page.stop - page.start,
                 offset=page.start,
+                deferred_fields=CARD_UNUSED_TRIAL_FIELDS,
             )
             self._read[page.start] = (page.stop, rows)
         return rows[: page.stop - page.start]

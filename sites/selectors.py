@@ -458,8 +458,12 @@ def trials_nearest_for_condition(
     statuses: Sequence[str] = (OverallStatus.RECRUITING,),
     limit: int | None = 20,
     offset: int = 0,
+    deferred_fields: Sequence[str] = (),
 ) -> tuple[list[TrialWithNearestSite], int]:
     """Trials matching ``condition``, nearest first, one page, and the total.
+
+    ``deferred_fields``: trial fields the caller will not read, left unread (a search
+    page's cards show none of the long registry texts).
 
     A trial qualifies when its overall status is in ``statuses``; its nearest site is the
     nearest *recruiting* one (``RECRUITING_SITE_STATUSES``, whatever ``statuses`` says:
@@ -482,7 +486,7 @@ def trials_nearest_for_condition(
     if origin is None:
         slots = np.flatnonzero(selection.trial_mask)
         page = [(int(s), None) for s in slots[offset:end]]
-        return _trial_page(index, page), len(slots)
+        return _trial_page(index, page, deferred_fields), len(slots)
 
     ranked, located_total = index.nearest_trials(
         selection,
@@ -503,7 +507,7 @@ def trials_nearest_for_condition(
         start = max(0, offset - located_total)
         stop = None if limit is None else start + limit - len(page)
         page.extend((int(s), None) for s in unlocated[start:stop])
-    return _trial_page(index, page), total
+    return _trial_page(index, page, deferred_fields), total
 
 
 def _recruiting_sites_only(index: SiteIndex, selection: Selection) -> Selection:
@@ -529,10 +533,12 @@ def _recruiting_sites_only(index: SiteIndex, selection: Selection) -> Selection:
 
 
 def _trial_page(
-    index: SiteIndex, page: list[tuple[int, tuple[int, float] | None]]
+    index: SiteIndex,
+    page: list[tuple[int, tuple[int, float] | None]],
+    deferred_fields: Sequence[str] = (),
 ) -> list[TrialWithNearestSite]:
     trial_ids = [int(index.trial_ids[slot]) for slot, _ in page]
-    trials = Trial.objects.in_bulk(trial_ids)
+    trials = Trial.objects.defer(*deferred_fields).in_bulk(trial_ids)
     site_ids = [nearest[0] for _, nearest in page if nearest is not None]
     sites = _site_rows(site_ids)
     result = []

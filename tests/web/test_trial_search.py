@@ -106,3 +106,24 @@ def test_it_paginates(client, demo_catalog, settings, monkeypatch):
     assert "CARE-MS I)" in html and "CARE-MS II)" not in html
     assert 'aria-current="page"' in html
     assert "location=94301&amp;page=1" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["", "&location=97201"])
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_cards_never_read_the_fields_the_search_leaves_out(client, query, lang):
+    """``CARD_UNUSED_TRIAL_FIELDS`` must be fields no card reads: a read would cost a
+    query per card (and the field would no longer be deferred). On ``make run``'s whole
+    catalog, in both languages, with and without a place."""
+    from django.core.management import call_command
+
+    from finder.selectors import CARD_UNUSED_TRIAL_FIELDS
+
+    call_command("load_demo_catalog", verbosity=0)
+    client.cookies["django_language"] = lang
+    response = client.get(f"/trials/?condition=multiple+sclerosis{query}")
+    assert response.status_code == 200
+    cards = list(response.context["page_obj"].object_list)
+    assert len(cards) >= 4
+    for card in cards:
+        assert card.trial.get_deferred_fields() == set(CARD_UNUSED_TRIAL_FIELDS), card.trial
