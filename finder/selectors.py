@@ -123,21 +123,6 @@ def trials_nearest(
     return kept[offset : offset + limit], len(kept)
 
 
-#: Fields of a trial a trial card never reads (``includes/trial_card.html`` and what it
-#: includes): the long registry texts and the search's own columns.
-CARD_UNUSED_TRIAL_FIELDS = (
-    "official_title",
-    "summary",
-    "description",
-    "eligibility_text",
-    "condition_search",
-    "keywords",
-    "mesh_conditions",
-    "mesh_ancestors",
-    "collaborators",
-    "record_hash",
-)
-
 #: Fields of a trial its patient page never reads (what it reads is in its templates).
 PAGE_UNUSED_TRIAL_FIELDS = (
     "official_title",
@@ -147,6 +132,15 @@ PAGE_UNUSED_TRIAL_FIELDS = (
     "mesh_conditions",
     "mesh_ancestors",
     "record_hash",
+)
+
+#: Fields of a trial a trial card never reads (``includes/trial_card.html`` and what it
+#: includes): those of the page, and the texts the page shows but a card does not.
+CARD_UNUSED_TRIAL_FIELDS = (
+    *PAGE_UNUSED_TRIAL_FIELDS,
+    "summary",
+    "eligibility_text",
+    "collaborators",
 )
 
 
