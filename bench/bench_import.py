@@ -16,7 +16,10 @@ registry keys). In one process, in turn, into an empty database each time:
   location and the cost of a study can be told apart for the extrapolation;
 - ``batch, cold reader``: the criteria reader's cache of lines read cleared before every
   line, as if no two studies shared a line (the replicated records otherwise share all
-  of theirs; the registry's share some).
+  of theirs; the registry's share some);
+- ``batch, no reader``: the reader replaced by one that proposes nothing (every line
+  still stored, ``not_checked``), so that the reader's own cost shows beside the warm
+  and the cold runs (issue 18).
 
 Geocoding is not queued (every real site has its coordinates). Prints studies/s (wall
 and CPU of this process), the batch path's ratio to the per-study path, and the
@@ -142,7 +145,7 @@ def main() -> None:
     setup(args.backend)
 
     import finder.registry_criteria as registry_criteria
-    from eligibility.reader.reader import clear_cache
+    from eligibility.reader.reader import Reading, clear_cache
     from sites import tasks
 
     tasks.geocode_sites.delay = lambda *a, **k: None  # every real site has coordinates
@@ -172,6 +175,12 @@ def main() -> None:
     finally:
         registry_criteria.read = real_read
     fresh_database()
+    registry_criteria.read = lambda text, **kwargs: Reading(None, "bench: no reader")
+    try:
+        runs["batch, no reader"] = timed(lambda: batch_import(records))
+    finally:
+        registry_criteria.read = real_read
+    fresh_database()
 
     n = args.studies
     load = os.getloadavg()
@@ -194,6 +203,11 @@ def main() -> None:
             ratio = runs[baseline][0] / runs[batch][0]
             print(f"{batch} / {baseline}: {ratio:.1f}x (wall)")
         print()
+    for reader in ("batch", "batch, cold reader"):
+        wall = runs["batch, no reader"][0] / runs[reader][0]
+        cpu = runs["batch, no reader"][1] / runs[reader][1]
+        print(f"{reader} / batch, no reader: {wall:.2f} (wall), {cpu:.2f} (CPU) of the rate")
+    print()
 
     # Time = studies x a study's cost + locations x a location's cost, both from the runs
     # with and without sites (the same studies otherwise); in wall time (what an operator
