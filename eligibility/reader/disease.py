@@ -3,7 +3,10 @@
 Courses (spec section 6.4): "relapsing MS" / "a relapsing form of MS" includes clinically
 isolated syndrome and active secondary progressive MS, and a patient cannot say whether
 their SPMS is active, so a relapsing-MS inclusion rules out primary progressive MS only.
-An explicit list wins over the word ("relapsing MS: RRMS or SPMS"). "Progressive forms"
+An inclusion takes the union of its alternatives ("relapsing MS or SPMS" rules out PPMS
+only; "MS or RRMS" is "MS"); only a definition lets its list stand for the word ("relapsing
+MS: RRMS or SPMS"). A line taking CIS never also requires ``ms_diagnosis`` (CIS is not yet
+MS). "Progressive forms"
 are secondary and primary progressive MS. "Progressive relapsing MS" was withdrawn in 2013
 and patients are now told primary progressive MS (with activity): an exclusion listing it
 excludes PPMS; an inclusion listing it but not PPMS cannot be read, since the answer cannot
@@ -41,6 +44,7 @@ from .vocabulary import (
     RR,
     SP,
     course_label,
+    course_tokens,
     course_words,
     join_all,
     join_alternatives,
@@ -83,23 +87,79 @@ _QUALIFIERS = re.compile(
     r"|of both genders"
     r"|people|persons?|individuals?)\b"
 )
+_QUALIFIERS_BUT_AND = re.compile(_QUALIFIERS.pattern.replace("|and|", "|"))
 _WORD_NUMBERS = {"three": 3, "six": 6}
+
+
+#: The courses "relapsing MS" takes (spec 6.4: CIS and active SPMS are relapsing forms).
+_RELAPSING_COURSES = frozenset({RR, SP, CIS})
+_WORD_COURSES = {RELAPSING: _RELAPSING_COURSES, PROGRESSIVE: frozenset({SP, PP})}
+#: "MS" given as an alternative ("MS or CIS"): any course of MS.
+ANY_MS = "any_ms"
+
+
+def _inclusion_courses(tokens: list[tuple[str, str]]) -> set[str] | Refusal:
+    """The courses an inclusion takes: every one its alternatives take (the union), so a
+    word given beside a named course is never dropped ("relapsing MS or SPMS" takes every
+    relapsing form). Only a definition lets the named courses stand for the word
+    ("relapsing MS: RRMS or SPMS", "relapsing MS (RRMS, SPMS)"). ``ANY_MS`` in the set
+    means "MS" itself is one of the alternatives ("MS or CIS"); course words joined by
+    "and" are alternatives too ("relapsing and progressive forms")."""
+    kinds = [kind for kind, _ in tokens]
+    # The word defined: "relapsing MS", "MS with a relapsing course", or "MS" itself.
+    head = 1 if kinds[:1] == ["ms"] else 0
+    if tokens[head : head + 1] == [("course", RELAPSING)]:
+        start = head + (2 if kinds[head + 1 : head + 2] == ["ms"] else 1)
+    else:
+        start = head
+    end = start
+    while end < len(kinds) and kinds[end] in ("define", "comma"):
+        end += 1
+    if start and "define" in kinds[start:end]:
+        listed = tokens[end:]
+        if (
+            listed
+            and listed[0][0] == "course"
+            and all(
+                kind in ("course", "ms", "or", "comma") and code not in (RELAPSING, PROGRESSIVE)
+                for kind, code in listed
+            )
+        ):
+            tokens = listed  # a definition: its courses are what the word means here
+    accepted: set[str] = set()
+    listed_pr = False
+    for i, (kind, code) in enumerate(tokens):
+        if kind == "course":
+            if code == RELAPSING and tokens[i + 1 : i + 2] and tokens[i + 1][1] in COURSES:
+                continue  # "relapsing SPMS": a word about the course after it
+            if code == PR:
+                listed_pr = True
+            else:
+                accepted |= _WORD_COURSES.get(code, {code})
+        elif kind == "ms":
+            before = tokens[i - 1][0] if i else ""
+            after = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+            if "course" in (before, after):
+                continue  # "relapsing MS", "MS with a relapsing-remitting course"
+            if after in ("comma", "define"):
+                return Refusal(
+                    "ms_course",
+                    "names MS and then courses after it: either alternatives to MS (any course)"
+                    " or the courses it means, and the line does not say which",
+                )
+            if before or after:
+                accepted.add(ANY_MS)
+    if listed_pr and PP not in accepted and ANY_MS not in accepted:
+        return Refusal(
+            "ms_course",
+            "lists progressive relapsing MS, which patients are now told is primary "
+            "progressive MS; the answer cannot tell them apart, so no course can be ruled out",
+        )
+    return accepted
 
 
 def _course_set(words: list[str], kind: str) -> set[str] | Refusal:
     explicit = {word for word in words if word in COURSES}
-    if kind == "inclusion":
-        if PR in words and PP not in explicit:
-            return Refusal(
-                "ms_course",
-                "lists progressive relapsing MS, which patients are now told is primary "
-                "progressive MS; the answer cannot tell them apart, so no course can be ruled out",
-            )
-        if PROGRESSIVE in words:
-            explicit |= {SP, PP}
-        if RELAPSING in words and not explicit:
-            return {RELAPSING}
-        return explicit
     excluded = set(explicit)
     if PR in words and PP not in excluded:
         # A PPMS trial excluding "RRMS, SPMS or PRMS" must not rule out its own PPMS
@@ -191,10 +251,13 @@ def read_ms_disease(text: str, kind: str) -> Clause | Refusal | None:
         rest = rest[: match.start()]
     has_diagnosis = bool(_DIAGNOSIS_WORDS.search(rest)) or mcdonald
     body = _DIAGNOSIS_WORDS.sub(" ", rest)
+    # The same words with "and" kept: it joins alternatives in a list of courses.
+    alternatives = _QUALIFIERS_BUT_AND.sub(" ", body)
     body = _QUALIFIERS.sub(" ", body)
     body = re.sub(r"\s+", " ", body).strip(" ,;:")
     if course_text:
         body = f"{body} {course_text}".strip()
+        alternatives = f"{alternatives} {course_text}"
     sub_type = re.fullmatch(rf"any (?:disease )?sub-?types? of {_MS}", body)
     if sub_type or re.fullmatch(_MS, body) or (not body and mcdonald):
         if kind != "inclusion":
@@ -204,12 +267,36 @@ def read_ms_disease(text: str, kind: str) -> Clause | Refusal | None:
     words = course_words(body)
     if words is None:
         return None
-    codes = _course_set(words, kind)
-    if isinstance(codes, Refusal):
-        return codes
+    if kind == "inclusion":
+        codes = _inclusion_courses(course_tokens(alternatives))
+        if isinstance(codes, Refusal):
+            return codes
+        if ANY_MS in codes:
+            if CIS in codes:
+                return Refusal(
+                    "ms_course",
+                    "takes MS of any course or CIS: no course is ruled out, and a patient with"
+                    " CIS may truthfully answer that no MS has been diagnosed",
+                )
+            # "MS or RRMS" takes whoever "MS" takes.
+            return all_of([_diagnosis_clause(text, notes), *extra])
+        if codes == set(COURSES) and not extra:
+            return Refusal(
+                "ms_course",
+                "takes every MS course, CIS included, so no course is ruled out (and a patient"
+                " with CIS may truthfully answer that no MS has been diagnosed)",
+            )
+        if RELAPSING in words and codes == _RELAPSING_COURSES:
+            codes = {RELAPSING}
+    else:
+        codes = _course_set(words, kind)
+        if isinstance(codes, Refusal):
+            return codes
     course = _course_clause(codes, kind, text)
     clauses = []
-    if kind == "inclusion" and has_diagnosis and codes != {RELAPSING}:
+    # CIS is not yet MS: a patient with CIS may answer that no MS has been diagnosed.
+    takes_cis = CIS in codes or RELAPSING in codes
+    if kind == "inclusion" and has_diagnosis and not takes_cis:
         diagnosis = _diagnosis_clause(text, notes)
         if course is None:
             clauses.append(diagnosis)

@@ -276,7 +276,18 @@ def _read_conjunction(text: str) -> Clause | Refusal | None:
         return None
     if sum(clause.pattern == "sex" for clause in clauses) > 1:
         return None  # "male and female ..." cut apart would take nobody
+    if sum(bool(_MS_FACTS & _facts_of(clause.rule)) for clause in clauses) > 1:
+        # "Relapsing and progressive forms of MS", "MS and CIS": course words joined by
+        # "and" are alternatives, and cut apart they would have to hold at once.
+        return None
     return all_of(list(clauses))
+
+
+_MS_FACTS = {"ms_course", "ms_diagnosis"}
+
+
+def _facts_of(rule: dict) -> set[str]:
+    return {comparison["fact"] for comparison in iter_comparisons(rule)}
 
 
 def clear_cache() -> None:

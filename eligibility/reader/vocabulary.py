@@ -387,5 +387,42 @@ def course_words(phrase: str) -> list[str] | None:
     return found
 
 
+_COURSE_TOKENS = re.compile(
+    _COURSE_WORDS.pattern + r"|(?P<ms>\bmultiple sclerosis\b|\bms\b)"
+    r"|(?P<or>\band/or\b|\bor\b|\band\b|/)"
+    r"|(?P<comma>[,;])"
+    r"|(?P<define>[:(]|\bi\.e\.|\bdefined as\b|\bthat is\b)"
+    r"|(?P<include>\bincluding\b|\binclude\b|\be\.g\.)"
+)
+_COURSE_CODES = {
+    "rr": RR,
+    "pr": PR,
+    "sp": SP,
+    "pp": PP,
+    "cis": CIS,
+    "prog": PROGRESSIVE,
+    "rel": RELAPSING,
+}
+
+
+def course_tokens(phrase: str) -> list[tuple[str, str]]:
+    """A course phrase as its words in order, connectors kept: ("course", code), ("ms", ""),
+    ("or", "") for "or" / "and" / "and/or", ("comma", ""), ("define", "") for ":", "(",
+    "i.e.", ("include", "") for "including", "e.g." (other words are dropped; call
+    :func:`course_words` first to know that the phrase says nothing else)."""
+    tokens = []
+    for match in _COURSE_TOKENS.finditer(phrase):
+        group = match.lastgroup
+        if group in _COURSE_CODES:
+            tokens.append(("course", _COURSE_CODES[group]))
+        else:
+            tokens.append((group, ""))
+    while tokens and tokens[0][0] in ("or", "comma"):
+        tokens.pop(0)
+    while tokens and tokens[-1][0] in ("or", "comma", "define", "include"):
+        tokens.pop()
+    return tokens
+
+
 def course_label(code: str, lang: str) -> str:
     return FACTS["ms_course"].choice_label(code, lang)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from eligibility.engine.evaluate import FAIL, criterion_status, interpret_rule
 from eligibility.reader import propose
 from tests.reader.conftest import note_of, rule_of
 
@@ -76,6 +77,84 @@ def test_a_relapsing_ms_inclusion_rules_out_primary_progressive_only():
 def test_an_explicit_list_wins_over_the_word_relapsing():
     line = "Relapsing MS: relapsing-remitting MS (RRMS) or secondary progressive MS (SPMS)"
     assert rule_of(line) == course(RR, SP)
+
+
+def test_a_definition_after_a_colon_or_in_brackets_also_wins():
+    assert rule_of("relapsing MS (RRMS, SPMS)") == course(RR, SP)
+    assert rule_of("Relapsing MS, i.e. RRMS or SPMS") == course(RR, SP)
+    assert rule_of("Diagnosis of MS (RRMS or SPMS)") == {"all": [DX, course(RR, SP)]}
+
+
+# Lines giving "relapsing" or "MS" beside a named course, and every course each one takes
+# (its widest reading). Each may get a rule that takes all of them, or no rule; never
+# "explicit wins" (which read "Relapsing MS or SPMS" as SPMS only) and never a cut at "and".
+ALTERNATIVES = [
+    ("Diagnosis of MS or CIS", (RR, SP, PP, CIS)),
+    ("Diagnosis of multiple sclerosis or a clinically isolated syndrome", (RR, SP, PP, CIS)),
+    ("Patients with MS or CIS", (RR, SP, PP, CIS)),
+    ("Patients with MS and CIS", (RR, SP, PP, CIS)),
+    ("Diagnosis of CIS or MS", (RR, SP, PP, CIS)),
+    ("Diagnosis of MS, including CIS", (RR, SP, PP, CIS)),
+    ("Diagnosis of relapsing MS or CIS", (RR, SP, CIS)),
+    ("Relapsing forms of MS, including CIS", (RR, SP, CIS)),
+    ("Relapsing or progressive MS", (RR, SP, PP, CIS)),
+    ("Any relapsing or progressive form of MS", (RR, SP, PP, CIS)),
+    ("Relapsing or progressive forms of MS", (RR, SP, PP, CIS)),
+    ("Diagnosis of MS, relapsing or progressive", (RR, SP, PP, CIS)),
+    ("Relapsing MS or SPMS", (RR, SP, CIS)),
+    ("Relapsing MS or secondary progressive MS", (RR, SP, CIS)),
+    ("Relapsing or primary progressive MS", (RR, SP, PP, CIS)),
+    ("Relapsing MS or primary progressive MS", (RR, SP, PP, CIS)),
+    ("Relapsing and progressive forms of MS", (RR, SP, PP, CIS)),
+    ("Relapsing and primary progressive MS", (RR, SP, PP, CIS)),
+    ("Diagnosis of MS or RRMS", (RR, SP, PP)),
+    ("Diagnosis of MS, RRMS or SPMS", (RR, SP, PP)),
+    ("Diagnosis of CIS", (CIS,)),
+    ("Diagnosis of RRMS or CIS", (RR, CIS)),
+    ("Diagnosis of RRMS, SPMS, or CIS", (RR, SP, CIS)),
+    ("RRMS and SPMS", (RR, SP)),
+    ("RRMS or relapsing SPMS", (RR, SP)),
+    ("Relapsing MS: RRMS or SPMS", (RR, SP)),
+]
+
+
+@pytest.mark.parametrize(("text", "courses"), ALTERNATIVES, ids=[t for t, _ in ALTERNATIVES])
+def test_course_alternatives_rule_out_no_course_the_line_takes(text, courses):
+    rule = rule_of(text)
+    if rule is None:
+        return
+    for code in courses:
+        # A patient with CIS may truthfully answer that no MS has been diagnosed.
+        for diagnosis in ("yes", "no") if code == CIS else ("yes",):
+            facts = {"ms_course": code, "ms_diagnosis": diagnosis}
+            assert criterion_status("inclusion", interpret_rule(rule, facts)) != FAIL, facts
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Diagnosis of relapsing MS or CIS", NOT_PP),
+        ("Relapsing forms of MS, including CIS", NOT_PP),
+        ("Relapsing MS or SPMS", NOT_PP),
+        ("Diagnosis of MS or RRMS", DX),
+        ("Diagnosis of CIS", course(CIS)),
+        ("Diagnosis of RRMS or CIS", course(RR, CIS)),
+        ("RRMS or relapsing SPMS", course(RR, SP)),
+        ("Diagnosis of MS or CIS", None),
+        ("Relapsing or progressive MS", None),
+        ("Relapsing or primary progressive MS", None),
+        ("Relapsing and progressive forms of MS", None),
+        ("Patients with MS and CIS", None),
+        ("Diagnosis of MS, relapsing or progressive", None),
+    ],
+)
+def test_reads_course_alternatives_as_their_union(text, rule):
+    assert rule_of(text) == rule
+
+
+def test_a_line_taking_every_course_says_why_it_has_no_rule():
+    assert "no course is ruled out" in note_of("Relapsing or progressive MS")
+    assert "CIS" in note_of("Diagnosis of MS or CIS")
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,11 @@ def test_no_proposal_rules_out_a_patient_the_reviewed_reading_takes(kind, propos
 # Lines written to trip the reader, each with the widest reading a careful reader gives it:
 # for an exclusion, the people every reading rules out; for an inclusion, the people some
 # reading takes (as a rule that rules out the rest). None: the line rules out no one for sure.
+NOT_PP = {"fact": "ms_course", "op": "!=", "value": "primary_progressive"}
+DX = {"fact": "ms_diagnosis", "op": "==", "value": "yes"}
+COURSE_CIS = {"fact": "ms_course", "op": "==", "value": "clinically_isolated_syndrome"}
+EDSS_65 = {"fact": "edss", "op": "<=", "value": 6.5}
+
 TRIP_LINES = [
     (
         "exclusion",
@@ -156,6 +161,40 @@ TRIP_LINES = [
         },
     ),
     ("inclusion", "Patients must not be pregnant", None),
+    # "Relapsing" or "MS" beside a named course: the line takes every course it names.
+    ("inclusion", "Diagnosis of MS or CIS", None),
+    ("inclusion", "Patients with MS or CIS", None),
+    ("inclusion", "Patients with MS and CIS", None),
+    ("inclusion", "Diagnosis of relapsing MS or CIS", NOT_PP),
+    ("inclusion", "Relapsing forms of MS, including CIS", NOT_PP),
+    ("inclusion", "Relapsing or progressive MS", None),
+    ("inclusion", "Any relapsing or progressive form of MS", None),
+    ("inclusion", "Diagnosis of MS, relapsing or progressive", None),
+    ("inclusion", "Relapsing MS or SPMS", NOT_PP),
+    ("inclusion", "Relapsing or primary progressive MS", None),
+    ("inclusion", "Relapsing and progressive forms of MS", None),
+    ("inclusion", "Relapsing and progressive forms of MS, with an EDSS of 6.5 or less", EDSS_65),
+    ("inclusion", "Diagnosis of MS or RRMS", DX),
+    ("inclusion", "Diagnosis of MS, RRMS or SPMS", DX),
+    ("inclusion", "Diagnosis of CIS", COURSE_CIS),
+    (
+        "inclusion",
+        "Diagnosis of RRMS or CIS",
+        {
+            "fact": "ms_course",
+            "op": "in",
+            "value": ["relapsing_remitting", "clinically_isolated_syndrome"],
+        },
+    ),
+    (
+        "inclusion",
+        "RRMS or relapsing SPMS",
+        {
+            "fact": "ms_course",
+            "op": "in",
+            "value": ["relapsing_remitting", "secondary_progressive"],
+        },
+    ),
 ]
 
 
