@@ -15,6 +15,7 @@ import re
 
 from .reading import Clause, Refusal, comparison, quoted
 from .subjects import PEOPLE
+from .vocabulary import join_alternatives
 
 _GADOLINIUM = (
     r"(?:gadolinium|gd|contrast(?: agents?| media| dye)?|gadolinium-based contrast agents?)"
@@ -128,17 +129,34 @@ def read_implant(text: str, kind: str) -> Clause | Refusal | None:
     )
 
 
-def read_internet(text: str, kind: str) -> Clause | None:
-    """ "Access to the internet and e-mail with a compatible device"."""
+def read_internet(text: str, kind: str) -> Clause | Refusal | None:
+    """ "Access to a smartphone or computer with internet access", "Internet access".
+
+    ``has_internet_device`` asks for a smartphone or computer with internet access: a line
+    also asking for e-mail, or taking a tablet, or naming one kind of device only, says
+    something else (a tablet-only patient may truthfully answer "no"), so it is not read.
+    """
     if kind != "inclusion" or "internet" not in text:
         return None
     if not _INTERNET.fullmatch(text):
         return None
-    note = "; e-mail read as part of internet access" if "mail" in text else ""
+    devices = set(re.findall(_DEVICE, text))
+    if re.search(r"\be-?mail\b", text) or "tablet" in devices:
+        return Refusal(
+            "internet",
+            "has_internet_device asks about a smartphone or computer with internet access; "
+            "a line also asking for e-mail or taking a tablet says something else",
+        )
+    if devices and devices != {"smartphone", "computer"}:
+        return Refusal(
+            "internet",
+            "has_internet_device asks about a smartphone or computer with internet access; "
+            f"a line naming {join_alternatives(sorted(devices), 'en')} only says something else",
+        )
     return Clause(
         comparison("has_internet_device", "==", "yes"),
         "who have a smartphone or computer with internet access",
         "que tienen un teléfono inteligente o una computadora con acceso a internet",
         "internet",
-        f"Matched {quoted(text)} as a device with internet access{note}.",
+        f"Matched {quoted(text)} as a device with internet access.",
     )

@@ -90,13 +90,30 @@ def test_an_implant_line_the_answer_does_not_say_is_not_read(text):
 @pytest.mark.parametrize(
     "text",
     [
-        (
-            "Access to the internet and e-mail with a compatible device (smartphone, computer,"
-            " or tablet)"
-        ),
         "Access to a smartphone or computer with internet access for electronic diaries.",
         "Internet access",
     ],
 )
 def test_reads_internet_access(text):
     assert rule_of(text) == {"fact": "has_internet_device", "op": "==", "value": "yes"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # E-mail is not asked, and a tablet-only patient may answer "no" (NCT06441617).
+        (
+            "Access to the internet and e-mail with a compatible device (smartphone, computer,"
+            " or tablet)"
+        ),
+        "Access to the internet and e-mail",
+        "Access to a smartphone or tablet with internet access",
+        # One kind of device: a computer owner answers "yes" and need not own a smartphone.
+        "Owns a smartphone with internet access",
+        "Access to a computer with internet access",
+        "Has a mobile phone with internet access",
+    ],
+)
+def test_an_internet_line_saying_more_or_less_than_the_answer_is_not_read(text):
+    assert rule_of(text) is None
+    assert "has_internet_device" in note_of(text)
