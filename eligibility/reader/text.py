@@ -194,11 +194,12 @@ _ANY_JUDGEMENT = re.compile(
 
 
 def judgement(text: str) -> str | None:
-    """The first phrase in ``text`` that leaves the decision to a clinician, or None."""
+    """The first words in ``text`` that leave the decision to a clinician, as the line
+    gives them ("clinically relevant", "poorly controlled"), or None."""
     found = _ANY_JUDGEMENT.search(text)
     if found is None:
         return None
-    return _JUDGEMENT[int(found.lastgroup[1:])][0]
+    return found.group(0)
 
 
 # --- other arms ------------------------------------------------------------------------------

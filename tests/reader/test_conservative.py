@@ -54,6 +54,10 @@ def test_a_line_that_leaves_the_call_to_a_clinician_gets_nothing(text, kind):
 
 def test_the_note_names_the_judgement_words():
     assert '"severe"' in note_of("Severe depression", kind="exclusion")
+    # The words of the line, not a canonical phrase for them.
+    note = note_of("Clinically relevant cardiovascular disease", kind="exclusion")
+    assert '"clinically relevant"' in note
+    assert "significant" not in note
 
 
 @pytest.mark.parametrize(

@@ -65,10 +65,12 @@ def test_keeps_a_decimal_comma_that_is_not_one():
     ("text", "call"),
     [
         ("clinically significant cardiac disease", "clinically significant"),
+        ("clinically relevant cardiovascular disease", "clinically relevant"),
         ("significant renal impairment", "significant"),
-        ("in the opinion of the investigator", "in the opinion of"),
+        ("in the opinion of the investigator", "opinion"),
         ("any condition that may interfere with the study", "interfere"),
-        ("poorly controlled diabetes", "uncontrolled"),
+        ("any condition that could affect the results", "could affect"),
+        ("poorly controlled diabetes", "poorly controlled"),
         ("adequate renal function", "adequate"),
     ],
 )
