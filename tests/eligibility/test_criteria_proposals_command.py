@@ -49,6 +49,41 @@ def test_list_shows_each_line_its_proposal_pattern_and_reason(imported):
     assert edss.proposal_reason in out
 
 
+def test_list_shows_the_spanish_text_and_no_proposal_where_nothing_waits(imported):
+    out = run(NCT, "--list")
+
+    edss = imported.criteria.get(clinical_text__startswith="Has an Expanded Disability")
+    assert f"en: {edss.proposal_patient_text}" in out
+    assert f"es: {edss.proposal_patient_text_es}" in out and edss.proposal_patient_text_es
+    lines = imported.criteria.filter(source=CriterionSource.LINE)
+    unread = [c for c in lines if c.proposal_rule is None]
+    waiting = len(lines) - len(unread)
+    assert unread, "every line of the record got a proposal"
+    assert out.startswith(f"{NCT}: {len(lines)} registered lines, {waiting} waiting")
+    assert out.count("[no proposal]") == len(unread)
+    assert out.count("[Waiting for review]") == waiting
+
+
+def test_list_shows_a_line_with_no_words(imported):
+    line = imported.criteria.filter(source=CriterionSource.LINE).order_by("kind", "order").first()
+    type(line).objects.filter(pk=line.pk).update(clinical_text="")
+
+    assert f"  {line.kind} {line.order} [" in run(NCT, "--list")
+
+
+def test_accept_all_queues_the_reevaluation_of_saved_screenings(
+    imported, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(
+        "eligibility.tasks.screenings_reevaluate.delay", lambda trial_id: queued.append(trial_id)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run(NCT, "--accept-all")
+
+    assert queued == [imported.pk]
+
+
 def test_accept_all_makes_every_pending_proposal_live_in_one_version(client, imported):
     version = imported.criteria_version
     pending = imported.criteria.filter(review_status="pending", proposal_rule__isnull=False)

@@ -52,13 +52,18 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"{trial.nct_id}: {len(lines)} registered lines, {waiting} waiting")
         for c in lines:
-            status = c.get_review_status_display() or "-"
-            self.stdout.write(f"  {c.kind} {c.order} [{status}] {c.clinical_text.splitlines()[0]}")
+            if c.review_status == ReviewStatus.PENDING and c.proposal_rule is None:
+                status = "no proposal"  # nothing waits: the line stays not_checked
+            else:
+                status = c.get_review_status_display() or "-"
+            first = (c.clinical_text.splitlines() or [""])[0]
+            self.stdout.write(f"  {c.kind} {c.order} [{status}] {first}")
             if c.proposal_rule is not None:
                 self.stdout.write(
                     f"    proposal ({c.proposal_pattern}, reader {c.reader_version}):"
                 )
                 self.stdout.write(f"      {json.dumps(c.proposal_rule)}")
-                self.stdout.write(f"      {c.proposal_patient_text}")
+                self.stdout.write(f"      en: {c.proposal_patient_text}")
+                self.stdout.write(f"      es: {c.proposal_patient_text_es}")
             if c.proposal_reason:
                 self.stdout.write(f"    reason: {c.proposal_reason}")
