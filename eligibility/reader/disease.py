@@ -81,13 +81,15 @@ _DIAGNOSIS_WORDS = re.compile(
     r"\b(?:diagnosis of|diagnosed with|diagnosis|diagnosed|confirmed|established|documented"
     r"|definite|clinically definite|clinically confirmed|carry)\b"
 )
-_QUALIFIERS = re.compile(
-    r"\b(?:an?|the|and|with|exhibiting|suffer(?:s|ing)? from|who|suffer|having|been"
+_QUALIFIER_WORDS = (
+    r"an?|the|with|exhibiting|suffer(?:s|ing)? from|who|suffer|having|been"
     r"|from any form of|any form of|must|have|has|be|is|are|patients?|subjects?|participants?"
     r"|of both genders"
-    r"|people|persons?|individuals?)\b"
+    r"|people|persons?|individuals?"
 )
-_QUALIFIERS_BUT_AND = re.compile(_QUALIFIERS.pattern.replace("|and|", "|"))
+_QUALIFIERS = re.compile(rf"\b(?:and|{_QUALIFIER_WORDS})\b")
+#: The same words with "and" kept: it joins alternatives in a list of courses.
+_QUALIFIERS_BUT_AND = re.compile(rf"\b(?:{_QUALIFIER_WORDS})\b")
 _WORD_NUMBERS = {"three": 3, "six": 6}
 
 
@@ -251,7 +253,6 @@ def read_ms_disease(text: str, kind: str) -> Clause | Refusal | None:
         rest = rest[: match.start()]
     has_diagnosis = bool(_DIAGNOSIS_WORDS.search(rest)) or mcdonald
     body = _DIAGNOSIS_WORDS.sub(" ", rest)
-    # The same words with "and" kept: it joins alternatives in a list of courses.
     alternatives = _QUALIFIERS_BUT_AND.sub(" ", body)
     body = _QUALIFIERS.sub(" ", body)
     body = re.sub(r"\s+", " ", body).strip(" ,;:")

@@ -357,6 +357,15 @@ _COURSE_WORDS = re.compile(
     r"|(?P<prog>progressive)"
     r"|(?P<rel>relapsing)"
 )
+_COURSE_CODES = {
+    "rr": RR,
+    "pr": PR,
+    "sp": SP,
+    "pp": PP,
+    "cis": CIS,
+    "prog": PROGRESSIVE,
+    "rel": RELAPSING,
+}
 _COURSE_FILLER = re.compile(
     r"\b(?:or|and|and/or|either|any|a|an|the|of|forms?|subtypes?|sub-types?|types?|ms|multiple"
     r" sclerosis|disease|course|courses|clinical|(?:with )?superimposed relapses|from onset"
@@ -369,17 +378,7 @@ def course_words(phrase: str) -> list[str] | None:
     phrase says anything else."""
     found = []
     for match in _COURSE_WORDS.finditer(phrase):
-        found.append(
-            {
-                "rr": RR,
-                "pr": PR,
-                "sp": SP,
-                "pp": PP,
-                "cis": CIS,
-                "prog": PROGRESSIVE,
-                "rel": RELAPSING,
-            }[match.lastgroup]
-        )
+        found.append(_COURSE_CODES[match.lastgroup])
     rest = _COURSE_WORDS.sub(" ", phrase)
     rest = _COURSE_FILLER.sub(" ", rest)
     if rest.strip() or not found:
@@ -394,15 +393,6 @@ _COURSE_TOKENS = re.compile(
     r"|(?P<define>[:(]|\bi\.e\.|\bdefined as\b|\bthat is\b)"
     r"|(?P<include>\bincluding\b|\binclude\b|\be\.g\.)"
 )
-_COURSE_CODES = {
-    "rr": RR,
-    "pr": PR,
-    "sp": SP,
-    "pp": PP,
-    "cis": CIS,
-    "prog": PROGRESSIVE,
-    "rel": RELAPSING,
-}
 
 
 def course_tokens(phrase: str) -> list[tuple[str, str]]:
