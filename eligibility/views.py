@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from finder.models import Trial
 from sites.location import bound_location_form, location_context, location_origin
 from sites.models import Site
-from sites.selectors import nearest_recruiting, trial_sites_ranked
+from sites.selectors import RECRUITING_SITE_STATUSES, nearest_recruiting, trial_sites_ranked
 
 from .questionnaire import (
     Flow,
@@ -63,7 +63,10 @@ def trial_check_result(request: HttpRequest, nct_id: str) -> HttpResponse:
     outcome = screening_remember(request, trial=trial, answers=answers, lang=lang)
     form = bound_location_form(request, request.GET or None)
     origin = location_origin(request, form) if form.is_valid() else None
-    ranked = trial_sites_ranked(trial=trial, origin=origin)
+    # Site status decides: only recruiting clinics are offered as the nearest ones.
+    ranked = trial_sites_ranked(
+        trial=trial, origin=origin, statuses=RECRUITING_SITE_STATUSES, limit=SITES_SHOWN
+    )
     nearest = nearest_recruiting(ranked)
     return render(
         request,
@@ -77,7 +80,7 @@ def trial_check_result(request: HttpRequest, nct_id: str) -> HttpResponse:
             "unknown_count": sum(c["status"] == "unknown" for c in outcome.criteria),
             "neurologist_questions": neurologist_questions(outcome, lang),
             "answers_summary": answers_summary(answers, flow, lang),
-            "ranked_sites": ranked[:SITES_SHOWN],
+            "ranked_sites": [site for site in ranked if site.distance_km is not None],
             "nearest_site": nearest,
             "nearest_contact": Site.objects.filter(pk=nearest.id).first() if nearest else None,
             "more_questions": flow.next_key(answers) is not None,

@@ -19,7 +19,7 @@ from django.db.models import Q, QuerySet
 from notifications.models import OutboxStatus
 from sites.geocoding import Place
 from sites.models import Site, SiteStatus
-from sites.selectors import RankedSite, trial_sites_ranked
+from sites.selectors import RECRUITING_SITE_STATUSES, RankedSite, trial_sites_ranked
 
 from .models import (
     FINAL_STATUSES,
@@ -35,13 +35,10 @@ from .models import (
     invitation_token_hash,
 )
 
-#: Sites a patient can be referred to: recruiting, or about to.
-REFERABLE_SITE_STATUSES = (
-    SiteStatus.RECRUITING,
-    SiteStatus.NOT_YET_RECRUITING,
-    SiteStatus.ENROLLING_BY_INVITATION,
-    SiteStatus.AVAILABLE,
-)
+#: Sites a patient can be referred to: site status decides, as everywhere else, so only
+#: recruiting sites (a site not yet recruiting, enrolling by invitation or suspended is
+#: shown on the trial page with its status, never offered).
+REFERABLE_SITE_STATUSES = RECRUITING_SITE_STATUSES
 
 
 def _queue_base() -> QuerySet[Referral]:

@@ -129,10 +129,25 @@ def test_only_sites_taking_referrals_are_offered_or_accepted(patient, trial, man
     assert "Select a valid choice" in response.content.decode()
 
 
-def test_a_not_yet_recruiting_site_says_so(patient, trial):
-    SiteFactory(trial=trial, facility="Opening Soon Clinic", status=SiteStatus.NOT_YET_RECRUITING)
+@pytest.mark.parametrize(
+    "status",
+    [SiteStatus.NOT_YET_RECRUITING, SiteStatus.ENROLLING_BY_INVITATION, SiteStatus.AVAILABLE],
+)
+def test_a_site_not_recruiting_is_neither_offered_nor_preselected(patient, trial, status):
+    """Even the nearest: the picker offers recruiting sites only, and the first of them is
+    the one preselected."""
+    SiteFactory(
+        trial=trial,
+        facility="Opening Soon Clinic",
+        status=status,
+        latitude=PALO_ALTO["latitude"],
+        longitude=PALO_ALTO["longitude"],
+    )
     page = patient.get(url(trial)).content.decode()
-    assert "Opening Soon Clinic" in page and "not yet recruiting" in page
+    assert "Opening Soon Clinic" not in page
+    soon = trial.sites.get(facility="Opening Soon Clinic")
+    response = patient.post(url(trial), picker(site=soon.pk, consent="on"))
+    assert response.status_code == 200 and not Referral.objects.exists()
 
 
 def test_distances_are_in_miles_in_the_us(patient, trial, many_sites):
@@ -194,3 +209,32 @@ def test_the_consent_names_the_chosen_site(patient, trial, many_sites):
         r'<label for="id_consent" id="consent-text">([^<]*)<', response.content.decode()
     )
     assert "Clinic 17" in label.group(1)
+
+
+def test_on_the_real_record_the_nearest_recruiting_site_is_preselected(client, db):
+    """NCT06408259 from Portland: the nearest site, "Local Institution - 0092", is not yet
+    recruiting; the form neither offers nor preselects it."""
+    from sites.selectors import RECRUITING_SITE_STATUSES
+    from tests.sites.test_recruiting_counts import PAEDIATRIC_RRMS, registry_page_imported
+
+    trial = registry_page_imported()[PAEDIATRIC_RRMS]
+    screening = remember_screening(client, trial, {"age": 15})
+    assert screening.verdict in ("eligible", "possibly_eligible")
+    session = client.session
+    session["origin"] = {
+        "latitude": 45.52345,
+        "longitude": -122.67621,
+        "label": "Portland",
+        "country_code": "US",
+    }
+    session.save()
+    response = client.get(url(trial))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Local Institution - 0092" not in page
+    ids = offered(response)
+    assert ids, "the nearest recruiting sites are offered"
+    statuses = set(trial.sites.filter(pk__in=ids).values_list("status", flat=True))
+    assert statuses <= set(RECRUITING_SITE_STATUSES)
+    checked = re.search(r'<input type="radio" name="site" value="(\d+)"[^>]*checked', page)
+    assert checked and int(checked.group(1)) == ids[0]

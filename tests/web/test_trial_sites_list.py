@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from sites.models import SiteStatus
-from tests.factories import SiteFactory, TrialFactory
+from tests.factories import CriterionFactory, SiteFactory, TrialFactory
 from tests.sites.test_recruiting_counts import (
     BEAT_MS,
     PAEDIATRIC_RRMS,
@@ -239,3 +239,26 @@ def test_the_last_page_is_shown_for_a_page_past_the_end(client, big_trial):
     html = page(client, big_trial.nct_id, {"page": "999"})
     last = (total - 1) // 10 * 10 + 1
     assert f'start="{last}"' in recruiting_part(html)
+
+
+def test_the_check_result_offers_recruiting_clinics_only_nearest_first(client, registry_page):
+    """The questionnaire's result lists the nearest *recruiting* clinics: from Cincinnati the
+    withdrawn "Local Institution - 0091" is never one of them."""
+    client.post(f"/trials/{PAEDIATRIC_RRMS}/check/", {"question": "age", "age": "15"})
+    response = client.get(f"/trials/{PAEDIATRIC_RRMS}/check/result/", CINCINNATI)
+    assert response.status_code == 200
+    sites = response.content.decode().split('id="sites-title"', 1)[1].split("</section>", 1)[0]
+    assert names(sites)[0] == LOUISVILLE_SITE
+    assert "Local Institution - 0091" not in sites and "Withdrawn" not in sites
+    assert len(names(sites)) == 3
+
+
+def test_the_check_result_says_when_no_recruiting_clinic_is_located(client, db):
+    trial = TrialFactory(nct_id="NCT01234568")
+    CriterionFactory(trial=trial)
+    SiteFactory(trial=trial, facility="Closed clinic", status=SiteStatus.WITHDRAWN)
+    client.post(f"/trials/{trial.nct_id}/check/", {"question": "age", "age": "35"})
+    html = client.get(f"/trials/{trial.nct_id}/check/result/", CINCINNATI).content.decode()
+    sites = html.split('id="sites-title"', 1)[1].split("</section>", 1)[0]
+    assert "Closed clinic" not in sites
+    assert "No recruiting clinic of this study has a known location." in sites
