@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 
 from notifications.models import OutboxStatus
 from sites.geocoding import Place
-from sites.models import Site, SiteStatus
+from sites.models import Site
 from sites.selectors import RECRUITING_SITE_STATUSES, RankedSite, trial_sites_ranked
 
 from .models import (
