@@ -2,10 +2,12 @@
 
 ``pregnancy_or_breastfeeding`` is one answer for both, so it reads a line only when the
 line names both ("pregnant or nursing women"); "pregnancy" alone or "breastfeeding" alone
-is narrower than the answer and is not read. ``planning_pregnancy`` asks about the next two
-years: a line whose window is at least that long ("in the coming 30 months", "during or
-after the trial") is read; "during the study" may be shorter and is not. A woman-only
-planning line adds ``sex = female`` (the answer also covers fathering a child).
+is narrower than the answer and is not read. The rule reads ``sex != male`` with it, so
+that a man is asked his sex and never whether he is pregnant. ``planning_pregnancy``
+asks about the next two years: a line whose window is at least that long ("in the
+coming 30 months", "during or after the trial") is read; "during the study" may be
+shorter and is not. A woman-only planning line adds ``sex = female`` (the answer also
+covers fathering a child).
 
 Contraception is a willingness (``yes``, ``no``, ``not_needed``): an exclusion of people
 of childbearing potential not using it rules out ``no``; an inclusion that requires it
@@ -112,12 +114,18 @@ _PREGNANCY_ES = "que están embarazadas o dando el pecho"
 
 
 def _pregnancy_clause(words: str) -> Clause:
+    # ``sex != male`` first: a man is never asked whether he is pregnant or breastfeeding
+    # (the questionnaire asks sex before a pregnancy question whose rule reads it), and a
+    # woman, a patient of another sex or one who did not say is asked.
     return Clause(
-        comparison("pregnancy_or_breastfeeding", "==", "yes"),
+        all_rule(
+            [comparison("sex", "!=", "male"), comparison("pregnancy_or_breastfeeding", "==", "yes")]
+        ),
         _PREGNANCY_EN,
         _PREGNANCY_ES,
         "pregnancy",
-        f"Matched {quoted(words)} as pregnant or breastfeeding (one answer for both).",
+        f"Matched {quoted(words)} as pregnant or breastfeeding (one answer for both); "
+        "a man is not asked.",
     )
 
 

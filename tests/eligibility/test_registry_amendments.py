@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from eligibility.models import CriterionReview, CriterionSource, ReviewStatus
+from eligibility.reader import READER_VERSION
 from eligibility.review import Reviewer, criterion_proposal_accept, criterion_proposal_reject
 from finder.ctgov import parse_study
 from finder.importing import Outcome, trial_upsert_from_study
@@ -138,5 +139,5 @@ def test_a_reimport_refreshes_a_waiting_proposal_but_not_a_decided_one(reviewed,
     by_text = lines(reviewed)
     waiting = [c for c in by_text.values() if c.review_status == "pending"]
     assert waiting and all(c.reader_version == "test-next" for c in waiting)
-    assert by_text[EDSS_LINE].reader_version == "1"  # accepted under the old reader: kept
+    assert by_text[EDSS_LINE].reader_version == READER_VERSION  # accepted under the old: kept
     assert reviewed.criteria_version == version  # proposals are not live

@@ -5,7 +5,12 @@ import pytest
 from eligibility.reader import propose
 from tests.reader.conftest import note_of, rule_of
 
-PREGNANT = {"fact": "pregnancy_or_breastfeeding", "op": "==", "value": "yes"}
+PREGNANT = {
+    "all": [
+        {"fact": "sex", "op": "!=", "value": "male"},
+        {"fact": "pregnancy_or_breastfeeding", "op": "==", "value": "yes"},
+    ]
+}
 FEMALE = {"fact": "sex", "op": "==", "value": "female"}
 PLANNING = {"fact": "planning_pregnancy", "op": "==", "value": "yes"}
 UNWILLING = {"fact": "contraception", "op": "==", "value": "no"}

@@ -59,3 +59,43 @@ def test_the_first_question_is_one_the_trials_rules_need(client, catalog):
         form = page(client, f"/trials/{nct_id}/check/")
 
         assert any(f'name="question" value="{key}"' in form for key in needed), nct_id
+
+
+def walk(client, nct_id: str, sex: str) -> list[str]:
+    """The keys the questionnaire asks, answering ``sex`` and "not sure" to the rest (40 for
+    the age), in the order asked."""
+    from tests.web.conftest import current_question
+
+    url = f"/trials/{nct_id}/check/"
+    asked: list[str] = []
+    response = client.get(url)
+    while response.status_code == 200 and (key := current_question(response)):
+        assert key not in asked and len(asked) < 40
+        asked.append(key)
+        data = {"question": key}
+        if key == "sex":
+            data["sex"] = sex
+        elif key == "age":
+            data["age"] = "40"
+        elif f'name="{key}" value="unsure"' in response.content.decode():
+            data[key] = "unsure"
+        else:
+            data["answer_unsure"] = "1"
+        response = client.post(url, data, follow=True)
+        assert response.status_code == 200, (key, response.status_code)
+    return asked
+
+
+@pytest.mark.parametrize("nct_id", ["NCT04047628"])
+def test_a_man_is_asked_his_sex_and_never_whether_he_is_pregnant(client, catalog, nct_id):
+    """Imported trials' pregnancy lines (BEAT-MS: "Positive pregnancy test or
+    breastfeeding.") read sex with the pregnancy answer: sex is asked first, and a man is
+    never asked whether he is pregnant or breastfeeding."""
+    trial = Trial.objects.get(nct_id=nct_id)
+    assert any("pregnancy_or_breastfeeding" in str(c.rule) for c in trial.criteria.all())
+    asked_of_a_woman = walk(client, nct_id, "female")
+    assert "pregnancy_or_breastfeeding" in asked_of_a_woman
+    assert asked_of_a_woman.index("sex") < asked_of_a_woman.index("pregnancy_or_breastfeeding")
+    client.post(f"/trials/{nct_id}/check/restart/")
+    asked_of_a_man = walk(client, nct_id, "male")
+    assert "sex" in asked_of_a_man and "pregnancy_or_breastfeeding" not in asked_of_a_man
