@@ -349,7 +349,15 @@ class LineReviewAdmin(admin.ModelAdmin):
 
 @admin.register(CriterionReview)
 class CriterionReviewAdmin(ReadOnlyAdmin):
-    """The review audit, for operators: who decided what on which line, and when."""
+    """The review audit, for operators: who decided what on which line, and when.
+
+    Append-only (the model refuses updates and deletes): nobody, superusers included, is
+    offered a change or a delete here, so a delete URL answers 403 and the list has no
+    "delete selected" action. (No change and no add: :class:`ReadOnlyAdmin`.)
+    """
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     list_display = [
         "at",
