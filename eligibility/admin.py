@@ -1,13 +1,19 @@
-"""Curator admin for criteria: rules are validated on save and bump the criteria version."""
+"""Curator admin for criteria: rules are validated on save and bump the criteria version.
+
+Registered lines are read-only everywhere but the review queue (:class:`LineReviewAdmin`),
+whose decisions go through ``eligibility.review`` and its append-only audit.
+"""
 
 import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, OuterRef, Subquery
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from finder.models import Trial
 
@@ -31,6 +37,23 @@ from .review import (
 from .services import criterion_rule_validate, trial_criteria_version_bump
 
 
+def _is_line(criterion) -> bool:
+    """A registered line: its rule and words change only through the review service
+    (``eligibility.review``), which audits every decision."""
+    return (
+        criterion is not None
+        and criterion.pk is not None
+        and criterion.source == CriterionSource.LINE
+    )
+
+
+def _review_link(criterion):
+    url = reverse("admin:eligibility_linereview_change", args=[criterion.pk])
+    return format_html(
+        '<a href="{}">{}</a>', url, _("Review this line (accept, edit or reject, audited)")
+    )
+
+
 class CriterionForm(forms.ModelForm):
     class Meta:
         model = Criterion
@@ -46,6 +69,18 @@ class CriterionForm(forms.ModelForm):
         ]
         widgets = {"rule": forms.Textarea(attrs={"rows": 6, "cols": 80})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if _is_line(self.instance):
+            # The admins show lines read-only; should this form be posted for one anyway,
+            # every field keeps the value stored (disabled fields ignore what is posted).
+            for field in self.fields.values():
+                field.disabled = True
+        elif "source" in self.fields:
+            # Lines come from the registry's import, waiting for review: none is made here.
+            source = self.fields["source"]
+            source.choices = [c for c in source.choices if c[0] != CriterionSource.LINE]
+
     def clean(self):
         cleaned = super().clean()
         rule = cleaned.get("rule")
@@ -59,10 +94,56 @@ class CriterionForm(forms.ModelForm):
 
 
 class CriterionInline(admin.StackedInline):
+    """The trial's criteria that are not registered lines (curated, derived), editable."""
+
     model = Criterion
     form = CriterionForm
     extra = 0
     fields = ["kind", "order", "clinical_text", "patient_text", "patient_text_es", "rule", "source"]
+    verbose_name_plural = _("curated and derived criteria")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(source=CriterionSource.LINE)
+
+
+class LineCriterionInline(admin.TabularInline):
+    """The trial's registered lines, read-only: each is decided in the review queue, whose
+    service audits the decision (``eligibility.review``)."""
+
+    model = Criterion
+    extra = 0
+    can_delete = False
+    fields = [
+        "kind",
+        "order",
+        "clinical_text",
+        "rule",
+        "patient_text",
+        "patient_text_es",
+        "review_status",
+        "reviewed_by",
+        "reviewed_at",
+        "review",
+    ]
+    readonly_fields = fields
+    verbose_name = _("registered line")
+    verbose_name_plural = _("registered lines (read-only here: each is reviewed in the queue)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(source=CriterionSource.LINE)
+
+    def has_add_permission(self, request, obj=None):
+        return False  # lines come from the registry
+
+    def has_change_permission(self, request, obj=None):
+        return False  # through the review queue only
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a line leaves when the registry drops it
+
+    @admin.display(description=_("review"))
+    def review(self, obj):
+        return _review_link(obj)
 
 
 @admin.register(Criterion)
@@ -73,6 +154,52 @@ class CriterionAdmin(admin.ModelAdmin):
     search_fields = ["trial__nct_id", "patient_text", "clinical_text"]
     raw_id_fields = ["trial"]
     list_select_related = ["trial"]
+    # A registered line is shown read-only, the link to its review first.
+    line_fields = [
+        "review",
+        "trial",
+        "kind",
+        "order",
+        "clinical_text",
+        "rule",
+        "patient_text",
+        "patient_text_es",
+        "source",
+        "review_status",
+        "reviewed_by",
+        "reviewed_at",
+    ]
+
+    def get_fields(self, request, obj=None):
+        if _is_line(obj):
+            return self.line_fields
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if _is_line(obj):
+            return self.line_fields
+        return super().get_readonly_fields(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        if _is_line(obj):
+            return False  # through the review queue, audited (a POST here answers 403)
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if _is_line(obj):
+            return False  # a line leaves when the registry drops it
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        """A "delete selected" with a registered line among them is refused (403 on confirm)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if any(_is_line(obj) for obj in objs):
+            perms_needed = {*perms_needed, str(_("registered lines (review them instead)"))}
+        return deleted, counts, perms_needed, protected
+
+    @admin.display(description=_("review"))
+    def review(self, obj):
+        return _review_link(obj)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -85,6 +212,8 @@ class CriterionAdmin(admin.ModelAdmin):
         trial_criteria_version_bump(trial=trial)
 
     def delete_queryset(self, request, queryset):
+        if queryset.filter(source=CriterionSource.LINE).exists():
+            raise PermissionDenied  # get_deleted_objects refuses them first
         trials = {c.trial for c in queryset.select_related("trial")}
         super().delete_queryset(request, queryset)
         for trial in trials:
@@ -331,15 +460,18 @@ class LineReviewAdmin(admin.ModelAdmin):
             message += f" {refused} had no proposal to accept and were left as they were."
         self.message_user(request, message, messages.SUCCESS if done else messages.WARNING)
 
-    @admin.action(description="Accept the proposals of the selected lines")
+    @admin.action(description="Accept the proposals of the selected lines", permissions=["change"])
     def accept_selected(self, request, queryset):
         self._each(request, queryset, criterion_proposal_accept, "Accepted")
 
-    @admin.action(description="Reject the selected lines (no rule)")
+    @admin.action(description="Reject the selected lines (no rule)", permissions=["change"])
     def reject_selected(self, request, queryset):
         self._each(request, queryset, criterion_proposal_reject, "Rejected")
 
-    @admin.action(description="Accept every pending proposal of the selected lines' trials")
+    @admin.action(
+        description="Accept every pending proposal of the selected lines' trials",
+        permissions=["change"],
+    )
     def accept_all_of_trials(self, request, queryset):
         reviewer = Reviewer(user=request.user)
         trials = Trial.objects.filter(pk__in=queryset.values("trial_id"))

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from eligibility.admin import CriterionInline
+from eligibility.admin import CriterionInline, LineCriterionInline
 from eligibility.services import trial_criteria_version_bump
 from sites.models import Site
 
@@ -68,7 +68,7 @@ class TrialAdmin(admin.ModelAdmin):
     ]
     search_fields = ["nct_id", "acronym", "brief_title", "official_title", "condition_search"]
     readonly_fields = ["criteria_version", "created_at", "updated_at"]
-    inlines = [ArmInline, InterventionInline, CriterionInline, SiteInline]
+    inlines = [ArmInline, InterventionInline, CriterionInline, LineCriterionInline, SiteInline]
     fieldsets = [
         (None, {"fields": ["nct_id", "acronym", "brief_title", "official_title"]}),
         (
