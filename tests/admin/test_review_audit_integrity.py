@@ -350,6 +350,8 @@ def test_a_view_only_user_is_offered_no_decision_and_cannot_accept(
     assert listing.status_code == 200
     assert "accept_selected" not in listing.content.decode()
     viewer.post(url, {"action": "accept_selected", "_selected_action": [edss.pk]})
+    assert viewer.get(f"{url}{edss.pk}/change/").status_code == 200  # read-only
+    assert viewer.post(f"{url}{edss.pk}/change/", {"decision": "reject"}).status_code == 403
     edss.refresh_from_db()
     assert edss.review_status == "pending"
     assert not CriterionReview.objects.exists()
@@ -367,3 +369,14 @@ def test_a_curator_with_change_linereview_accepts_and_is_audited(client, django_
     edss.refresh_from_db()
     assert edss.review_status == "accepted"
     assert CriterionReview.objects.get(criterion=edss).actor_label == "curator"
+
+
+def test_a_trial_with_registered_lines_or_audit_rows_is_not_deleted_in_the_admin(
+    admin_client, review
+):
+    for trial in (review.trial, Trial.objects.get(nct_id=SMALL)):  # audited; lines only
+        url = f"/admin/finder/trial/{trial.pk}/delete/"
+        assert "Cannot delete trial" in admin_client.get(url).content.decode()
+        # 403 for lines; the page again where audit rows protect the trial
+        assert admin_client.post(url, {"post": "yes"}).status_code in (200, 403)
+        assert Trial.objects.filter(pk=trial.pk).exists()
