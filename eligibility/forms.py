@@ -55,7 +55,7 @@ NONE_CHOICE = "none"
 #: A treatment row's third way of answering "when": a month and year.
 DATED = "dated"
 
-_YEAR = re.compile(r"\d{4}")
+_YEAR = re.compile(r"[0-9]{4}")
 
 
 class QuestionForm(forms.Form):

@@ -18,8 +18,8 @@ from .values import DayRange
 #: The earliest date a dated fact accepts.
 EARLIEST = date(1900, 1, 1)
 
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 MONTH_NAMES = {
     "en": (

@@ -95,8 +95,8 @@ class Choice:
         return self.label_text.get(lang)
 
 
-_DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+_DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 def _enum(*codes: str) -> dict[str, Any]:

@@ -405,3 +405,14 @@ def test_format_value_for_summaries():
     assert FACTS["treatment_history"].format_value(history, "en") == (
         "you are taking interferon beta now"
     )
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["٢٠٢٥-٠٥", "２０２５-０５", "2025-٠٥", "२०२५-05", "٢٠٢٥-٠٥-٠١", "2025-05-０１"],
+)
+def test_a_date_in_other_digits_than_ascii_is_refused_by_name(value):
+    """The contract's dates are ``YYYY-MM`` (or ``YYYY-MM-DD``) in ASCII digits: Arabic-Indic,
+    full-width or Devanagari digits are refused, never read as a date."""
+    assert "last_relapse" in errors_for({"last_relapse": value})
+    assert "birth_date" in errors_for({"birth_date": value})
