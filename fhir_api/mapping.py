@@ -296,7 +296,7 @@ def study_entry(study: dict[str, Any], *, base_url: str) -> dict[str, Any]:
     }
 
 
-#: search.score for each verdict: the Bundle is ranked by verdict, then distance.
+#: search.score for each verdict: the Bundle is ranked by verdict, share checked, distance.
 VERDICT_SCORE = {"eligible": 1.0, "possibly_eligible": 0.5, "ineligible": 0.0}
 
 

@@ -80,8 +80,10 @@ class MatchOutputSerializer(serializers.Serializer):
 class MatchApi(APIView):
     """Check one set of answers against every recruiting trial for a condition.
 
-    Ranked by verdict (eligible, possibly eligible, not eligible), then by the distance
-    of the nearest recruiting site when a location is given. Nothing is stored.
+    Ranked by verdict (eligible, possibly eligible, not eligible), then by how much of the
+    trial the answers could check (the share of its criteria with a rule), then by the
+    distance of the nearest recruiting site when a location is given, then NCT id.
+    Nothing is stored.
     """
 
     class InputSerializer(StrictSerializer):

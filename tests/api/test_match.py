@@ -1,4 +1,4 @@
-"""POST /api/v1/match/: answers against the catalog, ranked by verdict then distance."""
+"""POST /api/v1/match/: answers against the catalog, ranked by verdict, share checked, distance."""
 
 import pytest
 
