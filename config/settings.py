@@ -346,11 +346,13 @@ LOGGING = {
 
 # --- Periodic tasks (Celery beat) and the sign-in lockout page ------------------------------
 # Pending notifications of the outbox (e.g. queued while Redis was down) are retried every
-# minute; referral contact details are erased hourly once REFERRAL_RETENTION_DAYS have
-# passed (and the partners' Idempotency-Keys once their 24 hours are over), anonymous
-# screenings hourly once SCREENING_RETENTION_SECONDS have. The entries and task names
-# predate the notifications app: beat keeps them in the database (django-celery-beat), so
-# they stay as they are.
+# minute; a referral's contact details, notes and health answers are erased hourly once
+# REFERRAL_RETENTION_DAYS have passed since it closed (and the partners' Idempotency-Keys
+# once their 24 hours are over), anonymous screenings hourly once
+# SCREENING_RETENTION_SECONDS have, and expired sessions (a patient's answers, in clear)
+# hourly (Django's SessionStore.clear_expired, as `manage.py clearsessions`). The
+# referrals-* entries and task names predate the notifications app: beat keeps them in the
+# database (django-celery-beat), so they stay as they are.
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "referrals-outbox-deliver-pending": {
@@ -363,6 +365,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "eligibility-erase-expired-screenings": {
         "task": "eligibility.tasks.screenings_erase_expired",
+        "schedule": timedelta(hours=1),
+    },
+    "sessions-clear-expired": {
+        "task": "eligibility.tasks.sessions_clear_expired",
         "schedule": timedelta(hours=1),
     },
     # The registry sync fetches only the studies updated since the last one (daily by

@@ -195,7 +195,9 @@ class Screening(models.Model):
     explanations), so both are encrypted at rest (:class:`~privacy.fields.EncryptedJSONField`,
     the keys and rotation of the contact details) and can be neither filtered nor ordered
     on. A screening no referral points at is erased once the patient's session cannot need
-    it any more (``services.screenings_erase_expired``).
+    it any more (``services.screenings_erase_expired``); a referred one stays, and loses
+    its answers (and its results' outcomes) when its referral is erased after the
+    retention period (``referrals.services.referral_contacts_erase``).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

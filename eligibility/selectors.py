@@ -158,5 +158,11 @@ def trial_questions(
 
 
 def screenings_with_referrals(*, trial: Trial):
-    """The screenings of ``trial`` that led to a referral (re-evaluated on criteria change)."""
-    return Screening.objects.filter(trial=trial, referral__isnull=False)
+    """The screenings of ``trial`` that led to a referral (re-evaluated on criteria change).
+
+    Not those of a referral erased after its retention period: their answers are gone
+    (``referrals.services.referral_contacts_erase``), so there is nothing to re-run.
+    """
+    return Screening.objects.filter(
+        trial=trial, referral__isnull=False, referral__contact_erased_at__isnull=True
+    )

@@ -92,8 +92,8 @@ class Status(models.TextChoices):
 _CLOSING = (Status.NOT_ELIGIBLE, Status.DECLINED, Status.COULD_NOT_REACH)
 
 #: The workflow: each status and where it may go next. ``enrolled`` and the three
-#: closing outcomes are final; a final referral's contact details are erased after
-#: ``REFERRAL_RETENTION_DAYS``.
+#: closing outcomes are final; a final referral's contact details, notes and health
+#: answers are erased after ``REFERRAL_RETENTION_DAYS``.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     Status.NEW: (Status.CONTACTED, *_CLOSING),
     Status.CONTACTED: (Status.VISIT_BOOKED, *_CLOSING),
@@ -110,7 +110,7 @@ class Referral(models.Model):
     reference = models.CharField(max_length=11, unique=True, default=new_reference, editable=False)
     trial = models.ForeignKey("finder.Trial", on_delete=models.PROTECT, related_name="referrals")
     site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="referrals")
-    # The anonymous screening stays when the contact details are erased.
+    # The screening stays when the referral is erased, without its answers.
     screening = models.OneToOneField(
         "eligibility.Screening", related_name="referral", on_delete=models.PROTECT
     )
@@ -132,7 +132,8 @@ class Referral(models.Model):
 
     # A frozen copy of the screening as the patient (or clinician) saw it: health answers
     # (the full birth date among them) and results quoting them, encrypted like the contact
-    # details.
+    # details, and erased with them (the results then keep each criterion and whether it
+    # was checked, no outcome: ``services.results_without_answers``).
     answers = EncryptedJSONField(default=dict)
     results = EncryptedJSONField(default=list)
     verdict = models.CharField(max_length=20)

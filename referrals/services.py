@@ -27,7 +27,7 @@ from django.views.decorators.debug import sensitive_variables
 from email_validator import EmailNotValidError, validate_email
 
 from eligibility.engine.facts import InvalidAnswers
-from eligibility.models import Screening, Verdict
+from eligibility.models import Screening, ScreeningReevaluation, Verdict
 from notifications.models import OutboxMessage
 from notifications.services import outbox_messages_cancel, outbox_messages_create
 
@@ -588,29 +588,82 @@ def referral_note_add(*, referral: Referral, note: str, actor: Actor) -> Referra
 # --- retention and keys --------------------------------------------------------------------
 
 
+#: What an erased referral keeps of each criterion's result: the trial's own criterion (its
+#: id, kind and registered text) and whether the service checked it, which the queue's
+#: "checked of total" count needs. The outcome (met, not met, not known), the facts used
+#: and the explanation go: they are, or quote, the patient's answers.
+_RESULT_KEPT = ("id", "kind", "text", "clinical_text")
+ERASED_STATUS = "erased"
+
+
+def results_without_answers(results: Any) -> list[dict[str, Any]]:
+    """Stored per-criterion results with nothing of the patient's in them (see
+    :data:`_RESULT_KEPT`): a checked criterion's status becomes ``erased``, a
+    ``not_checked`` one stays, so the counts of checked criteria are unchanged."""
+    kept = []
+    for row in results if isinstance(results, list) else []:
+        if not isinstance(row, dict):
+            continue
+        status = row.get("status")
+        kept.append(
+            {
+                **{key: row[key] for key in _RESULT_KEPT if key in row},
+                "status": "not_checked" if status == "not_checked" else ERASED_STATUS,
+                "facts_used": {},
+                "explanation": "",
+            }
+        )
+    return kept
+
+
 def referral_contacts_erase(*, referral: Referral, actor: Actor) -> None:
-    """Blank a referral's contact details and notes; the anonymous screening stays."""
+    """Erase a referral's personal data: contact details, notes and health answers.
+
+    Blanks the patient's and the clinician's contact details (and the clinician's
+    organisation) and the notes, and drops the answers (the birth date among them) and
+    what quotes them, on the referral's frozen copy, on its screening and on the
+    screening's re-evaluations, in one transaction. Kept, with nothing of the patient's
+    in it: the trial, site, channel, status, verdicts, criteria versions, dates, the
+    consent text, and per criterion whether it was checked (:func:`results_without_answers`).
+    Unsent messages are cancelled and the erasure is audited (``erase``).
+    """
     with transaction.atomic():
-        Referral.objects.filter(pk=referral.pk).update(
+        locked = (
+            Referral.objects.select_for_update(of=("self",))
+            .select_related("screening")
+            .get(pk=referral.pk)
+        )
+        Referral.objects.filter(pk=locked.pk).update(
             contact_name="",
             contact_email="",
             contact_phone="",
             clinician_name="",
             clinician_email="",
             clinician_phone="",
+            clinician_organisation="",
+            answers={},
+            results=results_without_answers(locked.results),
             contact_erased_at=timezone.now(),
         )
-        ReferralActivity.objects.filter(referral=referral).update(note="")
-        outbox_messages_cancel(subject=referral, reason="contact details erased")
-        audit_record(actor=actor, action=AuditAction.ERASE, referral=referral)
+        Screening.objects.filter(pk=locked.screening_id).update(
+            answers={}, results=results_without_answers(locked.screening.results)
+        )
+        for reevaluation in ScreeningReevaluation.objects.filter(screening_id=locked.screening_id):
+            ScreeningReevaluation.objects.filter(pk=reevaluation.pk).update(
+                results=results_without_answers(reevaluation.results)
+            )
+        ReferralActivity.objects.filter(referral=locked).update(note="")
+        outbox_messages_cancel(subject=locked, reason="contact details erased")
+        audit_record(actor=actor, action=AuditAction.ERASE, referral=locked)
 
 
 def referral_contacts_erase_expired(*, now=None, actor: Actor | None = None) -> int:
-    """Erase the contact details of referrals closed more than the retention period ago.
+    """Erase the personal data of referrals closed more than the retention period ago.
 
-    ``REFERRAL_RETENTION_DAYS`` after a referral reaches a final status, its name,
-    email, phone and notes are blanked (the screening, verdict and status stay, for the
-    site's numbers). Returns how many referrals were erased.
+    ``REFERRAL_RETENTION_DAYS`` after a referral reaches a final status, its contact
+    details, notes and health answers are erased (:func:`referral_contacts_erase`; the
+    verdict, status and counts stay, for the site's numbers). Returns how many referrals
+    were erased.
     """
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.REFERRAL_RETENTION_DAYS)
@@ -621,7 +674,7 @@ def referral_contacts_erase_expired(*, now=None, actor: Actor | None = None) -> 
         referral_contacts_erase(referral=referral, actor=actor)
         count += 1
     if count:
-        logger.info("retention: erased the contact details of %s referrals", count)
+        logger.info("retention: erased the personal data of %s referrals", count)
     return count
 
 

@@ -9,8 +9,8 @@ from celery import shared_task
 
 @shared_task(acks_late=True)
 def referral_contacts_erase_expired() -> int:
-    """Periodic, the referrals' retention job: erase contact details
-    REFERRAL_RETENTION_DAYS after a referral closed, and forget the partners'
+    """Periodic, the referrals' retention job: erase contact details, notes and health
+    answers REFERRAL_RETENTION_DAYS after a referral closed, and forget the partners'
     Idempotency-Keys once their 24 hours are over. Returns the referrals erased."""
     from .services import idempotency_keys_purge_expired
     from .services import referral_contacts_erase_expired as erase_expired

@@ -33,13 +33,10 @@ def test_contacts_are_erased_after_the_retention_period(referral, settings):
     assert (fresh.contact_name, fresh.contact_email, fresh.contact_phone) == ("", "", "")
     assert fresh.contact_erased_at is not None
     assert set(fresh.activities.values_list("note", flat=True)) == {""}
-    # The anonymous screening and the referral's outcome stay.
+    # The screening and the referral's outcome stay; the answers go too (issue 21, see
+    # tests/privacy/test_retention_gaps.py).
     assert Screening.objects.filter(pk=fresh.screening_id).exists()
-    assert (fresh.status, fresh.verdict, fresh.answers) == (
-        "declined",
-        "eligible",
-        referral.answers,
-    )
+    assert (fresh.status, fresh.verdict, fresh.answers) == ("declined", "eligible", {})
     assert AuditEvent.objects.filter(
         action="erase", referral=referral, actor_label="retention"
     ).exists()
