@@ -191,6 +191,8 @@ def registry_trial_criteria(
     taken: set[int] = set()
     for rule in derived:
         match = _attached_line(rule, lines, taken, minimum_age_years, maximum_age_years)
+        if match is None:
+            match = _line_read_as(rule, items, taken)
         del rule["derived"]
         if match is None:
             alone.append({**rule, "source": "registry"})
@@ -292,6 +294,19 @@ def _attached_line(
         if index in taken or line.kind != rule["kind"] or line.items or line.kind_inferred:
             continue
         if _states(rule["derived"], line.text, minimum, maximum):
+            return index
+    return None
+
+
+def _line_read_as(rule: dict, items: list[dict], taken: set[int]) -> int | None:
+    """The index of a registered line the criteria reader reads as exactly the derived
+    ``rule`` (BEAT-MS's "Diagnosis of MS per the 2017 McDonald criteria" and its
+    ``ms_diagnosis``), if any: the rule is live already, from the record's structured
+    fields, so it is attached to that line instead of standing beside it as a second
+    criterion checking the same thing."""
+    for index, item in enumerate(items):
+        same_kind = index not in taken and item["kind"] == rule["kind"]
+        if same_kind and item["proposal_rule"] == rule["rule"]:
             return index
     return None
 

@@ -99,3 +99,12 @@ def test_a_man_is_asked_his_sex_and_never_whether_he_is_pregnant(client, catalog
     client.post(f"/trials/{nct_id}/check/restart/")
     asked_of_a_man = walk(client, nct_id, "male")
     assert "sex" in asked_of_a_man and "pregnancy_or_breastfeeding" not in asked_of_a_man
+
+
+def test_a_derived_rule_read_from_a_line_is_one_criterion_not_two(catalog):
+    """BEAT-MS's "Diagnosis of MS according to the 2017 McDonald Criteria" says what the
+    record's structured fields say (ms_diagnosis = yes): one criterion, on the line."""
+    trial = Trial.objects.get(nct_id="NCT04047628")
+    diagnosis = [c for c in trial.criteria.all() if c.rule and c.rule.get("fact") == "ms_diagnosis"]
+    assert len(diagnosis) == 1
+    assert diagnosis[0].clinical_text.startswith("Diagnosis of MS according to the 2017")
