@@ -358,7 +358,8 @@ def team_referral_detail(request, reference: str):
 
 
 def _team_detail_page(request, referral, status_form=None, note_form=None, status=200):
-    current = selectors.referral_reevaluate(referral=referral)
+    # An erased referral has no answers left to check today's criteria against.
+    current = None if referral.is_erased else selectors.referral_reevaluate(referral=referral)
     return render(
         request,
         "referrals/team_detail.html",
@@ -368,9 +369,9 @@ def _team_detail_page(request, referral, status_form=None, note_form=None, statu
             "criteria_then": criteria_for_display(referral.results),
             "counts_then": criteria_counts(referral.results),
             "current": current,
-            "criteria_now": criteria_for_display(current.criteria),
-            "counts_now": criteria_counts(current.criteria),
-            "verdict_changed": current.verdict != referral.verdict,
+            "criteria_now": criteria_for_display(current.criteria) if current else [],
+            "counts_now": criteria_counts(current.criteria) if current else None,
+            "verdict_changed": current is not None and current.verdict != referral.verdict,
             "activities": referral.activities.select_related("author"),
             "status_form": status_form or StatusChangeForm(referral=referral),
             "note_form": note_form or NoteForm(),

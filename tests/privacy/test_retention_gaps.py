@@ -206,6 +206,8 @@ def test_an_erased_referrals_page_shows_no_answer(client, site, settings):
     page = response.content.decode()
     assert "were erased" in page
     assert "1990" not in page and CONTACT["name"] not in page
+    # No verdict "under today's criteria" from answers that are gone.
+    assert "Under today&#x27;s criteria" not in page and "is different now" not in page
 
 
 def test_the_migration_erases_the_answers_of_referrals_erased_before(site):
