@@ -9,7 +9,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -275,7 +275,13 @@ class WaitingTrialFilter(admin.SimpleListFilter):
 
 
 class ChangedSinceReviewFilter(admin.SimpleListFilter):
-    """Lines whose wording came in after a curator last decided on that trial."""
+    """Lines still waiting whose wording came in after a curator had decided on that trial
+    (a re-import that reworded or added a line).
+
+    Each line is compared with the trial's reviews made before its wording came in, not
+    with the trial's latest review: deciding one reworded line must not drop the others
+    still waiting from the list.
+    """
 
     title = "changed since last review"
     parameter_name = "changed"
@@ -286,14 +292,10 @@ class ChangedSinceReviewFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() != "yes":
             return queryset
-        last = (
-            CriterionReview.objects.filter(trial_id=OuterRef("trial_id"))
-            .order_by("-at")
-            .values("at")[:1]
+        reviewed_before = CriterionReview.objects.filter(
+            trial_id=OuterRef("trial_id"), at__lt=OuterRef("line_added_at")
         )
-        return queryset.annotate(last_review=Subquery(last)).filter(
-            line_added_at__gt=F("last_review"), review_status=ReviewStatus.PENDING
-        )
+        return queryset.filter(Exists(reviewed_before), review_status=ReviewStatus.PENDING)
 
 
 class LineReviewForm(forms.ModelForm):
