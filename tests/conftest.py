@@ -91,3 +91,15 @@ def browser():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in Spanish leaves Spanish active on the thread (LocaleMiddleware activates
+    and never deactivates): each test starts and ends in the default language, so no test
+    depends on the order the workers run them in."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
