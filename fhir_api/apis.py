@@ -21,10 +21,15 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from config.api import (
+    CONDITIONAL_READ_PARAMETERS,
     MAX_PAGE_SIZE,
+    NOT_MODIFIED,
+    NoParams,
     QueryParamsSerializer,
+    conditional_read,
     invalid_answers_errors,
     problem_exception_handler,
+    query_params,
 )
 from config.parsers import BoundedJSONParser, FhirJsonParser
 from eligibility.engine.facts import InvalidAnswers
@@ -179,20 +184,24 @@ PATIENT_BUNDLE_SCHEMA = {
 
 
 class ResearchStudyReadApi(FhirApiView):
-    """One trial as a FHIR R4 ResearchStudy."""
+    """One trial as a FHIR R4 ResearchStudy: no query parameters (any is a 400), and a
+    conditional read like the trial detail's (ETag, Last-Modified, 304)."""
 
     @extend_schema(
         operation_id="fhir_research_study_read",
         summary="FHIR ResearchStudy by NCT id",
-        responses={(200, fhir.FHIR_CONTENT_TYPE): RESEARCH_STUDY_SCHEMA},
+        parameters=CONDITIONAL_READ_PARAMETERS,
+        responses={(200, fhir.FHIR_CONTENT_TYPE): RESEARCH_STUDY_SCHEMA, 304: NOT_MODIFIED},
         tags=["fhir"],
     )
     def get(self, request, nct_id: str):
+        query_params(request, NoParams)
         trial = trial_for_detail(nct_id=nct_id_or_404(nct_id))
         if trial is None:
             raise Http404
         sites = study_sites([trial.pk])[trial.pk]
-        return Response(fhir.research_study(trial, sites=sites))
+        data = fhir.research_study(trial, sites=sites)
+        return conditional_read(request, data, changed_at=trial.updated_at)
 
 
 class ResearchStudySearchApi(FhirApiView):
@@ -202,8 +211,8 @@ class ResearchStudySearchApi(FhirApiView):
         condition = serializers.CharField(
             required=False,
             max_length=200,
-            allow_blank=True,
-            help_text="Words in the trial's conditions (case-insensitive).",
+            help_text="Words in the trial's conditions (case-insensitive); not blank (leave "
+            "it out to search every trial).",
         )
         _count = serializers.IntegerField(
             required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=20

@@ -18,7 +18,15 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import PROBLEM, ApiInputError, JsonBooleanField, StrictSerializer, problem
+from config.api import (
+    PROBLEM,
+    ApiInputError,
+    JsonBooleanField,
+    NoParams,
+    StrictSerializer,
+    problem,
+    query_params,
+)
 from eligibility.schema import answers_schema
 from finder.models import Trial
 from partners.authentication import HasPartnerKey
@@ -38,6 +46,8 @@ from .services import (
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 #: 1 to 255 visible ASCII characters: a UUID, or any token the partner draws.
 IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{1,255}$"
+#: The languages a referral may be made in: ``language`` is one of these codes.
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
 
 class ContactSerializer(StrictSerializer):
@@ -87,11 +97,12 @@ _IDEMPOTENCY_KEY = OpenApiParameter(
 class ReferralCreateApi(APIView):
     """Refer a patient: the answers are checked, and the site team is told (no 201 without it).
 
-    400 names the field: any unknown field (``notes``, ``contact.ssn``), ``consent`` (not
-    ``true``), ``site`` (not a site of the trial), ``answers`` (no answers, or not
-    eligible) or ``answers.<key>`` (invalid), ``contact.email`` (malformed), ``contact``
-    (neither email nor phone), ``Idempotency-Key`` (malformed). No error repeats a value
-    sent. With an ``Idempotency-Key`` the request is made at most once (see
+    400 names the field: any unknown field (``notes``, ``contact.ssn``) or query parameter
+    (it takes none), ``consent`` (not ``true``), ``site`` (not a site of the trial),
+    ``answers`` (no answers, or not eligible) or ``answers.<key>`` (invalid),
+    ``contact.email`` (malformed), ``contact`` (neither email nor phone), ``language``
+    (not one of :data:`LANGUAGE_CODES`), ``Idempotency-Key`` (malformed). No error repeats
+    a value sent. With an ``Idempotency-Key`` the request is made at most once (see
     :func:`referrals.services.referral_create_idempotent`).
     """
 
@@ -104,7 +115,11 @@ class ReferralCreateApi(APIView):
         contact = ContactSerializer()
         consent = JsonBooleanField(required=False, default=False)
         language = serializers.ChoiceField(
-            choices=[code for code, _name in settings.LANGUAGES], required=False, default="en"
+            choices=LANGUAGE_CODES,
+            required=False,
+            default="en",
+            # DRF's own message quotes the value sent ('"xx" is not a valid choice.').
+            error_messages={"invalid_choice": f"must be one of: {', '.join(LANGUAGE_CODES)}"},
         )
 
     @extend_schema(
@@ -134,7 +149,7 @@ class ReferralCreateApi(APIView):
                     },
                     "language": {
                         "type": "string",
-                        "enum": [code for code, _name in settings.LANGUAGES],
+                        "enum": LANGUAGE_CODES,
                         "default": "en",
                         "description": "The patient's language: the confirmation e-mail "
                         "they receive is written in it.",
@@ -160,6 +175,7 @@ class ReferralCreateApi(APIView):
         tags=["referrals"],
     )
     def post(self, request):
+        query_params(request, NoParams)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         key = _idempotency_key(request)
@@ -235,7 +251,10 @@ def _partner_consent(request, trial, site) -> str:
 
 
 class ReferralDetailApi(APIView):
-    """A referral's status, for the partner that made it (404 for any other caller's)."""
+    """A referral's status, for the partner that made it (404 for any other caller's).
+
+    It takes no query parameters: any is a 400 naming it, before the referral is looked
+    up (so nothing is audited)."""
 
     permission_classes = [HasPartnerKey]
 
@@ -245,6 +264,7 @@ class ReferralDetailApi(APIView):
         tags=["referrals"],
     )
     def get(self, request, reference: str):
+        query_params(request, NoParams)
         referral = referral_for_partner(partner=request.auth.partner, reference=reference)
         if referral is None:
             raise Http404
