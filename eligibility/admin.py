@@ -27,6 +27,7 @@ from .models import (
     ScreeningReevaluation,
 )
 from .review import (
+    SPANISH_TEXT_MISSING,
     Reviewer,
     ReviewRefused,
     criterion_proposal_accept,
@@ -342,6 +343,8 @@ class LineReviewForm(forms.ModelForm):
                 self.add_error("rule", exc.message_dict["rule"])
         if not (cleaned.get("patient_text") or "").strip():
             self.add_error("patient_text", "Say in plain words whom the rule is about.")
+        elif not (cleaned.get("patient_text_es") or "").strip():
+            self.add_error("patient_text_es", SPANISH_TEXT_MISSING)
         return cleaned
 
 
@@ -443,7 +446,7 @@ class LineReviewAdmin(admin.ModelAdmin):
                 criterion=criterion,
                 rule=form.cleaned_data["rule"],
                 patient_text=form.cleaned_data["patient_text"],
-                patient_text_es=form.cleaned_data.get("patient_text_es") or "",
+                patient_text_es=form.cleaned_data["patient_text_es"],
                 reviewer=reviewer,
             )
 

@@ -158,6 +158,7 @@ class CriterionReview(models.Model):
     rule_before = models.JSONField(null=True, blank=True)
     rule_after = models.JSONField(null=True, blank=True)
     patient_text_after = models.TextField(blank=True)
+    patient_text_es_after = models.TextField(blank=True)
     proposal_pattern = models.CharField(max_length=120, blank=True)
     reader_version = models.CharField(max_length=20, blank=True)
     criteria_version = models.PositiveIntegerField(

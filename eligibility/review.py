@@ -73,6 +73,7 @@ def _record(
         rule_before=rule_before,
         rule_after=criterion.rule,
         patient_text_after=criterion.patient_text,
+        patient_text_es_after=criterion.patient_text_es,
         proposal_pattern=criterion.proposal_pattern,
         reader_version=criterion.reader_version,
         criteria_version=version,
@@ -120,6 +121,12 @@ def criterion_proposal_accept(*, criterion: Criterion, reviewer: Reviewer) -> Cr
     return criterion
 
 
+SPANISH_TEXT_MISSING = (
+    'Write the plain words in Spanish too, in "Patient-facing text (Spanish)": patient '
+    "pages are bilingual."
+)
+
+
 @transaction.atomic
 def criterion_rule_edit(
     *,
@@ -129,7 +136,8 @@ def criterion_rule_edit(
     patient_text_es: str,
     reviewer: Reviewer,
 ) -> Criterion:
-    """Make a curator's rule (validated, refused naming the part at fault) live."""
+    """Make a curator's rule (validated, refused naming the part at fault) live, with their
+    plain words in English and in Spanish (both required: patient pages are bilingual)."""
     _line(criterion)
     label = f"{criterion.kind} criterion {criterion.order}"
     criterion_rule_validate(rule=rule, label=label)
@@ -137,6 +145,8 @@ def criterion_rule_edit(
         raise ValidationError({"rule": f"{label}: write a rule, or reject the line"})
     if not patient_text.strip():
         raise ValidationError({"patient_text": "Say in plain words whom the rule is about."})
+    if not patient_text_es.strip():
+        raise ValidationError({"patient_text_es": SPANISH_TEXT_MISSING})
     before = _decide(
         criterion,
         status=ReviewStatus.EDITED,
@@ -239,19 +249,26 @@ def trial_decisions_apply(
     *, trial: Trial, decisions: Iterable[RecordedDecision], reviewer: Reviewer
 ) -> list[str]:
     """Apply recorded decisions to the lines of ``trial`` still waiting, in one criteria
-    version; returns a warning for each decision that could not be applied."""
-    waiting = {
-        (c.kind, c.line_hash): c
-        for c in trial.criteria.filter(
-            source=CriterionSource.LINE, review_status=ReviewStatus.PENDING
-        )
-    }
+    version; returns a warning for each decision that could not be applied, a decision
+    that matches no registered line of the trial among them (the registry reworded or
+    dropped the line, or the recorded line is mistyped)."""
+    lines = list(trial.criteria.filter(source=CriterionSource.LINE))
+    registered = {(c.kind, c.line_hash) for c in lines}
+    waiting = {(c.kind, c.line_hash): c for c in lines if c.review_status == ReviewStatus.PENDING}
     warnings: list[str] = []
     applied: list[tuple[Criterion, Any, str]] = []
     for decided in decisions:
-        criterion = waiting.pop((decided.kind, line_hash(decided.kind, decided.line)), None)
+        key = (decided.kind, line_hash(decided.kind, decided.line))
+        if key not in registered:
+            words = " ".join(decided.line.split())
+            warnings.append(
+                f"{trial.nct_id} {decided.kind}: the recorded {decided.decision} decision "
+                f"matches no registered line ({words[:80]!r}); not applied"
+            )
+            continue
+        criterion = waiting.pop(key, None)
         if criterion is None:
-            continue  # decided already, or no longer registered
+            continue  # decided already
         where = f"{trial.nct_id} {decided.kind} {criterion.order}"
         if decided.decision == "accept":
             if criterion.proposal_rule != decided.rule:

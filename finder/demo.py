@@ -36,6 +36,11 @@ DEMO_DIR = Path(__file__).resolve().parent / "demo"
 RULESETS_DIR = Path(settings.BASE_DIR) / "eligibility" / "rulesets"
 
 
+#: Who the audit says decided the demo's lines: no person at load time, but the demo
+#: catalog's recorded review (``finder/demo/registry/reviews.json``), said plainly.
+DEMO_REVIEWER_LABEL = "the demo catalog's recorded review (load_demo_catalog, reviews.json)"
+
+
 class DemoDataError(Exception):
     """The demo catalog's own data files are inconsistent (a bug in ``finder/demo/``)."""
 
@@ -127,10 +132,18 @@ def demo_catalog_load(
 def registry_page_load(*, page: Path, reviews: Path, report: ImportReport) -> None:
     """Import real registry records as they are, then apply a curator's recorded review of
     their lines (``reviews``) to the lines still waiting. Idempotent: a second load finds
-    the records unchanged and nothing waiting."""
+    the records unchanged and nothing waiting. A recorded decision that cannot be applied
+    (its line is no longer registered, its proposal is not the one reviewed) is reported
+    in ``report.warnings``, which ``load_demo_catalog`` prints."""
     studies = json.loads(page.read_text(encoding="utf-8"))["studies"]
     decided = json.loads(reviews.read_text(encoding="utf-8"))["trials"]
-    reviewer = Reviewer(label="demo catalog review")
+    reviewer = Reviewer(label=DEMO_REVIEWER_LABEL)
+    registered = {raw["protocolSection"]["identificationModule"]["nctId"] for raw in studies}
+    for nct_id in sorted(set(decided) - registered):
+        report.warnings.append(
+            f"{nct_id}: {reviews.name} records {len(decided[nct_id])} decision(s) for a trial "
+            f"that {page.name} does not have; not applied"
+        )
     for raw in studies:
         result = trial_upsert_from_study(study=parse_study(raw))
         decisions = [

@@ -24,6 +24,11 @@ def run(*args) -> str:
     return out.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def curator(django_user_model):
+    return django_user_model.objects.create_superuser("carla", "carla@example.org", "pw")
+
+
 @pytest.fixture
 def imported():
     call_command("import_ctgov", str(PAGE), "--no-progress", stdout=StringIO())
@@ -79,17 +84,17 @@ def test_accept_all_queues_the_reevaluation_of_saved_screenings(
         "eligibility.tasks.screenings_reevaluate.delay", lambda trial_id: queued.append(trial_id)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        run(NCT, "--accept-all")
+        run(NCT, "--accept-all", "--reviewer", "carla")
 
     assert queued == [imported.pk]
 
 
-def test_accept_all_makes_every_pending_proposal_live_in_one_version(client, imported):
+def test_accept_all_makes_every_pending_proposal_live_in_one_version(client, imported, curator):
     version = imported.criteria_version
     pending = imported.criteria.filter(review_status="pending", proposal_rule__isnull=False)
     count = pending.count()
 
-    out = run(NCT, "--accept-all")
+    out = run(NCT, "--accept-all", "--reviewer", "carla")
 
     imported.refresh_from_db()
     assert out.strip() == (
@@ -101,7 +106,7 @@ def test_accept_all_makes_every_pending_proposal_live_in_one_version(client, imp
     assert all(c.rule == c.proposal_rule and c.patient_text for c in accepted)
     reviews = CriterionReview.objects.filter(trial=imported)
     assert reviews.count() == count
-    assert {r.actor_label for r in reviews} == {"criteria_proposals --accept-all"}
+    assert {(r.actor, r.actor_label) for r in reviews} == {(curator, "carla")}
     assert all(r.rule_before is None and r.rule_after for r in reviews)
 
     # The accepted rules now decide: a 12-year-old with EDSS 7 is ruled out by them.
@@ -114,11 +119,11 @@ def test_accept_all_makes_every_pending_proposal_live_in_one_version(client, imp
 
 
 def test_accept_all_again_accepts_nothing(imported):
-    run(NCT, "--accept-all")
+    run(NCT, "--accept-all", "--reviewer", "carla")
     imported.refresh_from_db()
     version = imported.criteria_version
 
-    assert "accepted 0 proposal(s)" in run(NCT, "--accept-all")
+    assert "accepted 0 proposal(s)" in run(NCT, "--accept-all", "--reviewer", "carla")
     imported.refresh_from_db()
     assert imported.criteria_version == version
 

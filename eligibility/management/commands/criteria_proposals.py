@@ -1,12 +1,17 @@
-"""``manage.py criteria_proposals NCT... [--list] [--accept-all]``: the reader's proposals."""
+"""``manage.py criteria_proposals NCT... [--list] [--accept-all --reviewer USERNAME]``: the
+reader's proposals."""
 
 import json
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from eligibility.models import CriterionSource, ReviewStatus
 from eligibility.review import Reviewer, trial_proposals_accept_all
 from finder.models import Trial
+
+#: What a curator needs to decide in the review queue, and so to accept here.
+DECIDE_PERMISSION = "eligibility.change_linereview"
 
 
 class Command(BaseCommand):
@@ -14,7 +19,7 @@ class Command(BaseCommand):
         "List the criteria reader's proposals for the registered lines of the given trials "
         "(--list, the default), or make every pending proposal live (--accept-all: one new "
         "criteria version per trial; saved screenings are re-evaluated; each decision is "
-        "audited under this command's name)."
+        "audited under the curator named by --reviewer)."
     )
 
     def add_arguments(self, parser):
@@ -22,10 +27,26 @@ class Command(BaseCommand):
         action = parser.add_mutually_exclusive_group()
         action.add_argument("--list", action="store_true", help="Show the proposals (default).")
         action.add_argument(
-            "--accept-all", action="store_true", help="Accept every pending proposal."
+            "--accept-all",
+            action="store_true",
+            help="Accept every pending proposal (needs --reviewer).",
+        )
+        parser.add_argument(
+            "--reviewer",
+            metavar="USERNAME",
+            help=(
+                "With --accept-all: the user name of the curator who accepts (an active "
+                f"account with the {DECIDE_PERMISSION} permission); the audit names them."
+            ),
         )
 
-    def handle(self, *args, nct_ids, accept_all, **options):
+    def handle(self, *args, nct_ids, accept_all, reviewer=None, **options):
+        if accept_all:
+            curator = self._reviewer(reviewer)
+        elif reviewer:
+            raise CommandError(
+                "--reviewer names who accepts with --accept-all; --list decides nothing"
+            )
         wanted = [nct.strip().upper() for nct in nct_ids]
         trials = {t.nct_id: t for t in Trial.objects.filter(nct_id__in=wanted)}
         missing = [nct for nct in wanted if nct not in trials]
@@ -34,9 +55,7 @@ class Command(BaseCommand):
         for nct in wanted:
             trial = trials[nct]
             if accept_all:
-                count = trial_proposals_accept_all(
-                    trial=trial, reviewer=Reviewer(label="criteria_proposals --accept-all")
-                )
+                count = trial_proposals_accept_all(trial=trial, reviewer=curator)
                 trial.refresh_from_db(fields=["criteria_version"])
                 self.stdout.write(
                     f"{nct}: accepted {count} proposal(s); criteria version "
@@ -44,6 +63,27 @@ class Command(BaseCommand):
                 )
             else:
                 self._list(trial)
+
+    def _reviewer(self, username: str | None) -> Reviewer:
+        """The named curator who accepts: every decision's audit row names a person."""
+        if not username or not username.strip():
+            raise CommandError(
+                "--accept-all needs --reviewer USERNAME: the curator who accepts, whom the "
+                "audit names"
+            )
+        users = get_user_model()
+        try:
+            user = users.objects.get(**{users.USERNAME_FIELD: username.strip()})
+        except users.DoesNotExist:
+            raise CommandError(f"--reviewer {username}: no such user") from None
+        if not user.is_active:
+            raise CommandError(f"--reviewer {username}: the account is not active")
+        if not user.has_perm(DECIDE_PERMISSION):
+            raise CommandError(
+                f"--reviewer {username}: the account may not decide on registered lines "
+                f"(it needs the {DECIDE_PERMISSION} permission)"
+            )
+        return Reviewer(user=user)
 
     def _list(self, trial):
         lines = trial.criteria.filter(source=CriterionSource.LINE).order_by("kind", "order")
