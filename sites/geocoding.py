@@ -326,6 +326,7 @@ def geocode(
     postal_code: str | None = None,
     country: str | None = None,
     pick_most_populous: bool = False,
+    region: str | None = None,
 ) -> Place:
     """Coordinates for a place typed by a patient.
 
@@ -333,7 +334,10 @@ def geocode(
     ``country`` a country name or code restricting both. Raises ``PlaceNotFound`` (or its
     subclasses ``GeocoderUnavailable`` and ``UnplaceablePostalCode``) and, unless
     ``pick_most_populous`` (then the place carries its ``alternatives``), ``AmbiguousPlace``,
-    with a message fit to show.
+    with a message fit to show. ``region`` is the patient's own country as far as we can
+    tell (their browser's language region, ``"ES"`` for es-ES): it decides only which
+    reading of a code valid in two countries comes first ("08001": Barcelona for a browser
+    set to es-ES, Alloway, New Jersey otherwise), the other still offered.
     """
     query = (query or "").strip()
     postal_code = (postal_code or "").strip()
@@ -362,6 +366,7 @@ def geocode(
             postal_code=postal_code,
             country_code=country_code,
             pick=pick_most_populous,
+            region=(region or "").upper() or None,
         )
     except AmbiguousPlace:
         raise
@@ -395,11 +400,16 @@ def coordinates_place(latitude: float, longitude: float) -> Place:
 
 
 def _geocode_offline(
-    *, query: str, postal_code: str, country_code: str | None, pick: bool = False
+    *,
+    query: str,
+    postal_code: str,
+    country_code: str | None,
+    pick: bool = False,
+    region: str | None = None,
 ) -> Place:
     gaz = gazetteer()
     if postal_code:
-        return _postal_place(gaz, postal_code, country_code)
+        return _postal_place(gaz, postal_code, country_code, region)
 
     parts = [p.strip() for p in query.split(",") if p.strip()]
     code, parts = _take_postal_code(parts)
@@ -410,7 +420,7 @@ def _geocode_offline(
                 raise PlaceNotFound(f'"{query}" is not in {country_name(country_code)}.')
             return _postal_place(gaz, code, named)
         if not parts:
-            return _postal_place(gaz, code, country_code)
+            return _postal_place(gaz, code, country_code, region)
         return _city_with_postal_code(gaz, code, parts, country_code, query, pick)
 
     interpretations = _region_interpretations(gaz, parts[1:], country_code, query)
@@ -551,8 +561,11 @@ def _take_postal_code(parts: list[str]) -> tuple[str, list[str]]:
     return "", parts
 
 
-def _postal_place(gaz: Gazetteer, postal_code: str, country_code: str | None) -> Place:
-    """A postal code alone, in ``country_code`` or, without one, read as a US ZIP code."""
+def _postal_place(
+    gaz: Gazetteer, postal_code: str, country_code: str | None, region: str | None = None
+) -> Place:
+    """A postal code alone, in ``country_code`` or, without one, read as a US ZIP code
+    (as a Spanish one first when the patient's ``region`` is Spain)."""
     code = " ".join(postal_code.upper().split())
     if country_code == "US":
         return _zip_place(gaz, code)
@@ -564,7 +577,7 @@ def _postal_place(gaz: Gazetteer, postal_code: str, country_code: str | None) ->
     if country_code is not None:
         raise UnplaceablePostalCode(_postal_code_elsewhere(code, country_code))
     if _US_ZIP.match(code):
-        return _bare_zip_place(gaz, code)
+        return _bare_zip_place(gaz, code, region)
     countries = [c for c in postal_code_countries(code) if c != "US"]
     if len(countries) == 1:
         raise UnplaceablePostalCode(_postal_code_elsewhere(code, countries[0]))
@@ -579,10 +592,25 @@ def _postal_place(gaz: Gazetteer, postal_code: str, country_code: str | None) ->
     raise PlaceNotFound(f'"{postal_code}" is not a US ZIP code (five digits).')
 
 
-def _bare_zip_place(gaz: Gazetteer, code: str) -> Place:
-    """Five digits and no country: a US ZIP code if there is one, saying so."""
+def _bare_zip_place(gaz: Gazetteer, code: str, region: str | None = None) -> Place:
+    """Five digits and no country: a US ZIP code if there is one, saying so (a Spanish
+    postal code first for a patient whose region is Spain, the ZIP code offered)."""
     spanish = _spanish_postal_place(gaz, code)
     row = gaz.zips.get(code[:5])
+    if region == "ES" and spanish is not None:
+        if row is None:
+            return spanish
+        us = replace(_zip_place(gaz, code), search_text=f"{code[:5]}, US")
+        note = _(
+            "We read %(code)s as a postal code in Spain. For the US ZIP code, choose "
+            "%(town)s below."
+        ) % {"code": code, "town": f"{row[2]}, {row[3]}"}
+        return replace(spanish, note=f"{note} {spanish.note}".strip(), alternatives=(us,))
+    if region not in (None, "US", "ES") and region in postal_code_countries(code):
+        # "75001" from a browser set to fr-FR: Paris, which we cannot place offline; not
+        # Addison, Texas, a wrong town.
+        us_hint = _("For the US ZIP code, type “%(code)s, US”.") % {"code": code[:5]}
+        raise UnplaceablePostalCode(f"{_postal_code_elsewhere(code, region)} {us_hint}")
     if row is None:
         if spanish is None:
             raise PlaceNotFound(

@@ -67,7 +67,9 @@ class LocationInputError(ApiInputError):
         self.hint = hint
 
 
-def origin_from_params(params: Mapping[str, Any], *, required: bool = False) -> Place | None:
+def origin_from_params(
+    params: Mapping[str, Any], *, required: bool = False, region: str | None = None
+) -> Place | None:
     """The search origin from query parameters, or ``None`` when none was given.
 
     Accepts exactly one of: ``lat`` + ``lon``; ``postal_code`` (with optional ``country``);
@@ -77,6 +79,8 @@ def origin_from_params(params: Mapping[str, Any], *, required: bool = False) -> 
     country, several kinds of location at once, or a place that cannot be found or is
     ambiguous. With ``required=True`` a missing location is an error too. A name of
     several places is the most populous one, with the others in ``alternatives``.
+    ``region`` (see :func:`browser_region`) orders the readings of a postal code valid in
+    two countries.
     """
 
     def text(name: str) -> str:
@@ -122,6 +126,7 @@ def origin_from_params(params: Mapping[str, Any], *, required: bool = False) -> 
             postal_code=postal_code or None,
             country=country,
             pick_most_populous=True,
+            region=region,
         )
     except AmbiguousPlace as error:
         raise LocationInputError({name: error.message}, error.candidates)
@@ -294,7 +299,7 @@ def location_origin(request: HttpRequest, form: LocationForm) -> Place | None:
     if not params:
         return session_origin(request)
     try:
-        place = origin_from_params(params)
+        place = origin_from_params(params, region=browser_region(request))
     except LocationInputError as error:
         form.add_error("location", _location_message(form, error))
         return None
@@ -320,14 +325,29 @@ def _location_message(form: LocationForm, error: LocationInputError) -> str:
     ) % {"place": typed}
 
 
-def distance_unit(request: HttpRequest, origin: Place | None) -> str:
-    """Miles for patients in the United States, kilometres everywhere else."""
-    if origin is not None and origin.country_code:
-        return "mi" if origin.country_code.upper() == "US" else "km"
-    # Coordinates from the device carry no country: the browser's language region decides.
-    accept = request.META.get("HTTP_ACCEPT_LANGUAGE", "").lower()
+#: Where distances between places are given in miles: the United States, the United
+#: Kingdom (road signs and everyday use), Liberia and Myanmar.
+MILE_COUNTRIES = frozenset({"US", "GB", "LR", "MM"})
+
+
+def browser_region(request: HttpRequest) -> str | None:
+    """The country of the browser's first language ("es-ES" -> "ES", "en-GB" -> "GB"), or
+    ``None`` when the first language names none ("es", "*")."""
+    accept = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
     first = accept.split(",", 1)[0].split(";", 1)[0].strip()
-    return "mi" if first.endswith("-us") else "km"
+    parts = first.replace("_", "-").split("-")
+    if len(parts) >= 2 and len(parts[-1]) == 2 and parts[-1].isalpha():
+        return parts[-1].upper()
+    return None
+
+
+def distance_unit(request: HttpRequest, origin: Place | None) -> str:
+    """Miles for patients in a country that gives distances in miles (the United States,
+    the United Kingdom), kilometres everywhere else."""
+    if origin is not None and origin.country_code:
+        return "mi" if origin.country_code.upper() in MILE_COUNTRIES else "km"
+    # Coordinates from the device carry no country: the browser's language region decides.
+    return "mi" if browser_region(request) in MILE_COUNTRIES else "km"
 
 
 def location_context(request: HttpRequest, form: LocationForm, origin: Place | None) -> dict:

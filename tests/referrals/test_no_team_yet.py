@@ -317,6 +317,35 @@ def test_the_clinician_is_not_told_the_team_has_it_when_there_is_none(
         )
     email = next(m for m in mail.outbox if m.to == ["dr.lee@clinic.example.org"])
     body = " ".join(email.body.split())
+    assert "sent to the study team" not in email.subject
+    assert email.subject.endswith(
+        f"received; the study team is not on MS Trial Finder yet ({listed_site.trial.nct_id})"
+    )
     assert "has been sent to the study team" not in body
     assert "nobody there has been told" in body and "+1 650 555 0177" in body
     assert "Pat Example" not in body and "5550123" not in body
+
+
+def test_a_demonstration_clinics_contact_is_not_called_the_registrys(send, listed_site, operator):
+    listed_site.trial.sites_are_illustrative = True
+    listed_site.trial.save()
+
+    page = text_of(send(listed_site))
+
+    assert "This is a demonstration clinic: these contact details are illustrative" in page
+    assert "The trial registry (ClinicalTrials.gov) lists these contact details" not in page
+    patient = next(m for m in mail.outbox if m.to == [CONTACT["email"]])
+    body = text_of(patient.body)
+    assert "This is a demonstration clinic: its contact details are illustrative" in body
+    assert "The trial registry lists these contact details" not in body
+
+
+def test_the_contact_form_of_a_demonstration_says_its_clinics_are_illustrative(client, listed_site):
+    listed_site.trial.sites_are_illustrative = True
+    listed_site.trial.save()
+    remember_screening(client, listed_site.trial, ELIGIBLE_ANSWERS)
+
+    page = text_of(client.get(url(listed_site.trial)).content.decode())
+
+    assert "Demonstration list of clinics" in page
+    assert page.index("Demonstration list of clinics") < page.index('id="sites"')

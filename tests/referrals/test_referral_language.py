@@ -79,3 +79,14 @@ def test_an_unknown_language_is_a_400_naming_it(post, site, language):
 )
 def test_referral_language_is_one_of_ours(code, expected):
     assert referral_language(code) == expected
+
+
+def test_the_site_team_sees_the_patients_language(client, post, site, coordinator):
+    assert post(body(site, language="es")).status_code == 201
+    referral = Referral.objects.get()
+    client.force_login(coordinator)
+
+    html = client.get(f"/team/referrals/{referral.reference}/", HTTP_ACCEPT_LANGUAGE="en")
+
+    text = " ".join(html.content.decode().split())
+    assert "Language of the patient's pages</dt><dd>Spanish <span" in text
