@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eligibility.engine.facts import UNSURE
 from finder.templatetags.trial_display import distance
+from sites.countries import country_name_local
 from sites.models import SiteStatus
 
 from .models import TRANSITIONS, SiteRole, Status
@@ -54,7 +55,8 @@ def site_choices(sites, unit: str = "km") -> list[tuple[str, str]]:
     statuses = dict(SiteStatus.choices)
     out = []
     for site in sites:
-        label = ", ".join(p for p in (site.facility, site.city, site.state, site.country) if p)
+        country = country_name_local(site.country) if site.country else ""
+        label = ", ".join(p for p in (site.facility, site.city, site.state, country) if p)
         notes = [distance(site, unit)] if site.distance_km is not None else []
         if site.status != SiteStatus.RECRUITING:
             notes.append(str(statuses.get(site.status, site.status)).lower())

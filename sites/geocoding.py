@@ -91,6 +91,8 @@ from sites.countries import (
     country_capital,
     country_code_for,
     country_name,
+    country_name_local,
+    place_label_local,
     postal_code_countries,
 )
 
@@ -472,7 +474,7 @@ def _choose(
         return chosen
     note = _("More than one place is called “%(typed)s”; we chose the largest, %(place)s.") % {
         "typed": query,
-        "place": chosen.label,
+        "place": place_label_local(chosen.label, chosen.country_code),
     }
     return replace(chosen, alternatives=alternatives, note=note)
 
@@ -675,7 +677,7 @@ def _postal_code_elsewhere(code: str, country_code: str) -> str:
     return _(
         "Postal codes in %(country)s are not in our offline gazetteer. Add the city after "
         "the code, for example %(example)s, or enter the city alone."
-    ) % {"country": country_name(country_code), "example": example}
+    ) % {"country": country_name_local(country_code), "example": example}
 
 
 def _city_with_postal_code(

@@ -21,6 +21,7 @@ from django.db.models import Q
 
 from finder.models import OverallStatus, Trial
 from sites import ranking
+from sites.countries import country_name_local
 from sites.geocoding import Place
 from sites.index import Selection, SiteIndex, site_index
 from sites.models import Site, SiteStatus
@@ -55,9 +56,11 @@ class RankedSite:
 
     @property
     def address(self) -> str:
-        """City, state and postal code, country ("Louisville, Kentucky 40202, United States")."""
+        """City, state and postal code, country in the patient's language ("Louisville,
+        Kentucky 40202, United States"; "..., Estados Unidos" in Spanish)."""
         region = " ".join(part for part in (self.state, self.postal_code) if part)
-        return ", ".join(part for part in (self.city, region, self.country) if part)
+        country = country_name_local(self.country) if self.country else ""
+        return ", ".join(part for part in (self.city, region, country) if part)
 
     @property
     def status_label(self) -> str:

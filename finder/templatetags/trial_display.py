@@ -12,9 +12,23 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from sites.countries import country_name_local, place_label_local
+
 register = template.Library()
 
 KM_PER_MILE = 1.609344
+
+
+@register.filter
+def country(name: str) -> str:
+    """A country as the registry writes it, in the page's language ("España")."""
+    return country_name_local(name)
+
+
+@register.filter
+def place_label(place) -> str:
+    """A located place's label with its country in the page's language ("Madrid, España")."""
+    return place_label_local(getattr(place, "label", "") or "", getattr(place, "country_code", ""))
 
 
 @register.simple_tag

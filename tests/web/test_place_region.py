@@ -97,3 +97,30 @@ def test_a_patient_in_london_reads_miles(client, demo_catalog):
     html = client.get("/trials/", {"location": "London"}).content.decode()
     assert "Recruiting in London" in html
     assert " mi)" in html and " km)" not in html
+
+
+def test_a_spanish_page_names_countries_in_spanish(client, demo_catalog):
+    html = client.get("/trials/", {"location": "Madrid"}, HTTP_ACCEPT_LANGUAGE="es").content
+    text = " ".join(html.decode().split())
+    assert "hemos elegido el más grande, Madrid, España." in text
+    assert "Madrid, Colombia</button>" in text
+    assert "Madrid, Spain" not in text
+    english = client.get("/trials/", {"location": "Madrid"}, HTTP_ACCEPT_LANGUAGE="en").content
+    assert "we chose the largest, Madrid, Spain." in " ".join(english.decode().split())
+
+
+def test_a_site_address_names_its_country_in_the_pages_language(client, demo_catalog):
+    from tests.web.conftest import CARE_MS_II
+
+    url = f"/trials/{CARE_MS_II}/"
+    spanish = client.get(url, {"location": "94301"}, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '"site-list__address">Palo Alto, California 94304, Estados Unidos</span>' in spanish
+    assert ", United States</span>" not in spanish
+    english = client.get(url, {"location": "94301"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '"site-list__address">Palo Alto, California 94304, United States</span>' in english
+
+
+def test_a_country_we_cannot_place_codes_for_is_named_in_spanish(client, demo_catalog):
+    html = client.get("/trials/", {"location": "75001"}, HTTP_ACCEPT_LANGUAGE="es-MX")
+    text = " ".join(html.content.decode().split())
+    assert "Los códigos postales de México" in text or "de México no" in text, text[-3000:]
