@@ -326,6 +326,9 @@ SITES_INDEX_WARM_CONDITIONS = tuple(
 # derived from SECRET_KEY only while DEBUG is on or in tests.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 REFERRAL_RETENTION_DAYS = env.int("REFERRAL_RETENTION_DAYS", default=90)
+# A referral to a site whose team never joined (nobody there was ever told) is erased
+# this many days after it was sent: its details are not kept for a team that may never come.
+REFERRAL_UNCLAIMED_RETENTION_DAYS = env.int("REFERRAL_UNCLAIMED_RETENTION_DAYS", default=180)
 # Anonymous screenings (answers and results, encrypted) that no referral points at are
 # erased once a patient's session cannot need them any more: after its age by default.
 SCREENING_RETENTION_SECONDS = env.int("SCREENING_RETENTION_SECONDS", default=SESSION_COOKIE_AGE)

@@ -42,8 +42,23 @@ def client_ip(request) -> str | None:
         return None
 
 
+def coarse_ip(value: str | None) -> str | None:
+    """An address cut to its network (IPv4 /24, IPv6 /48: "203.0.113.77" -> "203.0.113.0"):
+    what the trail keeps of a patient, enough to see a burst of requests from one network,
+    not enough to name a household."""
+    if not value:
+        return None
+    address = ipaddress.ip_address(value)
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
+
+
 def actor_from_request(request) -> Actor:
-    """The actor behind a page or API request (partner key, signed-in user or patient)."""
+    """The actor behind a page or API request (partner key, signed-in user or patient).
+
+    Staff and partners are recorded with their address; a patient only with their
+    network (:func:`coarse_ip`), since the trail is kept for ever and the address of a
+    person who asked about an MS trial is personal data."""
     ip = client_ip(request)
     api_key = getattr(request, "auth", None)
     partner = getattr(api_key, "partner", None)
@@ -52,7 +67,7 @@ def actor_from_request(request) -> Actor:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return Actor(label=user.get_username()[:150], user=user, ip_address=ip)
-    return Actor(label="patient", ip_address=ip)
+    return Actor(label="patient", ip_address=coarse_ip(ip))
 
 
 def audit_record(

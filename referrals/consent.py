@@ -19,6 +19,7 @@ def consent_text(*, trial, site, channel: str = Channel.PATIENT) -> str:
         "trial": trial.acronym or trial.brief_title,
         "nct_id": trial.nct_id,
         "days": settings.REFERRAL_RETENTION_DAYS,
+        "unclaimed": settings.REFERRAL_UNCLAIMED_RETENTION_DAYS,
     }
     if channel == Channel.CLINICIAN:
         return (
@@ -28,8 +29,9 @@ def consent_text(*, trial, site, channel: str = Channel.PATIENT) -> str:
                 "and the result of the check, together with my name and contact details, to "
                 "the study team at %(team)s for the study %(trial)s (%(nct_id)s), so that the "
                 "team can contact them about taking part. Nobody else receives them. The "
-                "contact details are deleted %(days)s days after the study team closes the "
-                "referral."
+                "contact details and answers are deleted %(days)s days after the study team "
+                "closes the referral, or %(unclaimed)s days after it is sent if no study team "
+                "has taken it up by then."
             )
             % params
         )
@@ -39,7 +41,9 @@ def consent_text(*, trial, site, channel: str = Channel.PATIENT) -> str:
             "number I give here, my answers to the questionnaire and the result of the check "
             "to the study team at %(team)s for the study %(trial)s (%(nct_id)s), so that the "
             "team can contact me about taking part. Nobody else receives them. My contact "
-            "details are deleted %(days)s days after the study team closes my referral."
+            "details and answers are deleted %(days)s days after the study team closes my "
+            "referral, or %(unclaimed)s days after I send it if no study team has taken it up "
+            "by then."
         )
         % params
     )

@@ -28,7 +28,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from eligibility.engine.facts import InvalidAnswers
 from eligibility.models import Screening, ScreeningReevaluation, Verdict
-from notifications.models import OutboxMessage
+from notifications.models import OutboxMessage, OutboxStatus
 from notifications.services import outbox_messages_cancel, outbox_messages_create
 
 from .audit import Actor, audit_record
@@ -83,6 +83,12 @@ class Contact:
         return "Contact(<redacted>)"
 
 
+NAME_WITHOUT_LETTERS = "must contain letters (a name, not a number)"
+EMAIL_INVALID = "is not a valid email address"
+PHONE_INVALID = "is not a valid phone number (include the country code, e.g. +1 650 555 0100)"
+EMAIL_OR_PHONE = "give an email address or a phone number (or both)"
+
+
 @sensitive_variables("contact", "name", "email", "phone")
 def contact_validate(
     *, contact: Any, region: str | None = None, prefix: str = "contact"
@@ -102,24 +108,25 @@ def contact_validate(
         errors[f"{prefix}.name"] = "is required"
     elif len(name) > NAME_MAX_LENGTH:
         errors[f"{prefix}.name"] = f"must be at most {NAME_MAX_LENGTH} characters"
+    elif not any(character.isalpha() for character in name):
+        # "12345" or "+1 650 555 0100" is not a name a study team can greet anyone by.
+        errors[f"{prefix}.name"] = NAME_WITHOUT_LETTERS
     if email:
         try:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
-            errors[f"{prefix}.email"] = "is not a valid email address"
+            errors[f"{prefix}.email"] = EMAIL_INVALID
     if phone:
         try:
             parsed = phonenumbers.parse(phone, (region or "").upper() or None)
         except phonenumbers.NumberParseException:
             parsed = None
         if parsed is None or not phonenumbers.is_valid_number(parsed):
-            errors[f"{prefix}.phone"] = (
-                "is not a valid phone number (include the country code, e.g. +1 650 555 0100)"
-            )
+            errors[f"{prefix}.phone"] = PHONE_INVALID
         else:
             phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if not email and not phone and f"{prefix}.email" not in errors:
-        errors[prefix] = "give an email address or a phone number (or both)"
+        errors[prefix] = EMAIL_OR_PHONE
     if errors:
         raise ReferralRejected(errors)
     return Contact(name=name, email=email, phone=phone)
@@ -658,17 +665,35 @@ def referral_contacts_erase(*, referral: Referral, actor: Actor) -> None:
 
 
 def referral_contacts_erase_expired(*, now=None, actor: Actor | None = None) -> int:
-    """Erase the personal data of referrals closed more than the retention period ago.
+    """Erase the personal data of referrals closed more than the retention period ago,
+    and of referrals no team ever took up.
 
     ``REFERRAL_RETENTION_DAYS`` after a referral reaches a final status, its contact
     details, notes and health answers are erased (:func:`referral_contacts_erase`; the
-    verdict, status and counts stay, for the site's numbers). Returns how many referrals
-    were erased.
+    verdict, status and counts stay, for the site's numbers). A referral still waiting,
+    ``REFERRAL_UNCLAIMED_RETENTION_DAYS`` after it was sent, for a site whose team never
+    joined (no member, and no team notice ever sent for it) is erased too. Returns how
+    many referrals were erased.
     """
+    from .selectors import referrals_waiting_for_team
+
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.REFERRAL_RETENTION_DAYS)
+    unclaimed_cutoff = now - timedelta(days=settings.REFERRAL_UNCLAIMED_RETENTION_DAYS)
     actor = actor or Actor.system("retention")
-    due = Referral.objects.filter(closed_at__lte=cutoff, contact_erased_at__isnull=True)
+    closed = Referral.objects.filter(closed_at__lte=cutoff, contact_erased_at__isnull=True)
+    unclaimed = (
+        referrals_waiting_for_team()
+        .filter(created_at__lte=unclaimed_cutoff, contact_erased_at__isnull=True)
+        .exclude(
+            outbox__kind=OutboxKind.SITE_TEAM_NEW_REFERRAL,
+            outbox__status=OutboxStatus.SENT,
+        )
+    )
+    due = Referral.objects.filter(
+        pk__in=list(closed.values_list("pk", flat=True))
+        + list(unclaimed.values_list("pk", flat=True))
+    )
     count = 0
     for referral in due.only("pk").iterator():
         referral_contacts_erase(referral=referral, actor=actor)

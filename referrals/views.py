@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -45,6 +45,10 @@ from .forms import (
 )
 from .models import INVITATION_VALID_FOR, AuditAction, Channel, SiteInvitation, SiteRole
 from .services import (
+    EMAIL_INVALID,
+    EMAIL_OR_PHONE,
+    NAME_WITHOUT_LETTERS,
+    PHONE_INVALID,
     REFERABLE_VERDICTS,
     InvitationRejected,
     InvitationUnusable,
@@ -72,13 +76,29 @@ PERSONAL_FIELDS = (
 
 #: The pages word some service errors for people, not for API clients.
 PAGE_MESSAGES = {
-    "consent": _lazy("Tick the box to agree, so that we can send the request."),
+    "consent": gettext_lazy("Tick the box to agree, so that we can send the request."),
+}
+
+#: The services' contact errors (English, for the API) as the pages say them, translated.
+CONTACT_MESSAGES = {
+    "is required": gettext_lazy("This field is required."),
+    NAME_WITHOUT_LETTERS: gettext_lazy(
+        "Enter a name, with letters: the study team greets you by it."
+    ),
+    EMAIL_INVALID: gettext_lazy(
+        "This is not a valid email address (for example name@example.org)."
+    ),
+    PHONE_INVALID: gettext_lazy(
+        "This is not a valid phone number: include the country code if you are outside the "
+        "site's country (for example +1 650 555 0100)."
+    ),
+    EMAIL_OR_PHONE: gettext_lazy("Give an email address or a phone number (or both)."),
 }
 
 
 def _add_errors(form, errors: dict[str, str], field_for=None) -> None:
     for key, message in errors.items():
-        message = PAGE_MESSAGES.get(key, message)
+        message = PAGE_MESSAGES.get(key) or CONTACT_MESSAGES.get(message, message)
         field = field_for(key) if field_for else (key.split(".")[-1] if "." in key else key)
         if key == "contact" and field_for is None:
             field = "email"
@@ -608,9 +628,12 @@ def team_members(request):
 
 
 INVITATION_ACTIONS = {
-    "resend": (site_invitation_resend, _lazy("The invitation was sent again, with a new link.")),
-    "revoke": (site_invitation_revoke, _lazy("The invitation was withdrawn.")),
-    "approve": (site_invitation_approve, _lazy("Approved: the invitation is on its way.")),
+    "resend": (
+        site_invitation_resend,
+        gettext_lazy("The invitation was sent again, with a new link."),
+    ),
+    "revoke": (site_invitation_revoke, gettext_lazy("The invitation was withdrawn.")),
+    "approve": (site_invitation_approve, gettext_lazy("Approved: the invitation is on its way.")),
 }
 
 

@@ -173,6 +173,11 @@ def test_a_clinicians_details_and_organisation_go_too(site, settings):
 
 
 def test_answers_are_kept_until_the_period_has_passed_and_while_open(site, settings):
+    """While open at a site with a team (one no team took up: REFERRAL_UNCLAIMED_RETENTION_DAYS,
+    tests/referrals/test_privacy_gaps.py)."""
+    from tests.referrals.factories import SiteMembershipFactory
+
+    SiteMembershipFactory(site=site)
     settings.REFERRAL_RETENTION_DAYS = 30
     recent = closed(patient_referral(site), days_ago=29)
     still_open = patient_referral(site)

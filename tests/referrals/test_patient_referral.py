@@ -147,14 +147,14 @@ def test_it_requires_the_consent(client, submit, trial, site):
 def test_it_requires_an_email_or_a_phone(client, submit, trial, site):
     remember_screening(client, trial, ELIGIBLE_ANSWERS)
     response = submit(trial, form_data(site, email=""))
-    assert "give an email address or a phone number" in response.content.decode()
+    assert "Give an email address or a phone number (or both)." in response.content.decode()
     assert not Referral.objects.exists()
 
 
 def test_it_rejects_a_malformed_email(client, submit, trial, site):
     remember_screening(client, trial, ELIGIBLE_ANSWERS)
     response = submit(trial, form_data(site, email="alice@"))
-    assert "not a valid email address" in response.content.decode()
+    assert "This is not a valid email address" in response.content.decode()
     assert not Referral.objects.exists()
 
 

@@ -50,7 +50,9 @@ def test_contacts_are_kept_until_the_period_has_passed(referral, settings):
     assert Referral.objects.get(pk=referral.pk).contact_name != ""
 
 
-def test_open_referrals_are_never_erased(referral, settings):
+def test_open_referrals_are_never_erased(coordinator, referral, settings):
+    """An open referral to a site with a team stays until the team closes it (one to a
+    site whose team never joined: tests/referrals/test_privacy_gaps.py)."""
     settings.REFERRAL_RETENTION_DAYS = 0
     Referral.objects.filter(pk=referral.pk).update(created_at=timezone.now() - timedelta(days=999))
     assert referral_contacts_erase_expired.apply().get() == 0

@@ -86,3 +86,21 @@ def test_the_check_finds_words_outside_the_translation_tags(source, words):
 
 def test_the_exceptions_are_templates_that_exist():
     assert all((TEMPLATES / name).is_file() for name in STAFF_ONLY)
+
+
+def test_python_marks_strings_with_names_makemessages_reads():
+    """``makemessages`` finds ``_()``, ``gettext_lazy()``, ``pgettext()``... by name: a
+    string marked through another alias (``gettext_lazy as _lazy``) is never extracted,
+    so the page shows it in English whatever the language."""
+    root = TEMPLATES.parent
+    alias = re.compile(r"from django\.utils\.translation import[^\n]*\bas (\w+)")
+    found = []
+    for path in root.rglob("*.py"):
+        if {".venv", "migrations", "tests"} & set(path.relative_to(root).parts):
+            continue
+        found += [
+            (str(path.relative_to(root)), name)
+            for name in alias.findall(path.read_text(encoding="utf-8"))
+            if name != "_"
+        ]
+    assert found == []
