@@ -13,6 +13,8 @@ from config.api import (
     ApiInputError,
     LanguageParams,
     StrictSerializer,
+    page_links,
+    page_window,
     query_params,
     request_language,
 )
@@ -30,7 +32,7 @@ from sites.location import (
     origin_from_request_location,
 )
 
-from .services import trials_match
+from .services import trials_match_page
 
 
 class OtherLocationsField(serializers.IntegerField):
@@ -72,9 +74,35 @@ class MatchSerializer(serializers.Serializer):
 
 
 class MatchOutputSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="How many trials match in all, on every page.")
+    next = serializers.URLField(
+        allow_null=True, help_text="The next page: POST the same body to it; null at the end."
+    )
+    previous = serializers.URLField(
+        allow_null=True, help_text="The previous page (the same body); null on the first."
+    )
     origin = OriginSerializer(allow_null=True)
     results = MatchSerializer(many=True)
+
+
+#: The page size of a match without ``limit``.
+MATCH_PAGE_SIZE = 50
+
+
+class MatchQueryParams(LanguageParams):
+    """The match's query: ``lang`` and the paging of every list."""
+
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGE_SIZE,
+        help_text=f"Matches per page (default {MATCH_PAGE_SIZE}). The body's limit, if "
+        "given instead, counts the same; not both.",
+    )
+    offset = serializers.IntegerField(required=False, min_value=0, max_value=1_000_000)
+    page = serializers.IntegerField(
+        required=False, min_value=1, max_value=100_000, help_text="1-based; not with offset."
+    )
 
 
 class MatchApi(APIView):
@@ -83,7 +111,9 @@ class MatchApi(APIView):
     Ranked by verdict (eligible, possibly eligible, not eligible), then by how much of the
     trial the answers could check (the share of its criteria with a rule), then by the
     distance of the nearest recruiting site when a location is given, then NCT id.
-    Nothing is stored.
+    Paged like every list: ``limit`` matches from ``offset`` (or ``page``) in the query,
+    with ``count`` (every match) and ``next``/``previous`` links, to POST the same body
+    to. Nothing is stored.
     """
 
     class InputSerializer(StrictSerializer):
@@ -94,32 +124,48 @@ class MatchApi(APIView):
         )
         condition = serializers.CharField(required=False, max_length=200, default=DEFAULT_CONDITION)
         limit = serializers.IntegerField(
-            required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=50
+            required=False,
+            min_value=1,
+            max_value=MAX_PAGE_SIZE,
+            help_text="The page size, as the query's limit (kept from v1.0; give one or the "
+            "other).",
         )
 
     @extend_schema(
         operation_id="match",
         summary="Match answers against the catalog",
-        parameters=[LANG_PARAM],
+        parameters=[MatchQueryParams, LANG_PARAM],
         request=InputSerializer,
         responses={200: MatchOutputSerializer},
         tags=["eligibility"],
     )
     def post(self, request):
-        query_params(request, LanguageParams)
+        query = query_params(request, MatchQueryParams)
         params = self.InputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         p = params.validated_data
+        if query.get("limit") is not None and p.get("limit") is not None:
+            raise ApiInputError({"limit": "Give limit in the query or in the body, not both."})
+        size = query.get("limit") or p.get("limit") or MATCH_PAGE_SIZE
+        limit, offset = page_window({**query, "limit": size})
         origin = origin_from_request_location(p.get("location"))
         if origin is None and p.get("radius_km") is not None:
             raise ApiInputError({"radius_km": "radius_km needs a location."})
-        matches = trials_match(
+        found = trials_match_page(
             facts=answers_prepare(answers=p["answers"]),
             origin=origin,
             condition=p["condition"],
             radius_km=p.get("radius_km"),
-            lang=request_language(request),
-            limit=p["limit"],
+            lang=query.get("lang") or request_language(request),
+            limit=limit,
+            offset=offset,
         )
-        body = {"count": len(matches), "origin": origin_dict(origin), "results": matches}
+        following, previous = page_links(request, limit=limit, offset=offset, total=found.total)
+        body = {
+            "count": found.total,
+            "next": following,
+            "previous": previous,
+            "origin": origin_dict(origin),
+            "results": found.matches,
+        }
         return Response(MatchOutputSerializer(body, context={"request": request}).data)

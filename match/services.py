@@ -1,9 +1,9 @@
 """One set of answers against every recruiting trial: the one match service.
 
 The match API (``POST /api/v1/match/``), FHIR ``$match`` and the "Find trials for me"
-pages all call :func:`trials_match`. The sites app feeds it the candidate trials with
-their nearest recruiting site; the eligibility app the compiled criteria and the
-outcome of each trial. Nothing is stored.
+pages all call :func:`trials_match_page` (or :func:`trials_match`, its first page). The
+sites app feeds it the candidate trials with their nearest recruiting site; the
+eligibility app the compiled criteria and the outcome of each trial. Nothing is stored.
 
 Every candidate's verdict comes from one :class:`~eligibility.engine.catalog.Catalog`
 pass (each distinct rule evaluated once, the rest in numpy) instead of one generated
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from eligibility.engine.catalog import VERDICT_NAMES, Catalog
@@ -70,6 +71,14 @@ class TrialMatch:
     other_locations: int = 0
 
 
+@dataclass(frozen=True)
+class MatchPage:
+    """One page of a catalog-wide match: its matches and how many there are in all."""
+
+    matches: list[TrialMatch]
+    total: int
+
+
 def trials_match(
     *,
     facts: Answers,
@@ -79,6 +88,28 @@ def trials_match(
     lang: str = "en",
     limit: int = 50,
 ) -> list[TrialMatch]:
+    """The first ``limit`` matches of :func:`trials_match_page`."""
+    return trials_match_page(
+        facts=facts,
+        origin=origin,
+        condition=condition,
+        radius_km=radius_km,
+        lang=lang,
+        limit=limit,
+    ).matches
+
+
+def trials_match_page(
+    *,
+    facts: Answers,
+    origin: Place | None = None,
+    condition: str = DEFAULT_CONDITION,
+    radius_km: float | None = None,
+    lang: str = "en",
+    limit: int | None = 50,
+    offset: int = 0,
+    keep: Callable[[Trial], bool] | None = None,
+) -> MatchPage:
     """Every recruiting trial for ``condition`` checked against the patient's answers.
 
     ``facts`` are the answers as :func:`eligibility.services.answers_prepare` validated
@@ -86,7 +117,9 @@ def trials_match(
     eligible), then by how much of the trial we could check (the share of its criteria
     with a rule), then by the distance of the nearest recruiting site to ``origin`` (when
     given), then NCT id. With a radius, trials with no recruiting site inside it are left
-    out. Only the ``limit`` trials returned get their full explanations.
+    out; with ``keep``, the trials it refuses (a caller's phase filter, say). ``total``
+    counts every match kept; only the ``limit`` trials from ``offset`` (every one from
+    ``offset`` when ``limit`` is None) get their full explanations.
     """
     nearest: dict[int, tuple[RankedSite | None, int]] = {}
     if origin is not None:
@@ -114,8 +147,12 @@ def trials_match(
             trial.nct_id,
         )
 
+    ranked = sorted(range(len(trials)), key=rank)
+    if keep is not None:
+        ranked = [index for index in ranked if keep(trials[index])]
+    end = None if limit is None else offset + limit
     matches = []
-    for index in sorted(range(len(trials)), key=rank)[:limit]:
+    for index in ranked[offset:end]:
         trial = trials[index]
         result = compiled[index].evaluate_facts(facts.facts, lang=lang)
         site, others = nearest.get(trial.pk, (None, 0))
@@ -127,4 +164,4 @@ def trials_match(
                 other_locations=others,
             )
         )
-    return matches
+    return MatchPage(matches=matches, total=len(ranked))
