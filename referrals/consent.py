@@ -9,13 +9,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from sites.countries import country_name_local
+
 from .models import Channel
 
 
 def consent_text(*, trial, site, channel: str = Channel.PATIENT) -> str:
     """What is shared, with whom, for what, and for how long, for this trial and site."""
     params = {
-        "team": site_label(site),
+        "team": site_label(site, local=True),
         "trial": trial.acronym or trial.brief_title,
         "nct_id": trial.nct_id,
         "days": settings.REFERRAL_RETENTION_DAYS,
@@ -58,6 +60,8 @@ def partner_consent_text(*, partner, trial, site) -> str:
     )
 
 
-def site_label(site) -> str:
-    """The site as a patient recognises it: facility and city."""
-    return ", ".join(part for part in (site.facility, site.city, site.country) if part)
+def site_label(site, *, local: bool = False) -> str:
+    """The site as a patient recognises it: facility, city and country (the country in
+    the active language with ``local``, as in the consent the patient reads)."""
+    country = country_name_local(site.country) if local and site.country else site.country
+    return ", ".join(part for part in (site.facility, site.city, country) if part)

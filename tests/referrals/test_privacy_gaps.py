@@ -145,3 +145,12 @@ def test_the_consent_says_the_answers_are_erased_too_and_when(trial, site, setti
         "My contact details and answers are deleted 90 days after the study team closes my "
         "referral, or 180 days after I send it if no study team has taken it up by then."
     ) in text
+
+
+def test_the_spanish_consent_names_the_sites_country_in_spanish(trial, site):
+    from django.utils import translation
+
+    site.country = "Spain"
+    with translation.override("es"):
+        assert ", España para el estudio" in consent_text(trial=trial, site=site)
+    assert ", Spain for the study" in consent_text(trial=trial, site=site)
