@@ -7,6 +7,7 @@ of an inbound request is usable, :mod:`fhir_api.validation`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -35,8 +36,9 @@ from config.parsers import BoundedJSONParser, FhirJsonParser
 from eligibility.engine.facts import InvalidAnswers
 from eligibility.services import answers_prepare
 from finder.apis import nct_id_or_404
+from finder.models import Trial
 from finder.selectors import DEFAULT_CONDITION, trial_for_detail, trials_search, trials_sites
-from match.services import TrialMatch, trials_match
+from match.services import trials_match_page
 from sites.geocoding import Place
 from sites.location import LocationInputError, origin_from_params
 
@@ -241,29 +243,48 @@ class ResearchStudySearchApi(FhirApiView):
         entries = [
             fhir.study_entry(fhir.research_study(t, sites=sites[t.pk]), base_url=base) for t in page
         ]
-        url = request.build_absolute_uri()
-        following = replace_query_param(url, "_offset", offset + count)
         return Response(
             fhir.searchset(
                 entries,
                 total=total,
-                self_url=url,
-                next_url=following if offset + count < total else None,
+                self_url=request.build_absolute_uri(),
+                **page_links(request, offset=offset, count=count, total=total),
             )
         )
 
 
-#: With a phase or recruitmentStatus filter, every trial is checked before the page is cut.
-FILTERED_MATCH_LIMIT = 10_000
+def page_links(request, *, offset: int, count: int, total: int) -> dict[str, str | None]:
+    """A searchset's paging links (``searchset``'s keywords): the request's URL with
+    another ``_offset``; ``first`` and ``last`` always, ``previous`` from ``_offset`` 1 on
+    (never past the last page), ``next`` while matches remain."""
+    url = request.build_absolute_uri()
+    last = max(total - 1, 0) // count * count
+
+    def at(start: int) -> str:
+        return replace_query_param(url, "_offset", start)
+
+    return {
+        "first_url": at(0),
+        "previous_url": at(min(max(offset - count, 0), last)) if offset > 0 else None,
+        "next_url": at(offset + count) if offset + count < total else None,
+        "last_url": at(last),
+    }
 
 
 class FhirMatchApi(FhirApiView):
-    """Match a patient Bundle against the catalog: a searchset ranked by verdict, then distance."""
+    """Match a patient Bundle against the catalog: a searchset ranked by verdict, then distance.
+
+    Paged as the search: ``_count`` matches from ``_offset``, ``total`` every match, and
+    ``self``, ``first``, ``previous``, ``next`` and ``last`` links to POST the same body to.
+    """
 
     class InputSerializer(QueryParamsSerializer):
         condition = serializers.CharField(required=False, max_length=200, default=DEFAULT_CONDITION)
         _count = serializers.IntegerField(
             required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=50
+        )
+        _offset = serializers.IntegerField(
+            required=False, min_value=0, max_value=1_000_000, default=0
         )
 
     @extend_schema(
@@ -301,32 +322,35 @@ class FhirMatchApi(FhirApiView):
                     "Parameters.parameter",
                 )
             )
-        filtering = bool(wanted.parameters.phases or wanted.parameters.recruitment_statuses)
-        matches = trials_match(
+        count, offset = p["_count"], p["_offset"]
+        found = trials_match_page(
             facts=answers_prepare(answers=patient.answers, today=today, partial=patient.partial),
             origin=origin,
             condition=p["condition"],
             radius_km=radius_km,
-            limit=FILTERED_MATCH_LIMIT if filtering else p["_count"],
+            limit=count,
+            offset=offset,
+            keep=_wanted(wanted.parameters, notes),
         )
-        matches = _wanted_matches(matches, wanted.parameters, notes)[: p["_count"]]
         base = self.fhir_base(request)
-        sites = study_sites([m.trial.pk for m in matches])
+        sites = study_sites([m.trial.pk for m in found.matches])
         entries = [
             fhir.match_entry(
                 fhir.research_study(m.trial, sites=sites[m.trial.pk]),
                 base_url=base,
                 outcome=m.outcome,
                 distance_km=m.nearest_site.distance_km if m.nearest_site is not None else None,
+                unused=patient.unused,
             )
-            for m in matches
+            for m in found.matches
         ]
         return Response(
             fhir.searchset(
                 entries,
-                total=len(entries),
+                total=found.total,
                 self_url=request.build_absolute_uri(),
                 outcome=fhir.operation_outcome(notes) if notes else None,
+                **page_links(request, offset=offset, count=count, total=found.total),
             )
         )
 
@@ -374,15 +398,14 @@ _SINGLE_PHASES = {
 }
 
 
-def _wanted_matches(
-    matches: list[TrialMatch], parameters: MatchParameters, notes: list
-) -> list[TrialMatch]:
-    """The matches the CodeX phase and recruitmentStatus parameters keep.
+def _wanted(parameters: MatchParameters, notes: list) -> Callable[[Trial], bool] | None:
+    """Which trials the CodeX phase and recruitmentStatus parameters keep (``None``: all).
 
     A phase code keeps the trials of exactly that phase code, and a single phase also
     the combined ones that include it (``phase-3`` keeps phase 2/3 trials). Only
     recruiting trials are matched (ResearchStudy.status ``active``), so a status filter
-    without ``active`` keeps none, with a note saying so.
+    without ``active`` keeps none, with a note saying so. The filter applies before the
+    page is cut, so ``total`` counts the trials it keeps.
     """
     if parameters.recruitment_statuses and "active" not in parameters.recruitment_statuses:
         notes.append(
@@ -394,15 +417,16 @@ def _wanted_matches(
                 "Parameters.parameter",
             )
         )
-    kept = []
-    for m in matches:
-        status = fhir.research_study_status(m.trial.overall_status)
+    if not (parameters.recruitment_statuses or parameters.phases):
+        return None
+
+    def keep(trial: Trial) -> bool:
+        status = fhir.research_study_status(trial.overall_status)
         if parameters.recruitment_statuses and status not in parameters.recruitment_statuses:
-            continue
-        if parameters.phases and not _phase_wanted(m.trial.phases or [], parameters.phases):
-            continue
-        kept.append(m)
-    return kept
+            return False
+        return not parameters.phases or _phase_wanted(trial.phases or [], parameters.phases)
+
+    return keep
 
 
 def _phase_wanted(phases: list[str], wanted: tuple[str, ...]) -> bool:

@@ -33,7 +33,7 @@ from eligibility.engine.facts import (
 )
 
 from . import terminology as codes
-from .outcomes import FhirInputError, Issue, operation_outcome
+from .outcomes import MAX_ISSUES, FhirInputError, Issue, operation_outcome
 from .terminology import ATC, ICD10_SYSTEMS, LOINC, RXNORM, SNOMED, treatment_for_concept
 from .validation import CheckedBundle, DateSpan, Entry, check_bundle, date_span
 
@@ -65,6 +65,7 @@ REGISTRY_STATUS_EXTENSION = f"{EXTENSION_BASE}/registry-overall-status"
 CHECKED_EXTENSION = f"{EXTENSION_BASE}/criteria-checked"
 MISSING_EXTENSION = f"{EXTENSION_BASE}/missing-fact"
 CRITERION_EXTENSION = f"{EXTENSION_BASE}/eligibility-criterion"
+UNUSED_RESOURCE_EXTENSION = f"{EXTENSION_BASE}/unused-resource"
 
 # --- outbound: ResearchStudy -------------------------------------------------------------------
 
@@ -269,11 +270,23 @@ def searchset(
     self_url: str,
     next_url: str | None = None,
     outcome: dict[str, Any] | None = None,
+    first_url: str | None = None,
+    previous_url: str | None = None,
+    last_url: str | None = None,
 ) -> dict[str, Any]:
-    """A searchset Bundle of ready-made entries (with an OperationOutcome entry for notes)."""
+    """A searchset Bundle of ready-made entries (with an OperationOutcome entry for notes).
+
+    ``Bundle.link``: ``self``, then the paging links given (``first``, ``previous``,
+    ``next``, ``last``: FHIR's relation names, in that order)."""
     links = [{"relation": "self", "url": self_url}]
-    if next_url:
-        links.append({"relation": "next", "url": next_url})
+    for relation, url in (
+        ("first", first_url),
+        ("previous", previous_url),
+        ("next", next_url),
+        ("last", last_url),
+    ):
+        if url:
+            links.append({"relation": relation, "url": url})
     all_entries = list(entries)
     if outcome is not None:
         all_entries.append({"resource": outcome, "search": {"mode": "outcome"}})
@@ -301,14 +314,21 @@ VERDICT_SCORE = {"eligible": 1.0, "possibly_eligible": 0.5, "ineligible": 0.0}
 
 
 def match_entry(
-    study: dict[str, Any], *, base_url: str, outcome: Any, distance_km: float | None
+    study: dict[str, Any],
+    *,
+    base_url: str,
+    outcome: Any,
+    distance_km: float | None,
+    unused: Sequence[Issue] = (),
 ) -> dict[str, Any]:
     """A match result: the study, its ``search.score``, and in ``search.extension`` the
-    verdict, how many criteria were checked, the answer keys still missing and every
-    criterion with its status and reason.
+    verdict, how many criteria were checked, the answer keys still missing, every
+    criterion with its status and reason, and each of the patient's resources (or
+    elements) the match could not use.
 
     ``outcome`` is a screening outcome (``verdict``, ``checked``, ``total``, ``missing``,
-    ``criteria``: the eligibility API's criterion objects).
+    ``criteria``: the eligibility API's criterion objects); ``unused`` the issues of
+    :attr:`PatientAnswers.unused`, shown as in the Bundle's OperationOutcome.
     """
     entry = study_entry(study, base_url=base_url)
     extensions: list[dict[str, Any]] = [{"url": VERDICT_EXTENSION, "valueCode": outcome.verdict}]
@@ -334,6 +354,7 @@ def match_entry(
         },
         *({"url": MISSING_EXTENSION, "valueCode": key} for key in outcome.missing),
         *(_criterion_extension(criterion) for criterion in outcome.criteria),
+        *unused_resource_extensions(unused),
     ]
     entry["search"] = {
         "mode": "match",
@@ -356,6 +377,30 @@ def _criterion_extension(criterion: Mapping[str, Any]) -> dict[str, Any]:
     return {"url": CRITERION_EXTENSION, "extension": parts}
 
 
+def unused_resource_extensions(issues: Sequence[Issue]) -> list[dict[str, Any]]:
+    """One ``unused-resource`` extension per issue: sub-extensions ``severity``, ``code``,
+    ``diagnostics`` and one ``expression`` per element named, the texts of the
+    OperationOutcome's issue (at most :data:`~fhir_api.outcomes.MAX_ISSUES`, then one
+    more counting the rest)."""
+    listed = list(issues)
+    shown = [issue.as_dict() for issue in listed[:MAX_ISSUES]]
+    if len(listed) > MAX_ISSUES:
+        more = len(listed) - MAX_ISSUES
+        shown.append(Issue("information", "too-costly", f"{more} more are not listed.").as_dict())
+    return [
+        {
+            "url": UNUSED_RESOURCE_EXTENSION,
+            "extension": [
+                {"url": "severity", "valueCode": issue["severity"]},
+                {"url": "code", "valueCode": issue["code"]},
+                {"url": "diagnostics", "valueString": issue["diagnostics"]},
+                *({"url": "expression", "valueString": e} for e in issue.get("expression", ())),
+            ],
+        }
+        for issue in shown
+    ]
+
+
 # --- inbound: a patient Bundle -> answers -------------------------------------------------
 
 #: How far back "in the past year" reaches, and how recent a pregnancy status must be
@@ -374,18 +419,30 @@ class PatientAnswers:
 
     ``partial`` names the answer keys read from the record's lists (its medications,
     its diagnoses), which cannot say "never" (``answers_prepare(partial=...)``).
+    ``unused`` are the notes (among ``notes``) on the resources or elements not used:
+    left out by a check, of a type not read, naming nothing the trials ask about, not
+    confirmed, not current; each match repeats them (:func:`match_entry`).
     """
 
     answers: dict[str, Any] = field(default_factory=dict)
     location: dict[str, str] | None = None
     notes: list[Issue] = field(default_factory=list)
     partial: tuple[str, ...] = ()
+    unused: list[Issue] = field(default_factory=list)
 
     def note(self, diagnostics: str, expression: str | tuple[str, ...]) -> None:
         self.notes.append(Issue("information", "informational", diagnostics, expression))
 
+    def not_read(self, diagnostics: str, expression: str | tuple[str, ...]) -> None:
+        """A note on resources the match does not use (also in :attr:`unused`)."""
+        issue = Issue("information", "informational", diagnostics, expression)
+        self.notes.append(issue)
+        self.unused.append(issue)
+
     def left_out(self, diagnostics: str, expression: str | tuple[str, ...]) -> None:
-        self.notes.append(Issue("warning", "value", diagnostics, expression))
+        issue = Issue("warning", "value", diagnostics, expression)
+        self.notes.append(issue)
+        self.unused.append(issue)
 
 
 def answers_from_bundle(
@@ -402,7 +459,7 @@ def answers_from_bundle(
     The answers returned always validate; one that would not is left out with a note.
     """
     checked = check_bundle(data, today=today)
-    result = PatientAnswers(notes=list(checked.issues))
+    result = PatientAnswers(notes=list(checked.issues), unused=list(checked.issues))
     _read_patient(result, checked)
     _read_conditions(result, checked, today=today)
     _read_medications(result, checked, today=today)
@@ -474,7 +531,7 @@ def _read_conditions(result: PatientAnswers, checked: CheckedBundle, *, today: d
             unread.append(entry)
             continue
         if verification in ("unconfirmed", "provisional", "differential"):
-            result.note(
+            result.not_read(
                 f"The Condition is not confirmed (verificationStatus {verification}), so it is "
                 "not applied.",
                 f"{entry.where}.verificationStatus",
@@ -493,7 +550,7 @@ def _read_conditions(result: PatientAnswers, checked: CheckedBundle, *, today: d
             if _counts_now(other, clinical, condition, today):
                 others.add(other.code)
             else:
-                result.note(
+                result.not_read(
                     f"The Condition does not say {other.code} is current "
                     f"({'now' if other.when == 'now' else 'in the past year'}), so "
                     "other_conditions does not list it.",
@@ -524,7 +581,7 @@ def _read_conditions(result: PatientAnswers, checked: CheckedBundle, *, today: d
         else:
             result.answers["years_since_cancer"] = UNSURE
     if unread:
-        result.note(
+        result.not_read(
             f"{len(unread)} Condition{'s name' if len(unread) > 1 else ' names'} nothing the "
             "trials ask about (not read).",
             _named(unread),
@@ -602,7 +659,7 @@ def _read_medications(result: PatientAnswers, checked: CheckedBundle, *, today: 
             target = reference.get("reference") if isinstance(reference, Mapping) else None
             medication = checked.medication(target, statement)
             if medication is None:
-                result.note(
+                result.not_read(
                     "medicationReference names no Medication in the Bundle; not read.",
                     f"{entry.where}.medicationReference",
                 )
@@ -632,19 +689,19 @@ def _read_medications(result: PatientAnswers, checked: CheckedBundle, *, today: 
         last = _dose_answer(result, "last_systemic_steroids", steroids)
         result.answers["last_systemic_steroids"] = today.isoformat() if last == CURRENT else last
     if unread:
-        result.note(
+        result.not_read(
             f"{len(unread)} MedicationStatement{'s name' if len(unread) > 1 else ' names'} no "
             "treatment the trials ask about (not read).",
             _named(unread),
         )
     if local:
-        result.note(
+        result.not_read(
             "A corticosteroid used on the skin, eye, ear, nose or airways is not a systemic "
             "steroid (not read).",
             _named(local),
         )
     if not_taken:
-        result.note(
+        result.not_read(
             "not-taken, entered-in-error and intended MedicationStatements are not counted as "
             "taken; a record cannot say a treatment was never taken.",
             _named(not_taken),
@@ -734,7 +791,7 @@ def _read_observations(
     _answer_edss(result, edss)
     _answer_pregnancy(result, pregnancy, today)
     if unread:
-        result.note(
+        result.not_read(
             f"{len(unread)} Observation{'s are' if len(unread) > 1 else ' is'} neither an EDSS "
             "score nor a pregnancy status (not read).",
             _named(unread),
@@ -808,7 +865,7 @@ def _answer_pregnancy(result: PatientAnswers, found: list[tuple[Entry, str]], to
         return
     latest = _latest(found)
     if latest is None:
-        result.note(
+        result.not_read(
             "A pregnancy status without a date does not say the patient is pregnant now; not read.",
             _named([entry for entry, _ in found]),
         )
