@@ -22,10 +22,13 @@ _MATCH_DOCUMENTATION = (
     "criteria checked, then distance; "
     "each entry's search.extension carries the verdict, the criteria checked of the total, "
     "the answer keys still missing and every criterion's status and reason. A resource "
-    "that fails validation is left out and reported in an OperationOutcome entry; only a "
+    "that fails validation is left out and reported in an OperationOutcome entry, and on "
+    "each matched entry in an unused-resource extension; only a "
     f"Bundle without exactly one usable Patient, or with more than {MAX_ENTRIES} entries, "
     "is refused (400). Medications and diagnoses are read as a partial record: what the "
-    "Bundle does not list is unknown, never 'no'. See docs/api.md."
+    "Bundle does not list is unknown, never 'no'. Paged with _count and _offset in the "
+    "query; Bundle.total counts every match, Bundle.link gives self, first, previous, next "
+    "and last. See docs/api.md."
 )
 
 

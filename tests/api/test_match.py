@@ -77,7 +77,13 @@ def test_it_stores_nothing(api, catalog, candidate_answers):
 
 def test_an_unknown_condition_matches_nothing(api, catalog):
     response = api.post(URL, {"answers": {}, "condition": "psoriasis"}, format="json")
-    assert response.json() == {"count": 0, "origin": None, "results": []}
+    assert response.json() == {
+        "count": 0,
+        "next": None,
+        "previous": None,
+        "origin": None,
+        "results": [],
+    }
 
 
 @pytest.mark.parametrize(
