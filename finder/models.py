@@ -216,3 +216,22 @@ class Intervention(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RegistrySyncState(models.Model):
+    """When the last complete sync of a condition ran: one row per condition synced.
+
+    A sync is complete when it fetched every study the registry changed for the condition
+    since the complete sync before (no status filter, no page limit, no failure, starting
+    no later than that one's day). The next changed-since fetch starts from here, never
+    from a partial run's per-trial ``Trial.registry_checked_at``: a partial run does not
+    show a trial that left the statuses it asked for.
+    """
+
+    #: The condition as synced, lower-cased with single spaces ("multiple sclerosis").
+    condition = models.CharField(max_length=200, unique=True)
+    #: When the complete sync started (its fetch saw everything posted before then).
+    completed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.condition}: complete sync at {self.completed_at:%Y-%m-%d %H:%M}"

@@ -2,9 +2,12 @@
 
 The fetching reads only; :func:`finder.importing.registry_sync` writes what it fetches.
 :func:`registry_sync_changed` is the periodic sync: it asks the registry only for the
-studies updated since the last sync (their ``LastUpdatePostDate``), imports them through
-the same import (change detection by content: an unchanged record writes nothing), and
-records on each trial when the registry last confirmed it (``Trial.registry_checked_at``).
+studies updated since the last *complete* sync of the condition (their
+``LastUpdatePostDate``; :class:`~finder.models.RegistrySyncState` records when that ran),
+imports them through the same import (change detection by content: an unchanged record
+writes nothing), and records on each trial when the registry last confirmed it
+(``Trial.registry_checked_at``). A partial run (a status filter, a page limit, a later
+``since``) never moves the next fetch's start forward.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from django.utils import timezone
 
 from .conditions import condition_query
 from .ctgov import RawStudy, iter_document_studies
-from .models import Trial
-from .selectors import condition_q
+from .models import RegistrySyncState, Trial
+from .selectors import DEFAULT_CONDITION, condition_q
 
 if TYPE_CHECKING:
     from .importing import ImportReport
@@ -169,13 +172,38 @@ def registry_last_checked() -> datetime | None:
     return Trial.objects.aggregate(last=Max("registry_checked_at"))["last"]
 
 
-def registry_changed_since() -> date | None:
-    """Where the next changed-since fetch starts: the last sync's day, less the overlap;
-    ``None`` (fetch everything) before the first sync."""
-    last = registry_last_checked()
+def sync_condition_key(condition: str) -> str:
+    """The condition as :class:`~finder.models.RegistrySyncState` keys it."""
+    return " ".join(condition.lower().split())[:200]
+
+
+def registry_last_complete_sync(condition: str = DEFAULT_CONDITION) -> datetime | None:
+    """When the last complete sync of ``condition`` started (``None``: never)."""
+    return (
+        RegistrySyncState.objects.filter(condition=sync_condition_key(condition))
+        .values_list("completed_at", flat=True)
+        .first()
+    )
+
+
+def registry_changed_since(condition: str = DEFAULT_CONDITION) -> date | None:
+    """Where the next changed-since fetch of ``condition`` starts: the day of its last
+    complete sync, less the overlap; ``None`` (fetch everything) before the first one.
+
+    Not the trials' latest ``registry_checked_at``: a partial run (``--status``,
+    ``--max-pages``) confirms the trials it fetched, and starting after it would never
+    fetch again a trial that left those statuses meanwhile.
+    """
+    last = registry_last_complete_sync(condition)
     if last is None:
         return None
     return timezone.localdate(last) - CHANGED_SINCE_OVERLAP
+
+
+def _complete_sync_record(condition: str, at: datetime) -> None:
+    RegistrySyncState.objects.update_or_create(
+        condition=sync_condition_key(condition), defaults={"completed_at": at}
+    )
 
 
 def registry_sync_changed(
@@ -191,20 +219,28 @@ def registry_sync_changed(
     """Import what the registry changed for ``condition``, and record what it confirmed.
 
     With ``changed_only`` the fetch asks for the studies updated since ``since`` (default:
-    :func:`registry_changed_since`; the first sync fetches everything). Every study
-    fetched and imported is confirmed now. After a complete changed-since fetch without
-    a status filter and without a page limit, the registry has also said that nothing
-    else changed since ``since``, so the trials an earlier sync confirmed and that still
-    match ``condition`` are confirmed now too. A status filter would hide a trial that
-    left those statuses, and a page limit the pages not fetched, so with either only the
-    studies fetched count. A failed fetch confirms nothing (the pages imported before it
-    stay imported); :class:`RegistryError` carries their report. ``progress`` wraps the
-    studies as they are fetched (the command's progress bar).
+    :func:`registry_changed_since`, from the last complete sync; the first sync fetches
+    everything). Every study fetched and imported is confirmed now.
+
+    A run is complete when it has no status filter and no page limit, and fetched
+    everything (no ``since``) or everything changed since a day no later than where the
+    last complete sync leaves off. A complete run is recorded
+    (:class:`~finder.models.RegistrySyncState`, at its start) and the next changed-since
+    fetch starts from it. After a complete changed-since fetch the registry has also
+    said that nothing else changed since ``since``, so the trials an earlier sync
+    confirmed and that still match ``condition`` are confirmed now too. A status filter
+    would hide a trial that left those statuses, a page limit the pages not fetched, and
+    a later ``since`` what changed before it, so with any of them only the studies
+    fetched count and the next fetch starts where it would have anyway. A failed fetch
+    confirms and records nothing (the pages imported before it stay imported);
+    :class:`RegistryError` carries their report. ``progress`` wraps the studies as they
+    are fetched (the command's progress bar).
     """
     from .importing import studies_import
 
+    resumes_at = registry_changed_since(condition)
     if changed_only and since is None:
-        since = registry_changed_since()
+        since = resumes_at
     if not changed_only:
         since = None
     checked_at = timezone.now()
@@ -219,10 +255,15 @@ def registry_sync_changed(
     noted = _noting_labels(raw, fetched)
     report = studies_import(raw_studies=progress(noted) if progress else noted)
     imported = set(fetched) - {skipped.label for skipped in report.skipped}
-    complete = since is not None and not statuses and max_pages is None
+    covers = since is None or (resumes_at is not None and since <= resumes_at)
+    complete = covers and not statuses and max_pages is None
     checked = trials_registry_checked(
-        nct_ids=imported, condition=condition if complete else None, at=checked_at
+        nct_ids=imported,
+        condition=condition if complete and since is not None else None,
+        at=checked_at,
     )
+    if complete:
+        _complete_sync_record(condition, checked_at)
     logger.info(
         "registry sync since %s: %s; %d trials confirmed",
         since.isoformat() if since else "the beginning",
