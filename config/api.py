@@ -78,19 +78,22 @@ class JsonBooleanField(serializers.Field):
         return bool(value)
 
 
+#: How many unknown parameter or field names an error lists, and how much of each name.
+_UNKNOWN_NAMES_SHOWN, _NAME_CHARS_SHOWN = 10, 64
+
+
 class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not declare, by name (a typo should not be silently ignored)."""
+    """Refuses fields it does not declare, by name (a typo should not be silently ignored):
+    the first ten, each cut to 64 characters, since the names come from the caller (a
+    field name can be as long as the body)."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
+            unknown = sorted(str(name) for name in set(data) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError(dict.fromkeys(unknown, ["Unknown field."]))
+                shown = {name[:_NAME_CHARS_SHOWN] for name in unknown[:_UNKNOWN_NAMES_SHOWN]}
+                raise serializers.ValidationError(dict.fromkeys(sorted(shown), ["Unknown field."]))
         return super().to_internal_value(data)
-
-
-#: How many unknown parameter names an error lists, and how much of each name.
-_UNKNOWN_NAMES_SHOWN, _NAME_CHARS_SHOWN = 10, 64
 
 
 class QueryParamsSerializer(serializers.Serializer):

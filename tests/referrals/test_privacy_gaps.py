@@ -154,3 +154,16 @@ def test_the_spanish_consent_names_the_sites_country_in_spanish(trial, site):
     with translation.override("es"):
         assert ", España para el estudio" in consent_text(trial=trial, site=site)
     assert ", Spain for the study" in consent_text(trial=trial, site=site)
+
+
+def test_unknown_field_names_are_named_cut_and_counted(post, site):
+    long_name = "x" * 5000
+    many = {f"extra{i:02d}": 1 for i in range(30)}
+    response = post({**body(site), long_name: 1, **many})
+
+    assert response.status_code == 400
+    fields = error_fields(response)
+    assert len(fields) == 10
+    assert all(len(name) <= 64 for name in fields)
+    assert len(response.content) < 3000
+    assert not Referral.objects.exists()

@@ -31,7 +31,12 @@ def test_the_team_sees_how_many_criteria_were_checked(client, imported):
     member = SiteMembershipFactory(site=site).user
     outcome = screening_evaluate(
         trial=imported,
-        answers={"age": 14, "sex": "female", "ms_diagnosis": "yes", "ms_course": "relapsing_remitting"},
+        answers={
+            "age": 14,
+            "sex": "female",
+            "ms_diagnosis": "yes",
+            "ms_course": "relapsing_remitting",
+        },
     )
     assert outcome.verdict == "possibly_eligible"
     assert 0 < outcome.checked < outcome.total
