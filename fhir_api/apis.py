@@ -358,9 +358,10 @@ class FhirMatchApi(FhirApiView):
 class ResearchStudyMatchApi(FhirMatchApi):
     """The CodeX IG's ``ResearchStudy/$match``: the same match at the IG's address.
 
-    Left out of the OpenAPI schema, which cannot write a path with ``$`` (drf-spectacular
-    reads it as a regular-expression anchor); docs/api.md and the CapabilityStatement
-    describe it.
+    drf-spectacular cannot write a path with ``$`` (it reads it as a regular-expression
+    anchor), so the view is left out of the generated paths and
+    :func:`fhir_api.schema.add_research_study_match_path` adds it as a copy of
+    ``fhir/match``.
     """
 
     @extend_schema(exclude=True)

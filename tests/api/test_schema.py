@@ -16,6 +16,11 @@ OPERATIONS = {
     ("get", "/api/v1/fhir/ResearchStudy"),
     ("get", "/api/v1/fhir/ResearchStudy/{nct_id}"),
     ("post", "/api/v1/fhir/match"),
+    # The CodeX IG's address, copied in by fhir_api.schema (a path with "$").
+    ("post", "/api/v1/fhir/ResearchStudy/$match"),
+    ("get", "/api/v1/fhir/metadata"),
+    ("post", "/api/v1/referrals/"),
+    ("get", "/api/v1/referrals/{reference}/"),
 }
 
 
@@ -29,6 +34,15 @@ def schema(api):
 def test_every_endpoint_is_in_the_schema(schema):
     documented = {(m, p) for p, item in schema["paths"].items() for m in item}
     assert documented >= OPERATIONS
+
+
+def test_the_codex_match_address_is_the_same_operation_as_fhir_match(schema):
+    codex = schema["paths"]["/api/v1/fhir/ResearchStudy/$match"]["post"]
+    ours = schema["paths"]["/api/v1/fhir/match"]["post"]
+    assert codex["operationId"] != ours["operationId"]
+    assert {k: v for k, v in codex.items() if k != "operationId"} == {
+        k: v for k, v in ours.items() if k != "operationId"
+    }
 
 
 def test_every_operation_documents_its_errors(schema):
