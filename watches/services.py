@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -102,6 +103,9 @@ def watch_create(
         raise WatchRejected("radius", "radius out of range")
     if trial is None and not condition.strip():
         raise WatchRejected("condition", "a search watch needs a condition")
+    if any(unicodedata.category(char) == "Cc" for char in condition):
+        # A NUL is refused by PostgreSQL (a 500), and no control character is a search.
+        raise WatchRejected("condition", "the condition has control characters")
     clean_answers = None
     if answers:
         try:

@@ -10,6 +10,9 @@ token does not stay in the browser's history.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -55,15 +58,40 @@ SESSION_DELETED = "watch_deleted"
 # --- saving a watch ------------------------------------------------------------------------
 
 
-def _watched(request: HttpRequest) -> tuple[Trial | None, str]:
-    """What the new watch follows: the trial named in the query string, else its condition."""
+#: What a ``?trial=`` must look like to be looked up; anything else is ignored, as an NCT
+#: id the catalog lacks is (the watch is then of the search).
+NCT_ID = re.compile(r"NCT[0-9]{8}", re.IGNORECASE)
+
+
+def _watched(request: HttpRequest) -> tuple[Trial | None, str, bool]:
+    """What the new watch follows: the trial named in the query string, else its condition;
+    and whether the condition held control characters (``\\x00`` and the like: refused,
+    since no database keeps a NUL and none belongs in a search). The condition returned
+    is without them, for the page to show."""
     nct_id = request.GET.get("trial", "").strip().upper()
-    if nct_id:
+    if NCT_ID.fullmatch(nct_id):
         trial = Trial.objects.filter(nct_id=nct_id).first()
         if trial is not None:
-            return trial, ""
+            return trial, "", False
     condition = " ".join(request.GET.get("condition", "").split())[:200]
-    return None, condition or DEFAULT_CONDITION
+    controls = any(unicodedata.category(char) == "Cc" for char in condition)
+    if controls:
+        condition = " ".join(
+            "".join(char for char in condition if unicodedata.category(char) != "Cc").split()
+        )
+    return None, condition or DEFAULT_CONDITION, controls
+
+
+def _condition_refused(form: WatchForm) -> None:
+    if not hasattr(form, "cleaned_data"):  # an unbound form (GET) has none to update
+        form.cleaned_data = {}
+    form.add_error(
+        None,
+        _(
+            "The search to watch (condition) contains control characters, which cannot be "
+            "saved. Go back to the search and search again."
+        ),
+    )
 
 
 def _requests_allowed(request: HttpRequest) -> bool:
@@ -81,7 +109,7 @@ def _requests_allowed(request: HttpRequest) -> bool:
 @sensitive_post_parameters("email")
 @require_http_methods(["GET", "POST"])
 def watch_new(request: HttpRequest) -> HttpResponse:
-    trial, condition = _watched(request)
+    trial, condition, bad_condition = _watched(request)
     origin = session_origin(request)
     unit = distance_unit(request, origin)
     answers = AnswerStore(request, ANSWERS_SCOPE).answers
@@ -92,7 +120,9 @@ def watch_new(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = WatchForm(request.POST, unit=unit)
-        if form.is_valid():
+        if bad_condition:
+            _condition_refused(form)
+        elif form.is_valid():
             place = _new_place(request, form, origin)
             if place is None and not form.errors:
                 form.add_error(
@@ -127,6 +157,9 @@ def watch_new(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         form = WatchForm(initial=initial, unit=unit)
+        if bad_condition:
+            _condition_refused(form)
+            status = 400
     if not answers:
         form.fields.pop("use_answers")
     return render(
