@@ -135,6 +135,10 @@ def read_internet(text: str, kind: str) -> Clause | Refusal | None:
     ``has_internet_device`` asks for a smartphone or computer with internet access: a line
     also asking for e-mail, or taking a tablet, or naming one kind of device only, says
     something else (a tablet-only patient may truthfully answer "no"), so it is not read.
+    A bare "Internet access" names no device, so it takes a tablet too: the answer is
+    narrower than the line and would rule out a tablet-only patient the line takes, so it
+    is not read either (since reader version 3). Only a line naming exactly a smartphone
+    and a computer is the question the patient answers.
     """
     if kind != "inclusion" or "internet" not in text:
         return None
@@ -147,7 +151,14 @@ def read_internet(text: str, kind: str) -> Clause | Refusal | None:
             "has_internet_device asks about a smartphone or computer with internet access; "
             "a line also asking for e-mail or taking a tablet says something else",
         )
-    if devices and devices != {"smartphone", "computer"}:
+    if not devices:
+        return Refusal(
+            "internet",
+            "has_internet_device asks about a smartphone or computer with internet access; "
+            "a line asking for internet access on any device takes a tablet-only patient, "
+            "who may truthfully answer no",
+        )
+    if devices != {"smartphone", "computer"}:
         return Refusal(
             "internet",
             "has_internet_device asks about a smartphone or computer with internet access; "

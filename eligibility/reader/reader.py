@@ -35,7 +35,7 @@ from .pregnancy import read_contraception, read_pregnancy
 from .reading import Clause, Refusal, all_of, any_of, quoted
 from .text import drop_clarification, is_ms_condition, judgement, names_other_arm, normalize
 
-READER_VERSION = "2"
+READER_VERSION = "3"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,12 @@
 """MRI with gadolinium, electronic implants, a device with internet access."""
 
+from datetime import date
+
 import pytest
 
+from eligibility.engine.evaluate import CriterionSpec, compile_trial
+from eligibility.engine.facts import prepare_facts
+from eligibility.reader import propose
 from tests.reader.conftest import note_of, rule_of
 
 NO_MRI = {"fact": "can_have_mri", "op": "==", "value": "no"}
@@ -87,15 +92,53 @@ def test_an_implant_line_the_answer_does_not_say_is_not_read(text):
     assert "Not read" in note_of(text, kind="exclusion")
 
 
+def _status(text: str, answer: str) -> str:
+    """The line's status, its proposal accepted unread, for one has_internet_device answer."""
+    proposal = propose(text, kind="inclusion")
+    spec = CriterionSpec(
+        id=1,
+        kind="inclusion",
+        rule=proposal.rule if proposal else None,
+        text=proposal.patient_text if proposal else text,
+    )
+    facts = prepare_facts({"has_internet_device": answer}, today=date(2025, 6, 15))
+    return compile_trial([spec]).statuses(facts)[0]
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "Access to a smartphone or computer with internet access for electronic diaries.",
-        "Internet access",
+        "Has a smartphone or a computer with internet access",
+        "Access to a computer or smartphone with internet access at home",
     ],
 )
-def test_reads_internet_access(text):
+def test_reads_a_line_naming_a_smartphone_and_a_computer(text):
     assert rule_of(text) == {"fact": "has_internet_device", "op": "==", "value": "yes"}
+    # As before: the answer is the line's question, so "no" fails it and "unsure" is open.
+    assert _status(text, "yes") == "pass"
+    assert _status(text, "no") == "fail"
+    assert _status(text, "unsure") == "unknown"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Internet access",
+        "Internet access.",
+        "Access to the internet",
+        "Access to internet at home",
+        "Has internet access for electronic diaries",
+        "Access to the internet with a compatible device",
+    ],
+)
+def test_a_bare_internet_line_does_not_rule_out_a_tablet_only_patient(text):
+    # The line takes any device with internet; has_internet_device asks for a smartphone
+    # or computer, so a patient whose only device is a tablet may truthfully answer "no".
+    assert rule_of(text) is None
+    assert "tablet" in note_of(text)
+    for answer in ("yes", "no", "unsure"):
+        assert _status(text, answer) != "fail"
 
 
 @pytest.mark.parametrize(
