@@ -7,12 +7,14 @@ done twice):
 1. :func:`trial_changes_detect` compares the catalog with what the watchlist last saw
    of each trial (:class:`~watches.models.TrialSnapshot`). The import's content hash
    (``Trial.record_hash``, :func:`finder.importing.study_record_hash`) is compared first,
-   with the criteria version, the status and the count of located recruiting sites, in
-   one query: a re-import that changed nothing leaves all of them equal, so it is not even
-   looked at. Each difference becomes a :class:`~watches.models.TrialChange`: a trial
-   that started recruiting (new to the catalog, or reopened), a site that started
-   recruiting (or was placed on the map), a new criteria version (with the rules of both
-   versions), a trial that stopped recruiting.
+   with the criteria version, the status and the count of recruiting sites (located or
+   not), in one query: a re-import that changed nothing leaves all of them equal, so it is
+   not even looked at. Each difference becomes a :class:`~watches.models.TrialChange`: a
+   trial that started recruiting (new to the catalog, or reopened), a site that started
+   recruiting (one not recruiting in the snapshot; a site recruiting all along that is
+   placed on the map later is not one), a new criteria version (with the rules of both
+   versions), a trial that stopped recruiting. A site that opens without coordinates is
+   a change that alerts nobody (no distance to measure).
 2. :func:`watch_alerts_match` matches the new changes to watches with one query per
    batch of changes, never a loop over watches: the changed trials' recruiting sites join
    the watches whose circles touch the site's grid cell (``watches.geometry``), on the
@@ -133,14 +135,11 @@ def _lock(now: datetime) -> None:
 # --- 1. what changed -----------------------------------------------------------------------
 
 
-def _located_recruiting(trial_ref) -> Subquery:
+def _recruiting_count(trial_ref) -> Subquery:
+    # Every recruiting site, located or not: a site placed on the map later (geocoded) was
+    # recruiting already, so it must not look like a clinic that started recruiting.
     counted = (
-        Site.objects.filter(
-            trial=trial_ref,
-            status=SiteStatus.RECRUITING,
-            latitude__isnull=False,
-            longitude__isnull=False,
-        )
+        Site.objects.filter(trial=trial_ref, status=SiteStatus.RECRUITING)
         .order_by()
         .values("trial")
         .annotate(n=Count("pk"))
@@ -152,7 +151,7 @@ def _located_recruiting(trial_ref) -> Subquery:
 def trials_changed() -> list[int]:
     """The trials that differ from their snapshot (or have none), in one query."""
     trials = Trial.objects.annotate(
-        recruiting_now=Coalesce(_located_recruiting(OuterRef("pk")), Value(0))
+        recruiting_now=Coalesce(_recruiting_count(OuterRef("pk")), Value(0))
     )
     snapshot = "watch_snapshot__"
     return list(
@@ -198,12 +197,7 @@ def _changes_record(trial_ids: list[int], now: datetime, baseline: bool) -> int:
     snapshots = TrialSnapshot.objects.in_bulk(list(trials))
     sites: dict[int, list[int]] = defaultdict(list)
     for trial_id, site_id in (
-        Site.objects.filter(
-            trial_id__in=list(trials),
-            status=SiteStatus.RECRUITING,
-            latitude__isnull=False,
-            longitude__isnull=False,
-        )
+        Site.objects.filter(trial_id__in=list(trials), status=SiteStatus.RECRUITING)
         .order_by("trial_id", "pk")
         .values_list("trial_id", "pk")
     ):

@@ -147,7 +147,8 @@ class TrialSnapshot(models.Model):
     record_hash = models.CharField(max_length=64, blank=True)
     criteria_version = models.PositiveIntegerField()
     overall_status = models.CharField(max_length=32)
-    #: The trial's recruiting sites with coordinates (ids), and how many.
+    #: The trial's recruiting sites (ids, located or not), and how many: a site that gets
+    #: its coordinates later was recruiting already, so it is no clinic that opened.
     recruiting_sites = models.JSONField(default=list)
     recruiting_count = models.PositiveIntegerField(default=0)
     #: The criteria of ``criteria_version`` as the engine needs them (``[[kind, rule]]``),
