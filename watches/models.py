@@ -114,6 +114,7 @@ class WatchCell(models.Model):
 class TokenPurpose(models.TextChoices):
     CONFIRM = "confirm", _("Confirms the e-mail address")
     MANAGE = "manage", _("Opens the watch to pause, change or delete it")
+    DELETE = "delete", _("Deletes the request (the confirmation e-mail's link)")
 
 
 def watch_token_hash(token: str) -> str:

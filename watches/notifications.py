@@ -1,12 +1,12 @@
 """The e-mails of the watchlist, rendered when the outbox delivers them.
 
 Two kinds: ``watch_confirmation`` (about a :class:`~watches.models.Watch`: the double
-opt-in link) and ``watch_digest`` (about a :class:`~watches.models.WatchDigest`: a day's
-alerts, each with its reason and a link to the trial). Both are in the watcher's
-language and carry a link drawn as they are rendered (its hash only is stored); the
-digest's link opens the watch to pause, change or delete it, and is also its
-``List-Unsubscribe`` (one click, RFC 8058). The text names studies, clinics and the
-place watched, never the address or the answers.
+opt-in link, and a link to delete the request at once) and ``watch_digest`` (about a
+:class:`~watches.models.WatchDigest`: a day's alerts, each with its reason and a link to
+the trial). Both are in the watcher's language and carry links drawn as they are
+rendered (their hashes only are stored); the digest's link opens the watch to pause,
+change or delete it, and is also its ``List-Unsubscribe`` (one click, RFC 8058). The
+text names studies, clinics and the place watched, never the address or the answers.
 """
 
 from __future__ import annotations
@@ -56,10 +56,14 @@ def render_confirmation(message: OutboxMessage) -> EmailMessage | None:
     if watch is None or watch.status != WatchStatus.UNCONFIRMED or not watch.email:
         return None
     token = watch_token_issue(watch=watch, purpose=TokenPurpose.CONFIRM)
+    # A token of its own for the delete link (it outlives the confirmation: the watch
+    # can be deleted from this e-mail after it is confirmed, too).
+    delete_token = watch_token_issue(watch=watch, purpose=TokenPurpose.DELETE)
     with translation.override(watch.language):
         context = {
             **watch_context(watch),
             "confirm_url": absolute_url(reverse("watches:confirm_open", args=[token])),
+            "delete_url": absolute_url(reverse("watches:delete_open", args=[delete_token])),
             "valid_until": confirmation_end(watch),
         }
         return _email("emails/watch_confirmation", context, watch)

@@ -14,5 +14,7 @@ urlpatterns = [
     path("watches/manage/<str:token>/", views.manage_open, name="manage_open"),
     path("watches/manage/", views.manage, name="manage"),
     path("watches/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("watches/delete/<str:token>/", views.delete_open, name="delete_open"),
+    path("watches/delete/", views.delete, name="delete"),
     path("watches/deleted/", views.deleted, name="deleted"),
 ]

@@ -51,6 +51,7 @@ SESSION_CONFIRM = "watch_confirm"
 SESSION_MANAGE = "watch_manage"
 #: The answer store's scope the questionnaires share (``match.views.MATCH_SCOPE``).
 ANSWERS_SCOPE = "*"
+SESSION_DELETE = "watch_delete"
 #: A watch was just deleted through the pages: the next page says so, once.
 SESSION_DELETED = "watch_deleted"
 
@@ -336,6 +337,34 @@ def deleted(request: HttpRequest) -> HttpResponse:
     return render(
         request, "watches/deleted.html", {"shown": request.session.pop(SESSION_DELETED, False)}
     )
+
+
+@never_cache
+def delete_open(request: HttpRequest, token: str) -> HttpResponse:
+    """The confirmation e-mail's "delete this request now" link: kept in the session,
+    then ``/watches/delete/``."""
+    found, problem = watch_token_for(token=token, purpose=TokenPurpose.DELETE)
+    if problem:
+        return _link_problem(request, problem)
+    _keep(request, SESSION_DELETE, watch_id=found.watch_id, token_hash=found.token_hash)
+    return redirect("watches:delete")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest) -> HttpResponse:
+    """Delete the request with one click on the page (not the link alone, which mail
+    scanners open too), confirmed or not."""
+    watch = _session_watch(request, SESSION_DELETE)
+    if watch is None:
+        return _link_problem(request, "unknown")
+    if request.method == "POST":
+        watch_delete(watch=watch)
+        request.session.pop(SESSION_DELETE, None)
+        request.session.pop(SESSION_CONFIRM, None)
+        request.session[SESSION_DELETED] = True
+        return redirect("watches:deleted")
+    return render(request, "watches/delete.html", {"watch": watch})
 
 
 @csrf_exempt  # the token in the link is the authority; RFC 8058 one-click has no form
