@@ -2,7 +2,8 @@
 
 The project-wide autouse fixtures need Django (the cache, Celery); the reader never
 touches either, so they are replaced by no-ops here and these tests also run with
-``-p no:django``.
+``-p no:django``, except ``test_vignettes.py``: it imports the vignettes with
+``import_ctgov`` and screens them with the eligibility service, on the test database.
 """
 
 from __future__ import annotations

@@ -1,14 +1,16 @@
 """Print the reader's figures quoted in docs/reader.md.
 
-Run from the project root (plain Python, no Django needed)::
+Run from the project root (coverage and review are plain Python; the vignettes go
+through the importer and the eligibility service, on a throwaway test database)::
 
-    python -m tests.reader.measure
+    DEBUG=1 python -m tests.reader.measure
 
 - coverage: the share of the 41 registry texts' criterion lines with a proposal (all,
   inclusion, exclusion), by pattern;
 - review: the reviewed fixture's counts (lines with a curator's rule, missed ones);
 - vignettes: for each batch, the expressible exclusions caught by the right line and the
-  false exclusions, with every proposal accepted unread.
+  false exclusions: each text imported with ``import_ctgov``, every proposal accepted
+  unread, each patient screened with ``screening_evaluate`` (``tests/reader/vignettes.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections import Counter
 from eligibility.reader import read
 from finder.criteria_lines import split_criteria
 from tests.reader.conftest import registry_records, reviewed
-from tests.reader.vignettes import catch_rate, load, screen_all
+from tests.reader.vignettes import figures, load
 
 
 def coverage() -> None:
@@ -56,17 +58,24 @@ def review() -> None:
 
 
 def vignettes() -> None:
-    data = load()
-    for batch in ("development", "held_out"):
-        trials = [t for t in data["trials"] if t["batch"] == batch]
-        screened = screen_all({**data, "trials": trials})
-        caught, expressible = catch_rate(screened)
-        false = sum(len(s.false_exclusions) for s in screened)
-        print(
-            f"vignettes ({batch}): {len(trials)} trials, {len(screened)} patients, "
-            f"caught {caught} of {expressible} expressible exclusions "
-            f"({caught / expressible:.0%}), false exclusions {false}"
-        )
+    """The vignettes through the product, on a test database created and dropped here."""
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from django.test.utils import setup_databases, teardown_databases
+
+    from tests.reader.vignettes import screened_in_rollback
+
+    databases = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    try:
+        data = load()
+        for line in figures(screened_in_rollback(data), data):
+            print(line)
+    finally:
+        teardown_databases(databases, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -1,32 +1,61 @@
-"""Screening the reader's vignettes: every proposal accepted unread, then the patients.
+"""Screening the reader's vignettes through the product: imported, accepted unread, screened.
 
-Used by ``test_vignettes.py`` and by ``measure.py`` (the figures in docs/reader.md).
+Each vignette text is wrapped as a ClinicalTrials.gov v2 record (:func:`as_v2_record`),
+imported with ``manage.py import_ctgov`` (which runs the reader), every pending proposal
+accepted at once as ``criteria_proposals --accept-all`` does
+(``eligibility.review.trial_proposals_accept_all``), then each patient screened with
+``eligibility.services.screening_evaluate``, the service the eligibility API calls.
+
+Used by ``test_vignettes.py`` and by ``measure.py`` (the figures in docs/reader.md and
+docs/benchmarks.md). Needs Django and a database: :func:`screen_all` writes, so run it
+inside a transaction that is rolled back (:func:`screened_in_rollback`).
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass
 from datetime import date
+from io import StringIO
 from pathlib import Path
 
-from eligibility.engine.evaluate import (
-    ELIGIBLE,
-    FAIL,
-    NOT_CHECKED,
-    CriterionSpec,
-    compile_trial,
-    verdict_of,
-)
-from eligibility.engine.facts import prepare_facts
-from eligibility.reader import propose
-from finder.criteria_lines import split_criteria
+from eligibility.engine.evaluate import ELIGIBLE, FAIL, NOT_CHECKED
 
 VIGNETTES = Path(__file__).resolve().parents[1] / "data" / "reader_vignettes" / "vignettes.json"
+
+#: The vignettes are not registry records and have no NCT ids; the importer needs one.
+#: NCT9999xxxx is far above any id the registry has given (NCT07... in 2025).
+FAKE_NCT = "NCT9999{:04d}"
 
 
 def load() -> dict:
     return json.loads(VIGNETTES.read_text(encoding="utf-8"))
+
+
+def nct_id(trial: dict) -> str:
+    """``VIG-07`` -> ``NCT99990007``."""
+    return FAKE_NCT.format(int(trial["id"].removeprefix("VIG-")))
+
+
+def as_v2_record(trial: dict) -> dict:
+    """A vignette as a ClinicalTrials.gov API v2 study: its text and conditions only.
+
+    No ages, sex or healthy-volunteers flag are given (the vignettes state them in the
+    text, where the reader reads them), so the importer derives nothing from structured
+    fields except what the conditions say (a relapsing-only trial excludes PPMS).
+    """
+    return {
+        "protocolSection": {
+            "identificationModule": {
+                "nctId": nct_id(trial),
+                "briefTitle": f"{trial['id']}: written for the reader's tests",
+            },
+            "statusModule": {"overallStatus": "RECRUITING"},
+            "conditionsModule": {"conditions": list(trial["conditions"])},
+            "eligibilityModule": {"eligibilityCriteria": trial["text"]},
+        }
+    }
 
 
 @dataclass(frozen=True)
@@ -34,18 +63,29 @@ class Screened:
     trial: str
     who: str
     verdict: str
-    statuses: dict[tuple[str, int], str]
+    #: ``(kind, order)`` for a registered line; ``("registry", kind, order)`` for a rule
+    #: the importer derived from the record's structured fields.
+    statuses: dict[tuple, str]
     ruled_out_by: list[dict]
 
     @property
-    def failing(self) -> set[tuple[str, int]]:
+    def failing(self) -> set[tuple]:
         return {line for line, status in self.statuses.items() if status == FAIL}
 
     @property
-    def false_exclusions(self) -> set[tuple[str, int]]:
-        """Lines that rule the patient out although the careful reading says they do not."""
+    def false_exclusions(self) -> set[tuple]:
+        """Criteria that rule the patient out although the careful reading says they do not.
+
+        A registered line fails only where the careful reading names it. A rule derived
+        from the record's conditions (a relapsing-only trial excludes PPMS; no registered
+        line of its own) is a false exclusion where the careful reading rules the patient
+        out by no line at all; a PPMS patient whom the lines rule out anyway may fail it too.
+        """
         expected = {(line["kind"], line["order"]) for line in self.ruled_out_by}
-        return self.failing - expected
+        wrong = self.failing - expected
+        if self.ruled_out_by:
+            wrong = {key for key in wrong if key[0] != "registry"}
+        return wrong
 
     @property
     def expressible(self) -> list[tuple[str, int]]:
@@ -56,44 +96,78 @@ class Screened:
         return [line for line in self.expressible if self.statuses[line] == FAIL]
 
 
-def import_trial(trial: dict) -> list[CriterionSpec]:
-    """The trial's lines, each with its proposal accepted as it is (or not_checked)."""
-    specs = []
-    for line in split_criteria(trial["text"]).lines:
-        proposal = propose(
-            line.text,
-            kind=line.kind,
-            heading=line.heading,
-            items=line.items,
-            conditions=trial["conditions"],
-        )
-        specs.append(
-            CriterionSpec(
-                id=(line.kind, line.order),
-                kind=line.kind,
-                rule=proposal.rule if proposal else None,
-                text=proposal.patient_text if proposal else line.text,
-            )
-        )
-    return specs
+def import_trials(trials: list[dict]) -> dict[str, object]:
+    """Import the vignettes with ``import_ctgov`` and accept every proposal unread.
+
+    Returns each vignette's :class:`finder.models.Trial`, by vignette id.
+    """
+    from django.core.management import call_command
+
+    from eligibility.review import Reviewer, trial_proposals_accept_all
+    from finder.models import Trial
+
+    page = {"studies": [as_v2_record(trial) for trial in trials]}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "vignettes-page.json"
+        path.write_text(json.dumps(page), encoding="utf-8")
+        call_command("import_ctgov", str(path), "--no-progress", "--strict", stdout=StringIO())
+    imported = {}
+    reviewer = Reviewer(label="vignettes")
+    for trial in trials:
+        record = Trial.objects.get(nct_id=nct_id(trial))
+        trial_proposals_accept_all(trial=record, reviewer=reviewer)
+        record.refresh_from_db()
+        imported[trial["id"]] = record
+    return imported
+
+
+def _keys(record) -> dict[int, tuple]:
+    """Each criterion's id (as the API names it) -> the key the vignettes use."""
+    from eligibility.models import CriterionSource
+
+    return {
+        c.pk: (c.kind, c.order)
+        if c.source == CriterionSource.LINE
+        else ("registry", c.kind, c.order)
+        for c in record.criteria.all()
+    }
 
 
 def screen_all(data: dict | None = None) -> list[Screened]:
+    """Import, accept and screen every vignette patient (writes to the database)."""
+    from eligibility.services import answers_prepare, screening_evaluate
+
     data = data or load()
     today = date.fromisoformat(data["today"])
+    imported = import_trials(data["trials"])
     screened = []
     for trial in data["trials"]:
-        specs = import_trial(trial)
-        compiled = compile_trial(specs, trial_id=trial["id"])
+        record = imported[trial["id"]]
+        keys = _keys(record)
         for patient in trial["patients"]:
-            facts = prepare_facts(patient["answers"], today=today)
-            statuses = dict(zip([spec.id for spec in specs], compiled.statuses(facts), strict=True))
-            verdict = compiled.verdict(facts)
-            assert verdict == verdict_of(statuses.values())
-            assert verdict != ELIGIBLE or NOT_CHECKED not in statuses.values()
-            screened.append(
-                Screened(trial["id"], patient["who"], verdict, statuses, patient["ruled_out_by"])
+            outcome = screening_evaluate(
+                trial=record,
+                answers=answers_prepare(answers=patient["answers"], today=today),
+                today=today,
             )
+            statuses = {keys[c["id"]]: c["status"] for c in outcome.criteria}
+            assert len(statuses) == len(outcome.criteria) == outcome.total
+            assert outcome.verdict != ELIGIBLE or NOT_CHECKED not in statuses.values()
+            screened.append(
+                Screened(
+                    trial["id"], patient["who"], outcome.verdict, statuses, patient["ruled_out_by"]
+                )
+            )
+    return screened
+
+
+def screened_in_rollback(data: dict | None = None) -> list[Screened]:
+    """:func:`screen_all` inside a transaction rolled back: the database is left as it was."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        screened = screen_all(data)
+        transaction.set_rollback(True)
     return screened
 
 
@@ -102,3 +176,20 @@ def catch_rate(screened: list[Screened]) -> tuple[int, int]:
     expressible = sum(len(s.expressible) for s in screened)
     caught = sum(len(s.caught) for s in screened)
     return caught, expressible
+
+
+def figures(screened: list[Screened], data: dict | None = None) -> list[str]:
+    """One line per batch: trials, patients, exclusions caught, false exclusions."""
+    data = data or load()
+    lines = []
+    for batch in ("development", "held_out"):
+        trials = {t["id"] for t in data["trials"] if t["batch"] == batch}
+        mine = [s for s in screened if s.trial in trials]
+        caught, expressible = catch_rate(mine)
+        false = sum(len(s.false_exclusions) for s in mine)
+        lines.append(
+            f"vignettes ({batch}): {len(trials)} trials, {len(mine)} patients, "
+            f"caught {caught} of {expressible} expressible exclusions "
+            f"({caught / expressible:.0%}), false exclusions {false}"
+        )
+    return lines
