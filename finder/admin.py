@@ -1,6 +1,8 @@
 """Curator admin: trials with their arms, interventions and sites inline."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from eligibility.admin import CriterionInline, LineCriterionInline
 from eligibility.services import trial_criteria_version_bump
@@ -38,6 +40,10 @@ class InterventionInline(admin.TabularInline):
     filter_horizontal = ["arms"]
 
 
+#: Above this many sites a trial's sites are edited in the Site admin, not inline.
+SITE_INLINE_MAX = 15
+
+
 class SiteInline(admin.TabularInline):
     model = Site
     extra = 1
@@ -67,8 +73,32 @@ class TrialAdmin(admin.ModelAdmin):
         "sites_are_illustrative",
     ]
     search_fields = ["nct_id", "acronym", "brief_title", "official_title", "condition_search"]
-    readonly_fields = ["criteria_version", "created_at", "updated_at"]
+    readonly_fields = ["criteria_version", "created_at", "updated_at", "site_list"]
     inlines = [ArmInline, InterventionInline, CriterionInline, LineCriterionInline, SiteInline]
+
+    def get_inlines(self, request, obj):
+        """Sites inline while a trial has few (a curated trial is typed in with them); a
+        registry trial's hundreds of sites would be a form over Django's field limit
+        (``DATA_UPLOAD_MAX_NUMBER_FIELDS``), so they are linked to, in the Site admin."""
+        inlines = list(super().get_inlines(request, obj))
+        if obj is not None and obj.sites.count() > SITE_INLINE_MAX:
+            inlines.remove(SiteInline)
+        return inlines
+
+    @admin.display(description="sites")
+    def site_list(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        count = obj.sites.count()
+        if count <= SITE_INLINE_MAX:
+            return f"{count}, edited below"
+        url = reverse("admin:sites_site_changelist") + f"?trial__id__exact={obj.pk}"
+        return format_html(
+            '{} sites, too many to edit on this page: <a href="{}">edit them in the site list</a>',
+            count,
+            url,
+        )
+
     fieldsets = [
         (None, {"fields": ["nct_id", "acronym", "brief_title", "official_title"]}),
         (
@@ -92,6 +122,7 @@ class TrialAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Sites", {"fields": ["site_list"]}),
         (
             "Eligibility as registered",
             {
