@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -34,6 +35,7 @@ from .models import (
     TokenPurpose,
     TrialChange,
     Watch,
+    WatchAlert,
     WatchCell,
     WatchDigest,
     WatchStatus,
@@ -180,15 +182,52 @@ def watch_used(*, watch: Watch, now: datetime | None = None) -> None:
     watch.last_used_at = now
 
 
+@transaction.atomic
 def watch_pause(*, watch: Watch) -> None:
-    """No alerts until resumed (changes meanwhile are not kept for later)."""
-    Watch.objects.filter(pk=watch.pk, status=WatchStatus.ACTIVE).update(status=WatchStatus.PAUSED)
+    """No alerts until resumed (changes meanwhile are not kept for later).
+
+    The alerts waiting for a digest are dropped; a digest queued but not sent is not
+    delivered to a paused watch (its message is cancelled when it comes up, or on
+    :func:`watch_resume`): what was found before the pause is not sent after it either."""
+    paused = Watch.objects.filter(pk=watch.pk, status=WatchStatus.ACTIVE).update(
+        status=WatchStatus.PAUSED
+    )
+    if paused:
+        WatchAlert.objects.filter(watch=watch, digest__isnull=True).delete()
+        logger.info("watch %s paused", watch.pk)
     watch.refresh_from_db()
 
 
+@transaction.atomic
 def watch_resume(*, watch: Watch) -> None:
-    Watch.objects.filter(pk=watch.pk, status=WatchStatus.PAUSED).update(status=WatchStatus.ACTIVE)
+    """Alerts again, from the changes found after now: nothing kept from before or during
+    the pause (a digest still waiting in the outbox is cancelled with its alerts, and an
+    alert a run was matching as the watch paused is dropped)."""
+    resumed = Watch.objects.filter(pk=watch.pk, status=WatchStatus.PAUSED).update(
+        status=WatchStatus.ACTIVE
+    )
+    if resumed:
+        _alerts_waiting_drop(watch, "paused")
+        logger.info("watch %s resumed", watch.pk)
     watch.refresh_from_db()
+
+
+def _alerts_waiting_drop(watch: Watch, reason: str) -> None:
+    """Drop the watch's alerts no message has carried yet: those waiting for a digest, and
+    those of a digest whose message is still pending (that message is cancelled)."""
+    pending = set(
+        OutboxMessage.objects.filter(
+            subject_type=ContentType.objects.get_for_model(WatchDigest),
+            subject_id__in=WatchDigest.objects.filter(watch=watch, sent_at__isnull=True).values(
+                "pk"
+            ),
+            status=OutboxStatus.PENDING,
+        ).values_list("subject_id", flat=True)
+    )
+    _messages_cancel(WatchDigest, sorted(pending), reason)
+    WatchAlert.objects.filter(
+        Q(digest__isnull=True) | Q(digest_id__in=pending), watch=watch
+    ).delete()
 
 
 @transaction.atomic
