@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from email_validator import EmailNotValidError, validate_email
 
+from config.api import invalid_answers_errors
 from eligibility.engine.facts import InvalidAnswers
 from eligibility.models import Screening, ScreeningReevaluation, Verdict
 from notifications.models import OutboxMessage, OutboxStatus
@@ -179,11 +180,10 @@ def answer_errors(exc: InvalidAnswers, *, answers: Any) -> dict[str, str]:
     code, a count, the age a birth date gives). Those are replaced by
     :data:`ANSWER_INVALID`, so that a referral error never carries a patient's answer.
     """
+    paths = invalid_answers_errors(exc)  # config.api owns the map from keys to paths
     return {
-        (key if key == "answers" else f"answers.{key}"): (
-            message if _repeats_nothing(message, key=key, answers=answers) else ANSWER_INVALID
-        )
-        for key, message in exc.errors.items()
+        path: message if _repeats_nothing(message, key=key, answers=answers) else ANSWER_INVALID
+        for (key, message), path in zip(exc.errors.items(), paths, strict=True)
     }
 
 
