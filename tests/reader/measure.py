@@ -10,7 +10,9 @@ through the importer and the eligibility service, on a throwaway test database):
 - review: the reviewed fixture's counts (lines with a curator's rule, missed ones);
 - vignettes: for each batch, the expressible exclusions caught by the right line and the
   false exclusions: each text imported with ``import_ctgov``, every proposal accepted
-  unread, each patient screened with ``screening_evaluate`` (``tests/reader/vignettes.py``).
+  unread, each patient screened with ``screening_evaluate`` (``tests/reader/vignettes.py``);
+  the written vignettes' batches, then the held-out batch of real registered lines
+  (``tests/reader/registry_vignettes.json``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections import Counter
 from eligibility.reader import read
 from finder.criteria_lines import split_criteria
 from tests.reader.conftest import registry_records, reviewed
-from tests.reader.vignettes import figures, load
+from tests.reader.vignettes import figures, load, load_registry
 
 
 def coverage() -> None:
@@ -71,9 +73,9 @@ def vignettes() -> None:
 
     databases = setup_databases(verbosity=0, interactive=False, aliases={"default"})
     try:
-        data = load()
-        for line in figures(screened_in_rollback(data), data):
-            print(line)
+        for data in (load(), load_registry()):
+            for line in figures(screened_in_rollback(data), data):
+                print(line)
     finally:
         teardown_databases(databases, verbosity=0)
 

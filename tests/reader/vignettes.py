@@ -23,6 +23,9 @@ from pathlib import Path
 from eligibility.engine.evaluate import ELIGIBLE, FAIL, NOT_CHECKED
 
 VIGNETTES = Path(__file__).resolve().parents[1] / "data" / "reader_vignettes" / "vignettes.json"
+#: The held-out batch of real registered lines (``held_out_registry``), each trial's lines
+#: copied from one record of the registry data (its ``source_nct``).
+REGISTRY_VIGNETTES = Path(__file__).resolve().parent / "registry_vignettes.json"
 
 #: The vignettes are not registry records and have no NCT ids; the importer needs one.
 #: NCT9999xxxx is far above any id the registry has given (NCT07... in 2025).
@@ -31,6 +34,11 @@ FAKE_NCT = "NCT9999{:04d}"
 
 def load() -> dict:
     return json.loads(VIGNETTES.read_text(encoding="utf-8"))
+
+
+def load_registry() -> dict:
+    """The held-out batch of real registered lines (same shape: ``today``, ``trials``)."""
+    return json.loads(REGISTRY_VIGNETTES.read_text(encoding="utf-8"))
 
 
 def nct_id(trial: dict) -> str:
@@ -182,7 +190,7 @@ def figures(screened: list[Screened], data: dict | None = None) -> list[str]:
     """One line per batch: trials, patients, exclusions caught, false exclusions."""
     data = data or load()
     lines = []
-    for batch in ("development", "held_out"):
+    for batch in dict.fromkeys(trial["batch"] for trial in data["trials"]):
         trials = {t["id"] for t in data["trials"] if t["batch"] == batch}
         mine = [s for s in screened if s.trial in trials]
         caught, expressible = catch_rate(mine)
