@@ -29,8 +29,8 @@ from eligibility.engine.facts import (
     CONDITION_CODES,
     TREATMENT_CODES,
     InvalidAnswers,
-    validate_answers,
 )
+from eligibility.services import Answers, answers_prepare
 
 from . import terminology as codes
 from .outcomes import MAX_ISSUES, FhirInputError, Issue, operation_outcome
@@ -422,6 +422,9 @@ class PatientAnswers:
     ``unused`` are the notes (among ``notes``) on the resources or elements not used:
     left out by a check, of a type not read, naming nothing the trials ask about, not
     confirmed, not current; each match repeats them (:func:`match_entry`).
+    ``prepared`` is :attr:`answers` validated, with their facts derived
+    (:func:`~eligibility.services.answers_prepare`, called once, by the mapping's last
+    guard): what ``$match`` evaluates.
     """
 
     answers: dict[str, Any] = field(default_factory=dict)
@@ -429,6 +432,7 @@ class PatientAnswers:
     notes: list[Issue] = field(default_factory=list)
     partial: tuple[str, ...] = ()
     unused: list[Issue] = field(default_factory=list)
+    prepared: Answers | None = None
 
     def note(self, diagnostics: str, expression: str | tuple[str, ...]) -> None:
         self.notes.append(Issue("information", "informational", diagnostics, expression))
@@ -456,7 +460,8 @@ def answers_from_bundle(
     state stay missing (never "no"): a Bundle without an MS Condition leaves
     ``ms_diagnosis`` unknown, one without a natalizumab MedicationStatement leaves
     natalizumab open. ``edss_codes`` are a site's own EDSS codes (``system|code``).
-    The answers returned always validate; one that would not is left out with a note.
+    The answers returned always validate (``prepared`` holds them validated, with their
+    facts, as of ``today``); one that would not is left out with a note.
     """
     checked = check_bundle(data, today=today)
     result = PatientAnswers(notes=list(checked.issues), unused=list(checked.issues))
@@ -889,11 +894,21 @@ def _answer_pregnancy(result: PatientAnswers, found: list[tuple[Entry, str]], to
 
 
 def _keep_valid_answers(result: PatientAnswers, *, today: date) -> None:
-    """Leave out, with a note, any answer the contract refuses (a mapping's last guard)."""
-    for _ in range(3):
+    """Leave out, with a note, any answer the contract refuses (a mapping's last guard),
+    and keep the answers left as :attr:`PatientAnswers.prepared`.
+
+    They are validated by :func:`~eligibility.services.answers_prepare`, the validator
+    every request uses, so ``$match`` does not validate them again. Three rounds leave
+    answers out; answers still refused after them raise :class:`InvalidAnswers`.
+    """
+    for attempt in range(4):
         try:
-            validate_answers(result.answers, today=today)
+            result.prepared = answers_prepare(
+                answers=result.answers, today=today, partial=result.partial
+            )
         except InvalidAnswers as exc:
+            if attempt == 3:
+                raise
             for key, message in exc.errors.items():
                 if result.answers.pop(key, None) is not None:
                     result.left_out(f"{key} left out: {message}.", "Bundle")
