@@ -2,18 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import router
+from django.db.models import (
+    CharField,
+    Count,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sites import ranking
+from sites.geocoding import Place
 from sites.models import Site, SiteStatus
-from sites.selectors import TrialWithNearestSite, trials_nearest_for_condition
+from sites.selectors import (
+    RankedSite,
+    SiteContact,
+    TrialSiteList,
+    TrialWithNearestSite,
+    nearest_recruiting,
+    site_contacts,
+    trial_site_list,
+    trials_nearest_for_condition,
+)
 
 from .conditions import ConditionQuery, condition_query
 from .models import Arm, Intervention, Sex, TimeReimbursement, Trial
@@ -123,7 +149,8 @@ def trials_nearest(
     return kept[offset : offset + limit], len(kept)
 
 
-#: Fields of a trial its patient page never reads (what it reads is in its templates).
+#: Fields of a trial its patient page never reads (what it reads is in its templates;
+#: ``record_hash`` is read, as a part of :func:`trial_page_content_version`).
 PAGE_UNUSED_TRIAL_FIELDS = (
     "official_title",
     "description",
@@ -131,13 +158,13 @@ PAGE_UNUSED_TRIAL_FIELDS = (
     "keywords",
     "mesh_conditions",
     "mesh_ancestors",
-    "record_hash",
 )
 
 #: Fields of a trial a trial card never reads (``includes/trial_card.html`` and what it
 #: includes): those of the page, and the texts the page shows but a card does not.
 CARD_UNUSED_TRIAL_FIELDS = (
     *PAGE_UNUSED_TRIAL_FIELDS,
+    "record_hash",
     "summary",
     "eligibility_text",
     "collaborators",
@@ -149,18 +176,15 @@ def trial_for_detail(*, nct_id: str, for_page: bool = False) -> Trial | None:
     interventions. ``None`` when there is no such trial.
 
     For the APIs, annotated with ``locations_count`` and ``recruiting_locations_count``
-    and each arm with its interventions. ``for_page`` (the patient page): without those
-    (the page counts its sites from the site list it reads anyway, and lists arms and
-    interventions apart) and without the fields it never shows.
+    and each arm with its interventions. ``for_page`` (the patient page): the trial row
+    alone, without the fields the page never shows, annotated with what
+    :func:`trial_page_sites_version` needs; the page reads its criteria, arms,
+    interventions and sites through :func:`trial_page_content` and
+    :func:`trial_page_sites`, once per version of them.
     """
-    trials = Trial.objects.filter(nct_id=nct_id.upper())
     if for_page:
-        # The page shows none of these; the search text and the MeSH lists are the largest.
-        return (
-            trials.defer(*PAGE_UNUSED_TRIAL_FIELDS)
-            .prefetch_related("criteria", "arms", "interventions")
-            .first()
-        )
+        return _trial_for_page(nct_id.upper())
+    trials = Trial.objects.filter(nct_id=nct_id.upper())
     trials = trials.annotate(
         locations_count=Count("sites", distinct=True),
         recruiting_locations_count=Count(
@@ -172,6 +196,188 @@ def trial_for_detail(*, nct_id: str, for_page: bool = False) -> Trial | None:
         Prefetch("arms", queryset=Arm.objects.prefetch_related("interventions")),
         Prefetch("interventions", queryset=Intervention.objects.all()),
     ).first()
+
+
+# --- the trial page's data, once per version -------------------------------------------
+#
+# The patient page of a trial reads its trial row on every request (one query, with the
+# version of its sites annotated: :func:`trial_for_detail` with ``for_page``). What it
+# shows besides the row is read once per version and kept in each process:
+#
+# * the criteria, arms and interventions (:func:`trial_page_content`), keyed on the
+#   trial's identity (id, creation time: SQLite may reuse an id), ``updated_at`` (any
+#   save: the admin's, an import that changed the trial's fields), ``record_hash`` (an
+#   import writes it whenever the registry record changed: arms, interventions, sites,
+#   criteria) and ``criteria_version`` (every change to its criteria bumps it);
+# * its sites as the page lists them without an origin, and the registry contacts of
+#   the recruiting ones (:func:`trial_page_sites`), keyed on the trial's identity and the
+#   count, latest ``updated_at`` and sum of ids of its sites, read with the trial's row
+#   (a site added, removed or saved, by a save, ``bulk_update``, the import or the
+#   geocoder, changes one of them).
+#   A patient's origin ranks that list in memory, as ``trial_sites_ranked`` ranks the
+#   rows it reads (the same exact distances, ties by id).
+#
+# A ``QuerySet.update()`` that sets neither ``updated_at`` nor a version is the one
+# write these keys cannot see (as for the site index). Nothing about a patient is kept.
+
+_PAGE_DATA_MAX = 2_000
+_page_data: OrderedDict[tuple, Any] = OrderedDict()
+_page_data_lock = threading.Lock()
+
+
+def _page_data_get(key: tuple, build: Callable[[], Any]) -> Any:
+    with _page_data_lock:
+        value = _page_data.get(key)
+        if value is not None:
+            _page_data.move_to_end(key)
+            return value
+    value = build()
+    with _page_data_lock:
+        _page_data[key] = value
+        while len(_page_data) > _PAGE_DATA_MAX:
+            _page_data.popitem(last=False)
+    return value
+
+
+def _stamp(value) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def trial_page_content_version(trial: Trial) -> str:
+    """What the trial page shows of a trial besides its sites, as a version string."""
+    return ":".join(
+        (
+            str(trial.pk),
+            _stamp(trial.created_at),
+            _stamp(trial.updated_at),
+            trial.record_hash,
+            str(trial.criteria_version),
+        )
+    )
+
+
+def _sites_version_subquery() -> QuerySet:
+    """The count, latest ``updated_at`` and sum of ids of a trial's sites, as one text
+    (a scalar subquery: no join of the trial's long row with each of its sites)."""
+    return (
+        Site.objects.filter(trial=OuterRef("pk"))
+        .order_by()
+        .values("trial")
+        .annotate(
+            version=Concat(
+                Cast(Count("id"), CharField()),
+                Value(":"),
+                Cast(Max("updated_at"), CharField()),
+                Value(":"),
+                Cast(Sum("id"), CharField()),
+                output_field=CharField(),
+            )
+        )
+        .values("version")
+    )
+
+
+def trial_page_sites_version(trial: Trial) -> str:
+    """The version of a trial's sites (read by :func:`trial_for_detail` with ``for_page``)."""
+    return f"{trial.pk}:{_stamp(trial.created_at)}:{trial.page_sites_version or ''}"
+
+
+@dataclass(frozen=True)
+class TrialPageContent:
+    """A trial's criteria (as a page orders them), arms and interventions."""
+
+    criteria: list
+    arms: list
+    interventions: list
+
+
+def trial_page_content(*, trial: Trial) -> TrialPageContent:
+    """The trial page's criteria, arms and interventions, read once per version."""
+
+    def build() -> TrialPageContent:
+        return TrialPageContent(
+            criteria=trial_criteria_ordered(trial=trial),
+            arms=list(trial.arms.all()),
+            interventions=list(trial.interventions.all()),
+        )
+
+    return _page_data_get(("content", trial_page_content_version(trial)), build)
+
+
+def trial_page_sites(
+    *, trial: Trial, origin: Place | None
+) -> tuple[TrialSiteList, dict[int, SiteContact]]:
+    """``trial_site_list(trial=trial, origin=origin)`` and the registry contacts of its
+    recruiting sites, from one read of the sites per version of them."""
+
+    def build() -> tuple[TrialSiteList, dict[int, SiteContact]]:
+        site_list = trial_site_list(trial=trial, origin=None)
+        return site_list, site_contacts(site_ids=[site.id for site in site_list.recruiting])
+
+    site_list, contacts = _page_data_get(("sites", trial_page_sites_version(trial)), build)
+    if origin is None:
+        return site_list, contacts
+    recruiting = _ranked_from(site_list.recruiting, origin)
+    return (
+        replace(
+            site_list,
+            recruiting=recruiting,
+            not_recruiting=_ranked_from(site_list.not_recruiting, origin),
+            nearest=nearest_recruiting(recruiting),
+        ),
+        contacts,
+    )
+
+
+def _ranked_from(sites: list[RankedSite], origin: Place) -> list[RankedSite]:
+    """``sites`` (in the unranked order: country, city, id) nearest ``origin`` first, by
+    exact geodesic distance, ties by id, the unlocated ones after them in their order:
+    what ``trial_sites_ranked`` returns for these sites."""
+    located = [s for s in sites if s.latitude is not None and s.longitude is not None]
+    ranked = ranking.rank_points(
+        origin=(float(origin.latitude), float(origin.longitude)),
+        ids=[s.id for s in located],
+        latitudes=[s.latitude for s in located],
+        longitudes=[s.longitude for s in located],
+    )
+    out = [
+        replace(
+            located[r.position],
+            distance_km=r.distance_km,
+            distance_mi=ranking.km_to_miles(r.distance_km),
+        )
+        for r in ranked
+    ]
+    out.extend(s for s in sites if s.latitude is None or s.longitude is None)
+    return out
+
+
+def _trial_page_queryset(nct_id: str) -> QuerySet[Trial]:
+    # The page shows none of these; the search text and the MeSH lists are the largest.
+    return (
+        Trial.objects.filter(nct_id=nct_id)
+        .defer(*PAGE_UNUSED_TRIAL_FIELDS)
+        .annotate(page_sites_version=Subquery(_sites_version_subquery()))
+        .order_by()[:1]
+    )
+
+
+#: The page's query as SQL, per database alias: (sql, params, where the NCT id goes).
+_TRIAL_PAGE_SQL: dict[str, tuple[str, tuple, int]] = {}
+_SQL_PROBE = "NCT-PROBE-0"
+
+
+def _trial_for_page(nct_id: str) -> Trial | None:
+    """:func:`_trial_page_queryset`'s trial, its SQL compiled once per process (compiling
+    the subquery cost about as much as running the query)."""
+    alias = router.db_for_read(Trial)
+    compiled = _TRIAL_PAGE_SQL.get(alias)
+    if compiled is None:
+        sql, params = _trial_page_queryset(_SQL_PROBE).query.sql_with_params()
+        compiled = _TRIAL_PAGE_SQL.setdefault(alias, (sql, params, params.index(_SQL_PROBE)))
+    sql, params, at = compiled
+    params = (*params[:at], nct_id, *params[at + 1 :])
+    return next(iter(Trial.objects.db_manager(alias).raw(sql, params)), None)
 
 
 def trial_criteria_ordered(*, trial: Trial) -> list:

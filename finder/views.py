@@ -7,17 +7,22 @@ kept in the session, so every page can rank clinics from it without asking again
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import phonenumbers
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+import sites
 from sites.geocoding import Place
 from sites.location import (
     bound_location_form,
@@ -31,15 +36,16 @@ from sites.selectors import (
     RankedSite,
     SiteArea,
     SiteContact,
-    site_contacts,
-    trial_site_list,
 )
 
 from .forms import TrialSearchForm
 from .selectors import (
     CARD_UNUSED_TRIAL_FIELDS,
-    trial_criteria_ordered,
     trial_for_detail,
+    trial_page_content,
+    trial_page_content_version,
+    trial_page_sites,
+    trial_page_sites_version,
     trials_nearest,
 )
 
@@ -52,6 +58,30 @@ SITE_DISTANCES = (10, 25, 50, 100, 250, 500)
 #: Query parameters that name the patient's place: kept out of the site list's links (the
 #: place is in the session already).
 LOCATION_PARAMS = ("location", "lat", "lon")
+#: The query parameters of a trial page whose HTML may be kept in the cache (a page of
+#: the site list, its filters), and the longest query string kept.
+CACHED_SITE_PARAMS = frozenset({"page", "other_page", "country", "state", "within"})
+CACHED_QUERY_MAX = 200
+#: What shapes the cached fragments besides their keys: the templates, the translations
+#: and the code that builds their context. Their contents make a part of every key, so
+#: a deploy that changes any of them never serves a fragment rendered before it.
+FRAGMENT_SOURCES = (
+    *settings.TEMPLATES[0]["DIRS"],
+    *settings.LOCALE_PATHS,
+    Path(__file__).parent,
+    Path(sites.__file__).parent,
+)
+
+
+@functools.cache
+def fragments_version() -> str:
+    digest = hashlib.blake2b(digest_size=8)
+    for root in FRAGMENT_SOURCES:
+        for path in sorted(Path(root).rglob("*")):
+            if path.suffix in {".html", ".mo", ".py"} and path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 # --- pages --------------------------------------------------------------------------------
@@ -154,28 +184,58 @@ def trial_detail(request: HttpRequest, nct_id: str) -> HttpResponse:
     typed = any(key in request.GET for key in LOCATION_PARAMS)
     form = bound_location_form(request, request.GET if typed else None)
     origin = location_origin(request, form) if form.is_valid() else None
-    criteria = trial_criteria_ordered(trial=trial)
+    content = trial_page_content(trial=trial)
+    criteria = content.criteria
     lang = request.LANGUAGE_CODE
     rows = [criterion_row(c, lang) for c in criteria]
     inclusion = [row for row in rows if row.kind == "inclusion"]
     exclusion = [row for row in rows if row.kind == "exclusion"]
+    location = location_context(request, form, origin)
     return render(
         request,
         "finder/trial_detail.html",
         {
             "trial": trial,
-            "arms": list(trial.arms.all()),
-            "interventions": list(trial.interventions.all()),
+            "arms": content.arms,
+            "interventions": content.interventions,
             "inclusion": first_and_more(inclusion, CRITERIA_SHOWN),
             "exclusion": first_and_more(exclusion, CRITERIA_SHOWN),
             "can_check": bool(criteria),
             "criteria_checked": sum(row.checked for row in rows),
             "criteria_total": len(rows),
-            **location_context(request, form, origin),
+            **location,
             **trial_sites_context(request, trial=trial, origin=origin),
+            "page_cache": trial_page_cache_keys(
+                request, trial=trial, form=form, origin=origin, unit=location["unit"]
+            ),
         },
         status=400 if form.errors else 200,
     )
+
+
+def trial_page_cache_keys(
+    request: HttpRequest, *, trial, form, origin: Place | None, unit: str
+) -> dict[str, str]:
+    """The cache keys (``{% cache %}``'s vary-on) of the trial page's fragments that are
+    the same for every visitor: ``content`` (the purpose, the criteria and the
+    treatments: the trial's content version and the language), and, for a visitor with
+    no place and nothing typed, ``form`` (the empty location form) and ``sites`` (the
+    site list, its filters and pages: the versions, the language, the unit and the query
+    string, when it holds only the site list's parameters); each with
+    :func:`fragments_version`. A fragment without a key is rendered every time; nothing
+    the patient typed or was located at is ever a key."""
+    lang = request.LANGUAGE_CODE
+    content = f"{fragments_version()}:{trial_page_content_version(trial)}:{lang}"
+    keys = {"content": content}
+    if origin is not None or form.errors or any(form.data.get(k) for k in LOCATION_PARAMS):
+        return keys
+    keys["form"] = f"{fragments_version()}:{lang}:{request.path}"
+    query = request.META.get("QUERY_STRING", "")
+    if len(query) <= CACHED_QUERY_MAX and all(
+        key in CACHED_SITE_PARAMS and len(values) == 1 for key, values in request.GET.lists()
+    ):
+        keys["sites"] = f"{content}:{trial_page_sites_version(trial)}:{unit}:{request.path}?{query}"
+    return keys
 
 
 # --- the trial page's sites ------------------------------------------------------------
@@ -309,14 +369,13 @@ def trial_sites_context(request: HttpRequest, *, trial, origin: Place | None) ->
     """The trial page's sites: the nearest recruiting one, then a filtered page of the
     recruiting sites (with their contacts) and a page of the others, each paged apart."""
     unit = distance_unit(request, origin)
-    site_list = trial_site_list(trial=trial, origin=origin)
+    site_list, all_contacts = trial_page_sites(trial=trial, origin=origin)
     filters = site_filters(request.GET, areas=site_list.areas, located=origin is not None)
     shown = site_list.filtered(
         country=filters.country, state=filters.state, radius_km=filters.radius_km(unit)
     )
     recruiting = Paginator(shown.recruiting, SITES_PER_PAGE).get_page(request.GET.get("page"))
     others = Paginator(shown.not_recruiting, SITES_PER_PAGE).get_page(request.GET.get("other_page"))
-    contacts = site_contacts(site_ids=[site.id for site in recruiting])
     return {
         "site_list": site_list,
         "site_filters": filters,
@@ -324,7 +383,7 @@ def trial_sites_context(request: HttpRequest, *, trial, origin: Place | None) ->
         "nearest_site": site_list.nearest,
         "other_locations": site_list.other_locations,
         "recruiting_page": recruiting,
-        "recruiting_rows": [site_row(site, contacts.get(site.id)) for site in recruiting],
+        "recruiting_rows": [site_row(site, all_contacts.get(site.id)) for site in recruiting],
         # An illustrative list has no registry contacts to show, or to say are missing.
         "show_contacts": not trial.sites_are_illustrative,
         "recruiting_nav": page_nav(request, recruiting, param="page", anchor="recruiting-sites"),
