@@ -286,6 +286,25 @@ def flatten_errors(detail, prefix: str = "") -> list[dict[str, str]]:
     return [{"field": prefix, "message": str(detail)}]
 
 
+def problem_body(
+    status_code: int,
+    title: str,
+    detail: str = "",
+    errors: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The one problem-details body (``PROBLEM_SCHEMA``), inside DRF or outside it;
+    ``errors`` only when there are any."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status_code,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return body
+
+
 def problem(
     status_code: int,
     title: str,
@@ -293,9 +312,8 @@ def problem(
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status_code, "detail": detail}
-    if errors:
-        body["errors"] = errors
+    """A problem-details response from a DRF view or the exception handler."""
+    body = problem_body(status_code, title, detail, errors)
     response = Response(body, status=status_code, headers=headers)
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
@@ -521,8 +539,11 @@ def is_api_request(request) -> bool:
 
 def problem_json(status_code: int, title: str, detail: str = "") -> JsonResponse:
     """A problem-details response outside DRF (middleware, Django's error handlers)."""
-    body = {"type": "about:blank", "title": title, "status": status_code, "detail": detail}
-    return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+    return JsonResponse(
+        problem_body(status_code, title, detail),
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
 
 
 @csrf_exempt  # an API path with no route is a 404 for every method, never a CSRF 403
