@@ -176,27 +176,7 @@ class TrialEligibilityApi(APIView):
         return Response(eligibility_output(outcome))
 
 
-#: A criterion's fields in the response, in ``CriterionResultSerializer``'s order.
-CRITERION_FIELDS = tuple(CriterionResultSerializer().fields)
-
-
 def eligibility_output(outcome) -> dict:
-    """``EligibilityOutputSerializer(outcome).data``, built directly: DRF's per-field
-    serialisation of 10-25 criteria was the view's largest own cost. The serializer
-    stays the schema, and a test holds the two equal."""
-    return {
-        "checked": outcome.checked,
-        "total": outcome.total,
-        "nct_id": outcome.trial.nct_id,
-        "verdict": outcome.verdict,
-        "criteria": [
-            {
-                **{name: c[name] for name in CRITERION_FIELDS},
-                "facts_used": {str(k): v for k, v in c["facts_used"].items()},
-            }
-            for c in outcome.criteria
-        ],
-        "missing": list(outcome.missing),
-        "criteria_version": outcome.criteria_version,
-        "screening_id": str(outcome.screening.pk),
-    }
+    """The body of a check: ``EligibilityOutputSerializer``'s rendering of the
+    ``ScreeningOutcome``, the same serializer the schema documents."""
+    return EligibilityOutputSerializer(outcome).data

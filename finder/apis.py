@@ -22,7 +22,6 @@ from config.api import (
     LANG_PARAM,
     MAX_PAGE_SIZE,
     NOT_MODIFIED,
-    ApiInputError,
     LanguageParams,
     conditional_read,
     page_links,
@@ -32,7 +31,13 @@ from config.api import (
 )
 from eligibility.engine.facts import FACTS
 from sites.apis import NearestSiteSerializer, OriginSerializer
-from sites.location import MAX_RADIUS_KM, LocationFields, origin_dict, origin_from_params
+from sites.location import (
+    MAX_RADIUS_KM,
+    LocationFields,
+    origin_dict,
+    origin_for_radius,
+    origin_from_params,
+)
 from sites.selectors import RankedSite
 
 from .models import OverallStatus, Phase, Sex, Trial
@@ -109,15 +114,54 @@ class TrialSummary:
     other_locations: int | None = None
 
 
-class TrialSummarySerializer(serializers.Serializer):
+class TrialRowSerializer(serializers.Serializer):
+    # What every list of trials shows of each row's ``trial`` (a search's summaries, a
+    # match's results), with its links; no schema component of its own (a comment, not a
+    # docstring, which the subclasses' components would inherit as their description).
+    # A subclass adds its fields and names the order of all of them in ``field_order``:
+    # the shared ones are not all first (a search shows ``phases`` before ``phase_label``).
+
     nct_id = serializers.CharField(source="trial.nct_id")
     acronym = serializers.CharField(source="trial.acronym")
     title = serializers.CharField(source="trial.brief_title")
     overall_status = serializers.ChoiceField(
         source="trial.overall_status", choices=OverallStatus.values
     )
-    phases = serializers.ListField(source="trial.phases", child=serializers.CharField())
     phase_label = serializers.CharField(source="trial.phase_label")
+    links = TrialLinksField(source="trial.nct_id")
+
+    #: Every field's name, in the order the row shows them.
+    field_order: tuple[str, ...] = ()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if set(self.field_order) != set(fields):
+            raise AssertionError(
+                f"{type(self).__name__}.field_order must name each of its fields once"
+            )
+        return {name: fields[name] for name in self.field_order}
+
+
+class TrialSummarySerializer(TrialRowSerializer):
+    field_order = (
+        "nct_id",
+        "acronym",
+        "title",
+        "overall_status",
+        "phases",
+        "phase_label",
+        "conditions",
+        "sponsor",
+        "minimum_age_years",
+        "maximum_age_years",
+        "sex",
+        "locations_count",
+        "nearest_site",
+        "other_locations",
+        "links",
+    )
+
+    phases = serializers.ListField(source="trial.phases", child=serializers.CharField())
     conditions = serializers.ListField(source="trial.conditions", child=serializers.CharField())
     sponsor = serializers.CharField(source="trial.sponsor")
     minimum_age_years = serializers.FloatField(source="trial.minimum_age_years", allow_null=True)
@@ -130,7 +174,6 @@ class TrialSummarySerializer(serializers.Serializer):
     other_locations = serializers.IntegerField(
         allow_null=True, help_text="With a location: how many other locations it has."
     )
-    links = TrialLinksField(source="trial.nct_id")
 
 
 class TrialListOutputSerializer(serializers.Serializer):
@@ -199,9 +242,7 @@ class TrialListApi(APIView):
         params.is_valid(raise_exception=True)
         p = params.validated_data
         limit, offset = page_window(p)
-        origin = origin_from_params(p)
-        if origin is None and p.get("radius_km") is not None:
-            raise ApiInputError({"radius_km": "radius_km needs a location."})
+        origin = origin_for_radius(origin_from_params(p), radius_km=p.get("radius_km"))
         filters = {
             "phases": p.get("phase", []),
             "age": p.get("age"),

@@ -21,14 +21,14 @@ from config.api import (
 from eligibility.apis import AnswersField, CriterionResultSerializer
 from eligibility.schema import ANSWER_KEYS
 from eligibility.services import answers_prepare
-from finder.apis import TrialLinksField
-from finder.models import OverallStatus
+from finder.apis import TrialRowSerializer
 from finder.selectors import DEFAULT_CONDITION
 from sites.apis import NearestSiteSerializer, OriginSerializer
 from sites.location import (
     MAX_RADIUS_KM,
     LocationInputSerializer,
     origin_dict,
+    origin_for_radius,
     origin_from_request_location,
 )
 
@@ -42,14 +42,24 @@ class OtherLocationsField(serializers.IntegerField):
         return instance.other_locations if instance.nearest_site is not None else None
 
 
-class MatchSerializer(serializers.Serializer):
-    nct_id = serializers.CharField(source="trial.nct_id")
-    acronym = serializers.CharField(source="trial.acronym")
-    title = serializers.CharField(source="trial.brief_title")
-    overall_status = serializers.ChoiceField(
-        source="trial.overall_status", choices=OverallStatus.values
+class MatchSerializer(TrialRowSerializer):
+    field_order = (
+        "nct_id",
+        "acronym",
+        "title",
+        "overall_status",
+        "phase_label",
+        "verdict",
+        "criteria",
+        "missing",
+        "checked",
+        "total",
+        "criteria_version",
+        "nearest_site",
+        "other_locations",
+        "links",
     )
-    phase_label = serializers.CharField(source="trial.phase_label")
+
     verdict = serializers.ChoiceField(
         source="outcome.verdict", choices=["eligible", "possibly_eligible", "ineligible"]
     )
@@ -70,7 +80,6 @@ class MatchSerializer(serializers.Serializer):
     criteria_version = serializers.IntegerField(source="outcome.criteria_version")
     nearest_site = NearestSiteSerializer(allow_null=True)
     other_locations = OtherLocationsField(allow_null=True)
-    links = TrialLinksField(source="trial.nct_id")
 
 
 class MatchOutputSerializer(serializers.Serializer):
@@ -148,9 +157,9 @@ class MatchApi(APIView):
             raise ApiInputError({"limit": "Give limit in the query or in the body, not both."})
         size = query.get("limit") or p.get("limit") or MATCH_PAGE_SIZE
         limit, offset = page_window({**query, "limit": size})
-        origin = origin_from_request_location(p.get("location"))
-        if origin is None and p.get("radius_km") is not None:
-            raise ApiInputError({"radius_km": "radius_km needs a location."})
+        origin = origin_for_radius(
+            origin_from_request_location(p.get("location")), radius_km=p.get("radius_km")
+        )
         found = trials_match_page(
             facts=answers_prepare(answers=p["answers"]),
             origin=origin,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import (
-    ApiInputError,
     QueryParamsSerializer,
     page_links,
     page_window,
@@ -17,9 +16,9 @@ from config.api import (
 )
 from finder.models import Trial
 
-from .location import LocationFields, origin_dict, origin_from_params
+from .location import LocationFields, origin_dict, origin_for_radius, origin_from_params
 from .models import SiteStatus
-from .selectors import RankedSite, trial_sites_page
+from .selectors import trial_sites_page
 
 MAX_LIMIT = 500
 
@@ -41,6 +40,15 @@ class MetresField(serializers.FloatField):
 
     def to_representation(self, value):
         return round(float(value), 3)
+
+
+@extend_schema_field(OriginSerializer)
+class PlacedOriginField(serializers.Field):
+    """A placed origin (a ``sites.geocoding.Place``) as :func:`~sites.location.origin_dict`
+    shows it: with ``note`` and ``alternatives`` when the text could be read another way."""
+
+    def to_representation(self, origin):
+        return origin_dict(origin)
 
 
 class NearestSiteSerializer(serializers.Serializer):
@@ -66,8 +74,8 @@ class RankedSiteSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=SiteStatus.values)
     latitude = serializers.FloatField(allow_null=True)
     longitude = serializers.FloatField(allow_null=True)
-    distance_km = serializers.FloatField(allow_null=True, help_text="rounded to the metre")
-    distance_mi = serializers.FloatField(allow_null=True, help_text="rounded to the metre")
+    distance_km = MetresField(allow_null=True, help_text="rounded to the metre")
+    distance_mi = MetresField(allow_null=True, help_text="rounded to the metre")
 
 
 class TrialSitesOutputSerializer(serializers.Serializer):
@@ -76,8 +84,8 @@ class TrialSitesOutputSerializer(serializers.Serializer):
     previous = serializers.URLField(
         allow_null=True, help_text="The previous page; null on the first."
     )
-    origin = OriginSerializer(allow_null=True, help_text="null without a location")
-    results = RankedSiteSerializer(many=True)
+    origin = PlacedOriginField(allow_null=True, help_text="null without a location")
+    results = RankedSiteSerializer(many=True, source="sites")
 
 
 class TrialSitesApi(APIView):
@@ -132,9 +140,7 @@ class TrialSitesApi(APIView):
         params.is_valid(raise_exception=True)
         p = params.validated_data
         limit, offset = page_window(p)
-        origin = origin_from_params(p)
-        if origin is None and p.get("radius_km") is not None:
-            raise ApiInputError({"radius_km": "radius_km needs a location."})
+        origin = origin_for_radius(origin_from_params(p), radius_km=p.get("radius_km"))
         page = trial_sites_page(
             trial=trial,
             origin=origin,
@@ -144,27 +150,14 @@ class TrialSitesApi(APIView):
             limit=limit,
         )
         following, previous = page_links(request, limit=limit, offset=offset, total=page.count)
-        # Built directly rather than through TrialSitesOutputSerializer (which documents
-        # it): DRF's per-field serialisation cost more than the ranking.
         return Response(
-            {
-                "count": page.count,
-                "next": following,
-                "previous": previous,
-                "origin": origin_dict(origin),
-                "results": [ranked_site_json(s) for s in page.sites],
-            }
+            TrialSitesOutputSerializer(
+                {
+                    "count": page.count,
+                    "next": following,
+                    "previous": previous,
+                    "origin": origin,
+                    "sites": page.sites,
+                }
+            ).data
         )
-
-
-#: The fields of a ranked site in the response, in ``RankedSiteSerializer``'s order.
-RANKED_SITE_FIELDS = tuple(RankedSiteSerializer().fields)
-
-
-def ranked_site_json(site: RankedSite) -> dict:
-    """A ranked site as ``RankedSiteSerializer`` documents it (distances to the metre)."""
-    data = {name: getattr(site, name) for name in RANKED_SITE_FIELDS}
-    for name in ("distance_km", "distance_mi"):
-        if data[name] is not None:
-            data[name] = round(float(data[name]), 3)
-    return data

@@ -1,0 +1,197 @@
+"""The eligibility and sites responses are what their output serializers render from the
+objects, and hold exactly the fields the schema documents (so neither can drift).
+
+On the demo catalog (``load_demo_catalog``): every trial, several sets of answers and
+both languages for the eligibility check; many origins, radii and pages for the sites.
+"""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from rest_framework.utils.encoders import JSONEncoder
+
+from eligibility import apis as eligibility_apis
+from eligibility.apis import EligibilityOutputSerializer
+from finder.models import Trial
+from sites.apis import RankedSiteSerializer, TrialSitesOutputSerializer
+from sites.location import origin_dict, origin_from_params
+from sites.selectors import trial_sites_page
+
+pytestmark = pytest.mark.django_db
+
+ANSWER_SETS = [
+    {},
+    {"age": 58},
+    {"age": 34, "ms_course": "primary_progressive", "edss": 7.0},
+    {
+        "age": 34,
+        "ms_diagnosis": "yes",
+        "ms_course": "relapsing_remitting",
+        "years_since_first_symptoms": 6,
+        "edss": 3.5,
+        "relapses_last_12_months": 1,
+        "relapses_last_24_months": 2,
+        "relapse_on_interferon_or_glatiramer": "yes",
+        "mri_lesions_confirmed": "yes",
+        "treatments_ever": ["interferon_beta"],
+        "treatments_last_6_months": ["interferon_beta"],
+        "investigational_drug_ever": "no",
+    },
+]
+
+ORIGINS = [
+    {"postal_code": "94301", "country": "US"},
+    {"postal_code": "02115", "country": "US"},
+    {"postal_code": "60611", "country": "US"},
+    {"place": "Madrid, Spain"},
+    {"place": "Toronto, Canada"},
+    {"lat": -33.87, "lon": 151.21},
+    {"lat": 52.52, "lon": 13.40},
+    {},
+]
+
+
+def as_json(data):
+    return json.loads(json.dumps(data, cls=JSONEncoder))
+
+
+@pytest.fixture
+def demo_catalog():
+    call_command("load_demo_catalog", verbosity=0)
+    trials = list(Trial.objects.order_by("nct_id"))
+    assert len(trials) >= 6
+    return trials
+
+
+@pytest.fixture
+def components(keyed_api):
+    response = keyed_api.get("/api/v1/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()["components"]["schemas"]
+
+
+def documented(components, name: str) -> list[str]:
+    return list(components[name]["properties"])
+
+
+# --- POST /api/v1/trials/<nct_id>/eligibility/ --------------------------------------------
+
+
+@pytest.fixture
+def outcomes(monkeypatch):
+    """Each outcome the view renders, as the service returned it."""
+    seen = []
+    evaluate = eligibility_apis.screening_evaluate
+
+    def kept(**kwargs):
+        outcome = evaluate(**kwargs)
+        seen.append(outcome)
+        return outcome
+
+    monkeypatch.setattr(eligibility_apis, "screening_evaluate", kept)
+    return seen
+
+
+def test_the_eligibility_response_is_its_serializer_rendering(keyed_api, demo_catalog, outcomes):
+    checked = 0
+    for trial in demo_catalog:
+        for answers in ANSWER_SETS:
+            for lang in ("en", "es"):
+                response = keyed_api.post(
+                    f"/api/v1/trials/{trial.nct_id}/eligibility/?lang={lang}",
+                    {"answers": answers},
+                    format="json",
+                )
+                assert response.status_code == 200, response.content
+                body = response.json()
+                rendered = as_json(EligibilityOutputSerializer(outcomes[-1]).data)
+                assert body == rendered, (trial.nct_id, answers, lang)
+                assert list(body) == list(rendered)
+                for ours, theirs in zip(body["criteria"], rendered["criteria"], strict=True):
+                    assert list(ours) == list(theirs)
+                checked += len(body["criteria"])
+    assert checked > 100
+
+
+def test_the_eligibility_response_has_the_documented_fields(keyed_api, demo_catalog, components):
+    for trial in demo_catalog:
+        response = keyed_api.post(
+            f"/api/v1/trials/{trial.nct_id}/eligibility/",
+            {"answers": ANSWER_SETS[-1]},
+            format="json",
+        )
+        body = response.json()
+        assert list(body) == documented(components, "EligibilityOutput")
+        assert body["criteria"], trial.nct_id
+        for criterion in body["criteria"]:
+            assert list(criterion) == documented(components, "CriterionResult")
+            assert all(isinstance(key, str) for key in criterion["facts_used"])
+
+
+# --- GET /api/v1/trials/<nct_id>/sites/ ----------------------------------------------------
+
+
+def sites_queries():
+    for origin in ORIGINS:
+        yield {**origin, "limit": 10}
+        yield {**origin, "limit": 25, "offset": 10}
+        yield {**origin, "status": "RECRUITING"}
+        if origin:
+            yield {**origin, "radius_km": 2000}
+
+
+def test_the_sites_response_is_its_serializer_rendering(keyed_api, demo_catalog):
+    sites_seen = 0
+    for trial in demo_catalog:
+        for query in sites_queries():
+            response = keyed_api.get(f"/api/v1/trials/{trial.nct_id}/sites/", query)
+            assert response.status_code == 200, (trial.nct_id, query, response.content)
+            body = response.json()
+            location = {k: v for k, v in query.items() if k in ("postal_code", "country")}
+            location |= {k: v for k, v in query.items() if k in ("place", "lat", "lon")}
+            origin = origin_from_params(location)
+            limit = query.get("limit")
+            offset = query.get("offset", 0)
+            page = trial_sites_page(
+                trial=trial,
+                origin=origin,
+                radius_km=query.get("radius_km"),
+                statuses=[query["status"]] if "status" in query else (),
+                offset=offset,
+                limit=limit,
+            )
+            rendered = TrialSitesOutputSerializer(
+                {
+                    "count": page.count,
+                    "next": body["next"],
+                    "previous": body["previous"],
+                    "origin": origin,
+                    "sites": page.sites,
+                }
+            ).data
+            assert body == as_json(rendered), (trial.nct_id, query)
+            assert body["origin"] == as_json(origin_dict(origin))
+            for ours, site in zip(body["results"], page.sites, strict=True):
+                assert list(ours) == list(RankedSiteSerializer().fields)
+                for name in ("distance_km", "distance_mi"):
+                    value = getattr(site, name)
+                    expected = None if value is None else round(float(value), 3)
+                    assert ours[name] == expected
+                sites_seen += 1
+    assert sites_seen > 500
+
+
+def test_the_sites_response_has_the_documented_fields(keyed_api, demo_catalog, components):
+    trial = max(demo_catalog, key=lambda t: t.sites.count())
+    response = keyed_api.get(
+        f"/api/v1/trials/{trial.nct_id}/sites/", {"postal_code": "94301", "country": "US"}
+    )
+    body = response.json()
+    assert list(body) == documented(components, "TrialSitesOutput")
+    assert len(body["results"]) > 100
+    for site in body["results"]:
+        assert list(site) == documented(components, "RankedSite")
+    # The origin shows at least what the schema documents (a place read one of several
+    # ways adds ``note`` and ``alternatives``, as origin_dict says).
+    assert set(documented(components, "Origin")) <= set(body["origin"])
