@@ -353,7 +353,9 @@ class LineReviewAdmin(admin.ModelAdmin):
     """Each registered line beside the reader's proposal, its pattern and its reason."""
 
     form = LineReviewForm
-    list_display = ["nct_id", "kind", "order", "line_short", "proposal", "review_status"]
+    # One narrow column for where the line is, so the line and its proposal fit beside
+    # the admin's sidebar at 1280 px (the two are the point of the page).
+    list_display = ["where", "line_short", "proposal", "review_status"]
     list_display_links = ["line_short"]
     list_filter = ["review_status", WaitingTrialFilter, ChangedSinceReviewFilter, "kind"]
     search_fields = ["trial__nct_id", "clinical_text"]
@@ -413,6 +415,10 @@ class LineReviewAdmin(admin.ModelAdmin):
     @admin.display(description="trial", ordering="trial__nct_id")
     def nct_id(self, obj):
         return obj.trial.nct_id
+
+    @admin.display(description="trial, line", ordering="trial__nct_id")
+    def where(self, obj):
+        return format_html("{}<br>{} {}", obj.trial.nct_id, obj.get_kind_display(), obj.order)
 
     @admin.display(description="registered line")
     def line_short(self, obj):

@@ -50,6 +50,12 @@ def test_a_curator_reviews_a_trials_lines(admin_page, live_server, django_user_m
     page.wait_for_selector("#result_list")
     assert page.locator("#result_list tbody tr").count() == lines.count()
     screenshot(page, "admin-review-queue-desktop")
+    # Every column fits beside the sidebar at this width: nothing cut, no sideways scroll.
+    fits = page.evaluate(
+        "() => { const t = document.querySelector('#result_list');"
+        " return t.scrollWidth <= t.parentElement.clientWidth + 1; }"
+    )
+    assert fits, "the review queue's columns are cut at desktop width"
 
     # Accept the EDSS proposal.
     open_line(page, live_server, edss)
