@@ -46,6 +46,7 @@ from eligibility.services import (
 from sites.countries import country_code_for
 from sites.index import connect_invalidation_signals, site_index_invalidate
 from sites.models import GeocodeStatus, Site, SiteStatus, site_registry_key
+from sites.signals import sites_need_geocoding
 
 from .ctgov import (
     RawStudy,
@@ -296,11 +297,13 @@ def raw_record_hash(data: Any, *, sites_are_illustrative: bool = False) -> str:
 
 
 def sites_geocode_later(*, site_ids: list[int]) -> None:
-    """Queue geocoding of the sites the registry gave no coordinates."""
-    from sites.tasks import geocode_sites
+    """Queue geocoding of the sites the registry gave no coordinates.
 
+    Sends :data:`sites.signals.sites_need_geocoding`; the sites app's receiver (connected
+    in ``SitesConfig.ready()``) queues its task, so the import never imports a task.
+    """
     try:
-        geocode_sites.delay(site_ids)
+        sites_need_geocoding.send(sender=Site, site_ids=site_ids)
     except Exception:
         # A broker outage must not undo an import that has already committed; the sites
         # stay pending and the next import queues them again.

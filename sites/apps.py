@@ -9,5 +9,9 @@ class SitesConfig(AppConfig):
         # Keeps the per-process distance index fresh in every process (web, worker, beat,
         # commands), not only where the selectors happen to be imported.
         from .index import connect_invalidation_signals
+        from .signals import sites_need_geocoding
+        from .tasks import queue_geocoding
 
         connect_invalidation_signals()
+        # The catalog's import sends it after committing sites without coordinates.
+        sites_need_geocoding.connect(queue_geocoding, dispatch_uid="sites-geocode")

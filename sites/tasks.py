@@ -22,3 +22,8 @@ def geocode_sites(site_ids: list[int] | None = None) -> dict[str, list[int]]:
     placed before an outage are kept, so a retry only does what is left.
     """
     return sites_geocode_pending(site_ids=site_ids).as_dict()
+
+
+def queue_geocoding(sender, *, site_ids: list[int], **kwargs) -> None:
+    """Receiver of ``sites_need_geocoding``: place those sites in a worker."""
+    geocode_sites.delay(site_ids)

@@ -212,13 +212,45 @@ def test_the_checker_sees_a_forbidden_import(tmp_path, monkeypatch):
     assert unit_of("eligibility.models") not in ALLOWED["eligibility.engine"]
 
 
-def test_services_never_import_tasks():
-    """Tasks call services; a service that queues work sends a signal instead (no circles)."""
-    circular = [
+#: The modules that tasks call (services, selectors and importers), by name: a module so
+#: named, or any module of a package so named.
+CALLED_BY_TASKS = {"services", "selectors", "importing"}
+
+
+def task_imports(paths) -> list[str]:
+    """Each import of a ``tasks`` module by a module tasks call, as ``file:line: module``."""
+    return [
         f"{path.relative_to(ROOT)}:{line}: {module}"
-        for path in our_modules()
-        if path.stem in ("services", "selectors")
+        for path in paths
+        if CALLED_BY_TASKS & {path.stem, *path.relative_to(ROOT).parent.parts}
         for line, module in imported_modules(path)
         if module.split(".")[-1] == "tasks" or ".tasks." in module
     ]
-    assert circular == []
+
+
+def test_services_never_import_tasks():
+    """Tasks call services, selectors and importers; one that queues work sends a signal
+    instead, which the tasks' app connects in ``AppConfig.ready()`` (no circles)."""
+    assert task_imports(our_modules()) == []
+
+
+def test_the_task_check_sees_an_importer_queueing_a_task(tmp_path, monkeypatch):
+    """It can fail: finder/importing.py as it was, queueing geocoding itself, is caught."""
+    monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
+    leaks = {
+        "finder/importing.py": "def later():\n    from sites.tasks import geocode_sites\n",
+        "finder/services/load.py": "from ..tasks import studies_import\n",
+        "sites/selectors.py": "import sites.tasks\n",
+        "sites/signals.py": "from .tasks import geocode_sites\n",  # not called by tasks
+    }
+    for name, text in leaks.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    found = task_imports(sorted(tmp_path / name for name in leaks))
+    assert found == [
+        "finder/importing.py:2: sites.tasks",
+        "finder/importing.py:2: sites.tasks.geocode_sites",
+        "finder/services/load.py:1: finder.tasks",
+        "finder/services/load.py:1: finder.tasks.studies_import",
+        "sites/selectors.py:1: sites.tasks",
+    ]
