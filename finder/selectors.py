@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from django.db import router
 from django.db.models import (
     CharField,
@@ -310,46 +311,76 @@ def trial_page_sites(
     """``trial_site_list(trial=trial, origin=origin)`` and the registry contacts of its
     recruiting sites, from one read of the sites per version of them."""
 
-    def build() -> tuple[TrialSiteList, dict[int, SiteContact]]:
+    def build() -> _PageSites:
         site_list = trial_site_list(trial=trial, origin=None)
-        return site_list, site_contacts(site_ids=[site.id for site in site_list.recruiting])
+        return _PageSites(
+            site_list=site_list,
+            contacts=site_contacts(site_ids=[site.id for site in site_list.recruiting]),
+            recruiting=_Rankable.of(site_list.recruiting),
+            not_recruiting=_Rankable.of(site_list.not_recruiting),
+        )
 
-    site_list, contacts = _page_data_get(("sites", trial_page_sites_version(trial)), build)
+    sites = _page_data_get(("sites", trial_page_sites_version(trial)), build)
     if origin is None:
-        return site_list, contacts
-    recruiting = _ranked_from(site_list.recruiting, origin)
+        return sites.site_list, sites.contacts
+    point = (float(origin.latitude), float(origin.longitude))
+    recruiting = sites.recruiting.ranked(point)
     return (
         replace(
-            site_list,
+            sites.site_list,
             recruiting=recruiting,
-            not_recruiting=_ranked_from(site_list.not_recruiting, origin),
+            not_recruiting=sites.not_recruiting.ranked(point),
             nearest=nearest_recruiting(recruiting),
         ),
-        contacts,
+        sites.contacts,
     )
 
 
-def _ranked_from(sites: list[RankedSite], origin: Place) -> list[RankedSite]:
-    """``sites`` (in the unranked order: country, city, id) nearest ``origin`` first, by
-    exact geodesic distance, ties by id, the unlocated ones after them in their order:
-    what ``trial_sites_ranked`` returns for these sites."""
-    located = [s for s in sites if s.latitude is not None and s.longitude is not None]
-    ranked = ranking.rank_points(
-        origin=(float(origin.latitude), float(origin.longitude)),
-        ids=[s.id for s in located],
-        latitudes=[s.latitude for s in located],
-        longitudes=[s.longitude for s in located],
-    )
-    out = [
-        replace(
-            located[r.position],
-            distance_km=r.distance_km,
-            distance_mi=ranking.km_to_miles(r.distance_km),
+@dataclass(frozen=True)
+class _Rankable:
+    """Sites in the unranked order (country, city, id), ready to rank from an origin."""
+
+    located: list[RankedSite]
+    ids: np.ndarray
+    latitudes: np.ndarray
+    longitudes: np.ndarray
+    unlocated: list[RankedSite]
+
+    @classmethod
+    def of(cls, sites: list[RankedSite]) -> _Rankable:
+        located = [s for s in sites if s.latitude is not None and s.longitude is not None]
+        return cls(
+            located=located,
+            ids=np.asarray([s.id for s in located], dtype=np.int64),
+            latitudes=np.asarray([s.latitude for s in located], dtype=np.float64),
+            longitudes=np.asarray([s.longitude for s in located], dtype=np.float64),
+            unlocated=[s for s in sites if s.latitude is None or s.longitude is None],
         )
-        for r in ranked
-    ]
-    out.extend(s for s in sites if s.latitude is None or s.longitude is None)
-    return out
+
+    def ranked(self, point: tuple[float, float]) -> list[RankedSite]:
+        """Nearest ``point`` first, by exact geodesic distance, ties by id, the unlocated
+        ones after them in their order: what ``trial_sites_ranked`` returns for them."""
+        ranked = ranking.rank_points(
+            origin=point, ids=self.ids, latitudes=self.latitudes, longitudes=self.longitudes
+        )
+        out = [_with_distance(self.located[r.position], r.distance_km) for r in ranked]
+        out.extend(self.unlocated)
+        return out
+
+
+def _with_distance(site: RankedSite, km: float) -> RankedSite:
+    # dataclasses.replace, without its field-by-field __init__ (191 sites a request).
+    ranked = object.__new__(RankedSite)
+    ranked.__dict__.update(site.__dict__, distance_km=km, distance_mi=ranking.km_to_miles(km))
+    return ranked
+
+
+@dataclass(frozen=True)
+class _PageSites:
+    site_list: TrialSiteList
+    contacts: dict[int, SiteContact]
+    recruiting: _Rankable
+    not_recruiting: _Rankable
 
 
 def _trial_page_queryset(nct_id: str) -> QuerySet[Trial]:

@@ -376,9 +376,26 @@ def trial_sites_context(request: HttpRequest, *, trial, origin: Place | None) ->
     )
     recruiting = Paginator(shown.recruiting, SITES_PER_PAGE).get_page(request.GET.get("page"))
     others = Paginator(shown.not_recruiting, SITES_PER_PAGE).get_page(request.GET.get("other_page"))
+    # The filters are the same for every visitor with the same choices (the trial's
+    # countries and states, checked; a distance among SITE_DISTANCES) and the same unit;
+    # whether the visitor has a place is all they show of it.
+    filters_key = ":".join(
+        (
+            fragments_version(),
+            trial_page_sites_version(trial),
+            request.LANGUAGE_CODE,
+            unit,
+            str(origin is not None),
+            request.path,
+            filters.country,
+            filters.state,
+            str(filters.within),
+        )
+    )
     return {
         "site_list": site_list,
         "site_filters": filters,
+        "site_filters_cache_key": filters_key,
         "site_distances": site_distance_choices(unit),
         "nearest_site": site_list.nearest,
         "other_locations": site_list.other_locations,
