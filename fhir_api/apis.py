@@ -34,7 +34,6 @@ from config.api import (
 )
 from config.parsers import BoundedJSONParser, FhirJsonParser
 from eligibility.engine.facts import InvalidAnswers
-from eligibility.services import answers_prepare
 from finder.apis import nct_id_or_404
 from finder.models import Trial
 from finder.selectors import DEFAULT_CONDITION, trial_for_detail, trials_search, trials_sites
@@ -324,7 +323,7 @@ class FhirMatchApi(FhirApiView):
             )
         count, offset = p["_count"], p["_offset"]
         found = trials_match_page(
-            facts=answers_prepare(answers=patient.answers, today=today, partial=patient.partial),
+            facts=patient.prepared,  # validated once, by the mapping
             origin=origin,
             condition=p["condition"],
             radius_km=radius_km,

@@ -15,7 +15,6 @@ import pytest
 from rest_framework.test import APIClient
 
 import eligibility.services
-import fhir_api.apis
 from eligibility.engine.facts import InvalidAnswers
 from eligibility.services import Answers, answers_prepare
 from fhir_api import mapping
@@ -74,11 +73,6 @@ def test_answers_still_refused_after_three_rounds_raise(monkeypatch):
         mapping.answers_from_bundle(candidate_bundle(), today=TODAY)
 
 
-@pytest.mark.xfail(
-    hasattr(fhir_api.apis, "answers_prepare"),
-    reason="fhir_api/apis.py still validates again instead of using patient.prepared",
-    strict=True,
-)
 @pytest.mark.usefixtures("catalog")
 def test_a_match_validates_the_answers_once(monkeypatch):
     calls = counting(monkeypatch, eligibility.services, "validate_answers")
