@@ -42,7 +42,22 @@ class MetresField(serializers.FloatField):
         return round(float(value), 3)
 
 
-@extend_schema_field(OriginSerializer)
+class OriginAlternativeSerializer(OriginSerializer):
+    place = serializers.CharField(help_text="The place text that asks for this place alone.")
+
+
+class PlacedOriginSerializer(OriginSerializer):
+    # The schema of PlacedOriginField (origin_dict): an origin, and when the text could be
+    # read another way, how it was read and the other places. (A comment: a docstring
+    # would become the component's description.)
+
+    note = serializers.CharField(required=False, help_text="How the text was read, if ambiguous.")
+    alternatives = OriginAlternativeSerializer(
+        many=True, required=False, help_text="The other places the text could mean."
+    )
+
+
+@extend_schema_field(PlacedOriginSerializer)
 class PlacedOriginField(serializers.Field):
     """A placed origin (a ``sites.geocoding.Place``) as :func:`~sites.location.origin_dict`
     shows it: with ``note`` and ``alternatives`` when the text could be read another way."""

@@ -192,6 +192,11 @@ def test_the_sites_response_has_the_documented_fields(keyed_api, demo_catalog, c
     assert len(body["results"]) > 100
     for site in body["results"]:
         assert list(site) == documented(components, "RankedSite")
-    # The origin shows at least what the schema documents (a place read one of several
-    # ways adds ``note`` and ``alternatives``, as origin_dict says).
-    assert set(documented(components, "Origin")) <= set(body["origin"])
+    # The origin shows what the schema documents: a place read one way has no ``note`` or
+    # ``alternatives`` (optional in the schema), one read one of several ways has both.
+    placed = documented(components, "PlacedOrigin")
+    assert set(body["origin"]) <= set(placed)
+    ambiguous = keyed_api.get(f"/api/v1/trials/{trial.nct_id}/sites/", {"place": "Madrid"})
+    origin = ambiguous.json()["origin"]
+    assert set(origin) == set(placed) and {"note", "alternatives"} <= set(origin)
+    assert list(origin["alternatives"][0]) == documented(components, "OriginAlternative")
