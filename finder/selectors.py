@@ -221,22 +221,31 @@ def trial_for_detail(*, nct_id: str, for_page: bool = False) -> Trial | None:
 # A ``QuerySet.update()`` that sets neither ``updated_at`` nor a version is the one
 # write these keys cannot see (as for the site index). Nothing about a patient is kept.
 
-_PAGE_DATA_MAX = 2_000
-_page_data: OrderedDict[tuple, Any] = OrderedDict()
+#: What the kept data may weigh in each process, in rows (a site, a criterion, an arm or
+#: an intervention: about 1.5 KB each), the least recently used dropped first: about
+#: 30 MB, some hundred trials of the usual size.
+PAGE_DATA_BUDGET_ROWS = 20_000
+_page_data: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
+_page_data_weight = 0
 _page_data_lock = threading.Lock()
 
 
-def _page_data_get(key: tuple, build: Callable[[], Any]) -> Any:
+def _page_data_get(key: tuple, build: Callable[[], Any], weigh: Callable[[Any], int]) -> Any:
+    global _page_data_weight
     with _page_data_lock:
-        value = _page_data.get(key)
-        if value is not None:
+        kept = _page_data.get(key)
+        if kept is not None:
             _page_data.move_to_end(key)
-            return value
+            return kept[0]
     value = build()
+    weight = max(1, weigh(value))
     with _page_data_lock:
-        _page_data[key] = value
-        while len(_page_data) > _PAGE_DATA_MAX:
-            _page_data.popitem(last=False)
+        if key not in _page_data and weight <= PAGE_DATA_BUDGET_ROWS:
+            _page_data[key] = (value, weight)
+            _page_data_weight += weight
+            while _page_data_weight > PAGE_DATA_BUDGET_ROWS:
+                _, (_, dropped) = _page_data.popitem(last=False)
+                _page_data_weight -= dropped
     return value
 
 
@@ -302,7 +311,11 @@ def trial_page_content(*, trial: Trial) -> TrialPageContent:
             interventions=list(trial.interventions.all()),
         )
 
-    return _page_data_get(("content", trial_page_content_version(trial)), build)
+    return _page_data_get(
+        ("content", trial_page_content_version(trial)),
+        build,
+        lambda c: len(c.criteria) + len(c.arms) + len(c.interventions),
+    )
 
 
 def trial_page_sites(
@@ -320,7 +333,11 @@ def trial_page_sites(
             not_recruiting=_Rankable.of(site_list.not_recruiting),
         )
 
-    sites = _page_data_get(("sites", trial_page_sites_version(trial)), build)
+    sites = _page_data_get(
+        ("sites", trial_page_sites_version(trial)),
+        build,
+        lambda s: s.site_list.recruiting_total + s.site_list.not_recruiting_total,
+    )
     if origin is None:
         return sites.site_list, sites.contacts
     point = (float(origin.latitude), float(origin.longitude))
