@@ -205,21 +205,25 @@ class ResearchStudyReadApi(FhirApiView):
         return conditional_read(request, data, changed_at=trial.updated_at)
 
 
+class FhirPagingParams(QueryParamsSerializer):
+    """A searchset's paging, as the search and $match take it: ``_count`` entries from
+    ``_offset`` (a subclass may give ``_count`` another default)."""
+
+    _count = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=20
+    )
+    _offset = serializers.IntegerField(required=False, min_value=0, max_value=1_000_000, default=0)
+
+
 class ResearchStudySearchApi(FhirApiView):
     """Search trials as a FHIR searchset Bundle of ResearchStudy."""
 
-    class InputSerializer(QueryParamsSerializer):
+    class InputSerializer(FhirPagingParams):
         condition = serializers.CharField(
             required=False,
             max_length=200,
             help_text="Words in the trial's conditions (case-insensitive); not blank (leave "
             "it out to search every trial).",
-        )
-        _count = serializers.IntegerField(
-            required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=20
-        )
-        _offset = serializers.IntegerField(
-            required=False, min_value=0, max_value=1_000_000, default=0
         )
 
     @extend_schema(
@@ -277,13 +281,10 @@ class FhirMatchApi(FhirApiView):
     ``self``, ``first``, ``previous``, ``next`` and ``last`` links to POST the same body to.
     """
 
-    class InputSerializer(QueryParamsSerializer):
+    class InputSerializer(FhirPagingParams):
         condition = serializers.CharField(required=False, max_length=200, default=DEFAULT_CONDITION)
         _count = serializers.IntegerField(
             required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=50
-        )
-        _offset = serializers.IntegerField(
-            required=False, min_value=0, max_value=1_000_000, default=0
         )
 
     @extend_schema(
