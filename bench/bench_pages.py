@@ -14,7 +14,9 @@ What it does, on resources of its own:
 2. in a child process (Django's test ``Client``, the whole middleware stack, settings as
    in production with ``DEBUG`` off), times ``--requests`` requests of each page below,
    each from a new visitor (no cookies), and reports the median, the 95th percentile, the
-   size of the page, its database queries and whether it left a session row;
+   size of the page, its database queries and whether it left a session row; then the
+   two trial pages cold, their cached fragments and per-process data dropped before
+   each request (the first visitor after a change to the trial);
 3. starts gunicorn as ``bench/bench_api.py`` does (2 workers, gthread, 4 threads each)
    and runs wrk at ``--clients`` connections against each page and the sites API
    (anonymous), taking turns round after round; each page's requests/s is given as a
@@ -167,7 +169,37 @@ def in_process(args) -> dict:
                 (Session.objects.count() - sessions_before) / len(times), 2
             ),
         }
+    results["cold"] = cold_trial_pages(args, zips)
     return results
+
+
+def cold_trial_pages(args, zips: list[str]) -> dict:
+    """The trial pages as the first visitor after a change sees them: before each request
+    the page's cached fragments (``template.cache.trial_page*`` in the bench's own Redis
+    database) and its per-process data (``finder.selectors``) are dropped."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    from finder import selectors
+
+    redis = cache._cache.get_client()  # the bench's database, nothing else uses it
+    client = Client()
+    out = {}
+    for name in ("trial", "trial-place"):
+        times = []
+        for z in zips[: min(args.requests, 50)]:
+            for key in redis.scan_iter("*template.cache.trial_page*"):
+                redis.delete(key)
+            with selectors._page_data_lock:
+                selectors._page_data.clear()
+                selectors._page_data_weight = 0
+            client.cookies.clear()
+            started = time.perf_counter()
+            response = client.get(PAGES[name].format(zip=z))
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (name, response.status_code)
+        out[name] = round(statistics.median(times), 2)
+    return out
 
 
 # --- under gunicorn ------------------------------------------------------------------
@@ -261,6 +293,13 @@ def report(in_proc: dict, summary: list[dict], args, machine: dict) -> str:
             f"| {name} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['bytes'] / 1024:.0f} "
             f"| {r['queries']} | {r['sessions_per_request']} |"
         )
+    if "cold" in in_proc:
+        lines += [
+            "",
+            "Trial pages cold (their cached fragments and data dropped before each request), "
+            f"median: trial {in_proc['cold']['trial']:.1f} ms, trial-place "
+            f"{in_proc['cold']['trial-place']:.1f} ms.",
+        ]
     lines += [
         "",
         f"gunicorn (2 workers × 4 threads), wrk {args.clients} connections, {args.rounds} rounds "
