@@ -12,11 +12,13 @@ def _clear_cache(settings):
     With ``REDIS_URL`` the suite must be given a Redis database of its own (``.ci/run``
     uses ``/9``): that database, and only it, is emptied before each test.
     """
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    # A test may have pointed the cache at a dead server on purpose.
-    with contextlib.suppress(Exception):
-        cache.clear()
+    # A test may have pointed the cache at a dead server on purpose. (With Redis both
+    # aliases are the same database: clearing one clears the other.)
+    for alias in ("default", "fragments"):
+        with contextlib.suppress(Exception):
+            caches[alias].clear()
     yield
 
 
