@@ -14,7 +14,7 @@ import pytest
 from eligibility.engine.evaluate import ELIGIBLE, NOT_CHECKED
 from finder.criteria_lines import split_criteria
 from tests.reader.conftest import registry_records
-from tests.reader.vignettes import catch_rate, figures, load_registry
+from tests.reader.vignettes import catch_rate, figures, load_registry, screened_by_patient
 
 pytestmark = pytest.mark.django_db
 
@@ -28,20 +28,8 @@ IDS = [f"{vig}: {WHO[(vig, index)][:60]}" for vig, index in PATIENTS]
 
 @pytest.fixture(scope="module")
 def screened(django_db_setup, django_db_blocker):
-    from django.db import connection
-
-    from tests.reader.vignettes import screened_in_rollback
-
-    with django_db_blocker.unblock():
-        # (pytest-django's names: an in-memory SQLite database, or test_<name> on PostgreSQL.)
-        name = str(connection.settings_dict["NAME"])
-        assert name.startswith("test_") or "memory" in name, name
-        result = screened_in_rollback(DATA)
-    by_patient = {}
-    for screening in result:
-        index = len([key for key in by_patient if key[0] == screening.trial])
-        by_patient[(screening.trial, index)] = screening
-    return by_patient
+    """Every patient, screened once for the module; the database is rolled back after."""
+    return screened_by_patient(DATA, django_db_blocker)
 
 
 @pytest.mark.parametrize("trial", DATA["trials"], ids=[t["id"] for t in DATA["trials"]])

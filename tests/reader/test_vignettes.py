@@ -13,7 +13,7 @@ the right line; never ``eligible`` while a line is ``not_checked``.
 import pytest
 
 from eligibility.engine.evaluate import ELIGIBLE, NOT_CHECKED
-from tests.reader.vignettes import catch_rate, figures, load
+from tests.reader.vignettes import catch_rate, figures, load, screened_by_patient
 
 # Marks every test, so that pytest-django creates the test database for the module
 # fixture (it sets up only the databases that marked tests ask for).
@@ -30,21 +30,7 @@ IDS = [f"{vig}: {WHO[(vig, index)][:60]}" for vig, index in PATIENTS]
 @pytest.fixture(scope="module")
 def screened(django_db_setup, django_db_blocker):
     """Every patient, screened once for the module; the database is rolled back after."""
-    from django.db import connection
-
-    from tests.reader.vignettes import screened_in_rollback
-
-    with django_db_blocker.unblock():
-        # Never the development database (as when no test asks pytest-django for one).
-        # (pytest-django's names: an in-memory SQLite database, or test_<name> on PostgreSQL.)
-        name = str(connection.settings_dict["NAME"])
-        assert name.startswith("test_") or "memory" in name, name
-        result = screened_in_rollback(DATA)
-    by_patient = {}
-    for screening in result:
-        index = len([key for key in by_patient if key[0] == screening.trial])
-        by_patient[(screening.trial, index)] = screening
-    return by_patient
+    return screened_by_patient(DATA, django_db_blocker)
 
 
 def test_the_vignettes_are_marked_as_written_for_the_tests():

@@ -179,6 +179,27 @@ def screened_in_rollback(data: dict | None = None) -> list[Screened]:
     return screened
 
 
+def screened_by_patient(data: dict, django_db_blocker) -> dict[tuple[str, int], Screened]:
+    """Every patient of ``data`` screened once on the test database, rolled back after,
+    keyed by (trial id, index of the patient in its trial). For a module-scoped fixture,
+    which asks pytest-django's ``django_db_blocker`` for the database."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        # Never the development database (as when no test asks pytest-django for one):
+        # pytest-django's are an in-memory SQLite database, or test_<name> on PostgreSQL.
+        name = str(connection.settings_dict["NAME"])
+        assert name.startswith("test_") or "memory" in name, name
+        result = screened_in_rollback(data)
+    by_patient: dict[tuple[str, int], Screened] = {}
+    counts: dict[str, int] = {}
+    for screening in result:
+        index = counts.get(screening.trial, 0)
+        counts[screening.trial] = index + 1
+        by_patient[(screening.trial, index)] = screening
+    return by_patient
+
+
 def catch_rate(screened: list[Screened]) -> tuple[int, int]:
     """(caught, expressible) over every patient's expressible exclusions."""
     expressible = sum(len(s.expressible) for s in screened)
