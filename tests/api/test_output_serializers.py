@@ -17,6 +17,7 @@ from finder.models import Trial
 from sites.apis import RankedSiteSerializer, TrialSitesOutputSerializer
 from sites.location import origin_dict, origin_from_params
 from sites.selectors import trial_sites_page
+from tests.factories import ELIGIBLE_ANSWERS
 
 pytestmark = pytest.mark.django_db
 
@@ -24,20 +25,7 @@ ANSWER_SETS = [
     {},
     {"age": 58},
     {"age": 34, "ms_course": "primary_progressive", "edss": 7.0},
-    {
-        "age": 34,
-        "ms_diagnosis": "yes",
-        "ms_course": "relapsing_remitting",
-        "years_since_first_symptoms": 6,
-        "edss": 3.5,
-        "relapses_last_12_months": 1,
-        "relapses_last_24_months": 2,
-        "relapse_on_interferon_or_glatiramer": "yes",
-        "mri_lesions_confirmed": "yes",
-        "treatments_ever": ["interferon_beta"],
-        "treatments_last_6_months": ["interferon_beta"],
-        "investigational_drug_ever": "no",
-    },
+    {**ELIGIBLE_ANSWERS, "years_since_first_symptoms": 6, "edss": 3.5},
 ]
 
 ORIGINS = [
