@@ -181,3 +181,32 @@ def month_later(registry, clock):
 def alerts_of(watch) -> list[tuple[str, str]]:
     """(NCT id, kind) of every alert of a watch, sorted."""
     return sorted(watch.alerts.values_list("trial__nct_id", "kind"))
+
+
+#: The session of a visit that found its place (Portland) on an earlier page.
+PORTLAND_SESSION = {
+    "latitude": 45.5152,
+    "longitude": -122.6784,
+    "label": "Portland, Oregon, United States",
+    "country_code": "US",
+    "query": "Portland, Oregon",
+    "typed": "Portland, Oregon",
+}
+
+
+@pytest.fixture
+def visitor(client, settings_for_mail):
+    """A visit that found its place (Portland) on an earlier page."""
+    session = client.session
+    session["origin"] = PORTLAND_SESSION
+    session.save()
+    return client
+
+
+@pytest.fixture
+def enable_trial(db):
+    from tests.factories import SiteFactory, TrialFactory
+
+    trial = TrialFactory(nct_id="NCT06433752", acronym="ENABLE")
+    SiteFactory(trial=trial, city="Portland", latitude=45.52, longitude=-122.68)
+    return trial

@@ -8,27 +8,9 @@ from watches.models import Watch
 from watches.services import WatchRejected
 
 from .conftest import make_watch
-from .test_opt_in import NEW, PORTLAND_SESSION, save
+from .test_opt_in import NEW, save
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def visitor(client, settings_for_mail):
-    """A visit that found its place (Portland) on an earlier page."""
-    session = client.session
-    session["origin"] = PORTLAND_SESSION
-    session.save()
-    return client
-
-
-@pytest.fixture
-def enable_trial(db):
-    from tests.factories import SiteFactory, TrialFactory
-
-    trial = TrialFactory(nct_id="NCT06433752", acronym="ENABLE")
-    SiteFactory(trial=trial, city="Portland", latitude=45.52, longitude=-122.68)
-    return trial
 
 
 REFUSED = "The search to watch (condition) contains control characters"

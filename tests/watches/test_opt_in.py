@@ -10,38 +10,12 @@ from django.db import connection
 from notifications.services import outbox_deliver_pending
 from watches.models import TokenPurpose, Watch, WatchStatus, WatchToken
 
-from .conftest import make_watch, place
+from .conftest import PORTLAND_SESSION, make_watch, place
 
 pytestmark = pytest.mark.django_db
 
 NEW = "/watches/new/"
 LINK = re.compile(r"https://finder\.example\.org(/watches/confirm/[A-Za-z0-9_-]+/)")
-PORTLAND_SESSION = {
-    "latitude": 45.5152,
-    "longitude": -122.6784,
-    "label": "Portland, Oregon, United States",
-    "country_code": "US",
-    "query": "Portland, Oregon",
-    "typed": "Portland, Oregon",
-}
-
-
-@pytest.fixture
-def visitor(client, settings_for_mail):
-    """A visit that found its place (Portland) on an earlier page."""
-    session = client.session
-    session["origin"] = PORTLAND_SESSION
-    session.save()
-    return client
-
-
-@pytest.fixture
-def enable_trial(db):
-    from tests.factories import SiteFactory, TrialFactory
-
-    trial = TrialFactory(nct_id="NCT06433752", acronym="ENABLE")
-    SiteFactory(trial=trial, city="Portland", latitude=45.52, longitude=-122.68)
-    return trial
 
 
 def save(client, path=NEW, headers=None, **data):
