@@ -218,14 +218,24 @@ def _session_watch(request: HttpRequest, key: str) -> Watch | None:
     return token.watch if token is not None else None
 
 
+def _open_link(request: HttpRequest, token: str, purpose: str, session_key: str, then: str):
+    """A link of an e-mail: its token, if valid for ``purpose``, is kept in the session and
+    the visitor sent on to ``then``, a page without the token in its address. Returns
+    ``(response, token row or None)``."""
+    found, problem = watch_token_for(token=token, purpose=purpose)
+    if problem:
+        return _link_problem(request, problem), None
+    _keep(request, session_key, watch_id=found.watch_id, token_hash=found.token_hash)
+    return redirect(then), found
+
+
 @never_cache
 def confirm_open(request: HttpRequest, token: str) -> HttpResponse:
     """The confirmation e-mail's link: kept in the session, then ``/watches/confirm/``."""
-    found, problem = watch_token_for(token=token, purpose=TokenPurpose.CONFIRM)
-    if problem:
-        return _link_problem(request, problem)
-    _keep(request, SESSION_CONFIRM, watch_id=found.watch_id, token_hash=found.token_hash)
-    return redirect("watches:confirm")
+    response, _found = _open_link(
+        request, token, TokenPurpose.CONFIRM, SESSION_CONFIRM, "watches:confirm"
+    )
+    return response
 
 
 @never_cache
@@ -258,12 +268,12 @@ def _manage_in_session(request: HttpRequest, watch: Watch) -> None:
 @never_cache
 def manage_open(request: HttpRequest, token: str) -> HttpResponse:
     """A digest's link: the watch is in use; kept in the session, then ``/watches/manage/``."""
-    found, problem = watch_token_for(token=token, purpose=TokenPurpose.MANAGE)
-    if problem:
-        return _link_problem(request, problem)
-    watch_used(watch=found.watch)
-    _keep(request, SESSION_MANAGE, watch_id=found.watch_id, token_hash=found.token_hash)
-    return redirect("watches:manage")
+    response, found = _open_link(
+        request, token, TokenPurpose.MANAGE, SESSION_MANAGE, "watches:manage"
+    )
+    if found is not None:
+        watch_used(watch=found.watch)
+    return response
 
 
 @never_cache
@@ -343,11 +353,10 @@ def deleted(request: HttpRequest) -> HttpResponse:
 def delete_open(request: HttpRequest, token: str) -> HttpResponse:
     """The confirmation e-mail's "delete this request now" link: kept in the session,
     then ``/watches/delete/``."""
-    found, problem = watch_token_for(token=token, purpose=TokenPurpose.DELETE)
-    if problem:
-        return _link_problem(request, problem)
-    _keep(request, SESSION_DELETE, watch_id=found.watch_id, token_hash=found.token_hash)
-    return redirect("watches:delete")
+    response, _found = _open_link(
+        request, token, TokenPurpose.DELETE, SESSION_DELETE, "watches:delete"
+    )
+    return response
 
 
 @never_cache
