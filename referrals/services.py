@@ -20,6 +20,7 @@ from typing import Any
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -690,10 +691,7 @@ def referral_contacts_erase_expired(*, now=None, actor: Actor | None = None) -> 
             outbox__status=OutboxStatus.SENT,
         )
     )
-    due = Referral.objects.filter(
-        pk__in=list(closed.values_list("pk", flat=True))
-        + list(unclaimed.values_list("pk", flat=True))
-    )
+    due = Referral.objects.filter(Q(pk__in=closed.values("pk")) | Q(pk__in=unclaimed.values("pk")))
     count = 0
     for referral in due.only("pk").iterator():
         referral_contacts_erase(referral=referral, actor=actor)
