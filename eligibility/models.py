@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from privacy.fields import EncryptedJSONField
 
+from .engine.rules import is_partial
+
 
 class CriterionKind(models.TextChoices):
     INCLUSION = "inclusion", _("Inclusion")
@@ -107,6 +109,11 @@ class Criterion(models.Model):
     @property
     def is_checked(self) -> bool:
         return self.rule is not None
+
+    @property
+    def is_partly_checked(self) -> bool:
+        """A live rule that reads only part of the line (``{"partial": ...}``)."""
+        return is_partial(self.rule)
 
     @property
     def has_proposal(self) -> bool:

@@ -415,7 +415,8 @@ class CriterionRow:
 
     ``registered`` when no plain wording exists in the page's language and the text is
     the registry's own (shown as registered, in English); ``checked`` when the service
-    checks it against a patient's answers (it has a rule).
+    checks it against a patient's answers (it has a rule); ``partly`` when that rule reads
+    only part of the line (the study team checks the rest).
     """
 
     kind: str
@@ -423,6 +424,7 @@ class CriterionRow:
     registered: bool
     in_english: bool
     checked: bool
+    partly: bool = False
 
 
 def criterion_row(criterion, lang: str) -> CriterionRow:
@@ -434,6 +436,7 @@ def criterion_row(criterion, lang: str) -> CriterionRow:
         registered=not criterion.patient_text,
         in_english=spanish and not plain,
         checked=criterion.is_checked,
+        partly=criterion.is_partly_checked,
     )
 
 

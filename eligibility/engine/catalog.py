@@ -20,7 +20,8 @@ semantics), and everything above the leaves is numpy: truth values are small int
 a trial's verdict are table look-ups and a ``maximum.reduceat`` over each trial's
 criteria, following :func:`~eligibility.engine.evaluate.criterion_status` and
 :func:`~eligibility.engine.evaluate.verdict_of`: a criterion with no rule is
-``not_checked``, which counts like ``unknown``, so such a trial is never eligible.
+``not_checked``, which counts like ``unknown``, so such a trial is never eligible; a
+criterion with a partial rule has its own status table, where a pass is ``not_checked``.
 
 Explanations are not built here: :meth:`Catalog.explain` builds them for one trial, the
 few a page or a response shows.
@@ -55,7 +56,7 @@ from .evaluate import (
     compile_trial,
 )
 from .facts import FACTS, TREATMENT_GROUPS, UNSURE, prepare_facts
-from .rules import Rule, RuleError, validate_rule
+from .rules import Rule, RuleError, split_partial, validate_rule
 from .values import NEVER, DayRange, UncertainCodes
 
 #: Status codes, in order of how much they count against a trial.
@@ -87,6 +88,8 @@ _STATUS_OF = np.array(
 # read off the largest of its criteria's codes: pass eligible, unknown or not checked
 # possibly eligible, fail ineligible.
 _VERDICT_OF_STATUS = np.array([0, 1, 1, 2], dtype=np.int8)
+# The same for a criterion whose rule reads its line in part: it never passes.
+_PARTIAL_STATUS_OF = np.where(_STATUS_OF == PASS_CODE, NOT_CHECKED_CODE, _STATUS_OF).astype(np.int8)
 
 _LEAF, _ALL, _ANY, _NOT = range(4)
 
@@ -400,6 +403,7 @@ class Catalog:
         checked: set[str] = set()
         nodes: list[int] = []
         exclusion: list[bool] = []
+        partial: list[bool] = []
         starts = [0]
         self._trials: list[CompiledTrial | Sequence[CriterionSpec]] = []
         for trial in trials:
@@ -408,9 +412,10 @@ class Catalog:
             for spec in specs:
                 nodes.append(self._criterion_node(table, spec, validate, checked))
                 exclusion.append(spec.kind == EXCLUSION)
+                partial.append(spec.partial)
             starts.append(len(nodes))
             self._trials.append(trial)
-        self._freeze(table, nodes, exclusion, starts)
+        self._freeze(table, nodes, exclusion, partial, starts)
 
     @staticmethod
     def _criterion_node(
@@ -430,10 +435,16 @@ class Catalog:
             except RuleError as error:
                 raise error.for_criterion(spec.id) from None
             checked.add(text)
-        return table.rule(spec.rule, text)
+        rule, _ = split_partial(spec.rule)
+        return table.rule(rule, text if rule is spec.rule else _rule_text(rule))
 
     def _freeze(
-        self, table: _NodeTable, nodes: list[int], exclusion: list[bool], starts: list[int]
+        self,
+        table: _NodeTable,
+        nodes: list[int],
+        exclusion: list[bool],
+        partial: list[bool],
+        starts: list[int],
     ) -> None:
         """Renumber the nodes leaves first, then by height and kind, into index arrays."""
         groups = {n: _group_of(table.leaves[n]) for n, k in enumerate(table.kinds) if k == _LEAF}
@@ -492,11 +503,12 @@ class Catalog:
             new_id[np.array(nodes, dtype=np.int64)] if nodes else np.empty(0, np.int32)
         )
         # Each criterion indexes a per-answer-set table of statuses: its node's for an
-        # inclusion, past the first half for an exclusion. Native integers (intp), so the
-        # one gather over every criterion needs no conversion.
-        self._status_index = self.criterion_nodes.astype(np.intp) + (count + 1) * np.array(
-            exclusion, dtype=np.intp
-        )
+        # inclusion, past the first quarter for an exclusion, in the second half for a
+        # partial rule. Native integers (intp), so the one gather over every criterion
+        # needs no conversion.
+        quarter = np.array(exclusion, dtype=np.intp) + 2 * np.array(partial, dtype=np.intp)
+        self._has_partial = any(partial)
+        self._status_index = self.criterion_nodes.astype(np.intp) + (count + 1) * quarter
         self.starts = np.array(starts, dtype=np.int64)
         sizes = np.diff(self.starts)
         self._nonempty = np.flatnonzero(sizes > 0)
@@ -536,7 +548,10 @@ class Catalog:
     def evaluate_facts(self, facts: Mapping[str, Any]) -> CatalogResult:
         """Every criterion's status and every trial's verdict for prepared ``facts``."""
         truth = self.truths(facts).astype(np.intp)
-        table = np.concatenate((_STATUS_OF[truth], _STATUS_OF[truth + 4]))
+        parts = [_STATUS_OF[truth], _STATUS_OF[truth + 4]]
+        if self._has_partial:
+            parts += [_PARTIAL_STATUS_OF[truth], _PARTIAL_STATUS_OF[truth + 4]]
+        table = np.concatenate(parts)
         statuses = table.take(self._status_index)
         verdicts = np.zeros(len(self._trials), dtype=np.int8)  # no criteria: eligible
         if len(self._nonempty):

@@ -15,7 +15,11 @@ counts and treatment lists derived).
 
 A criterion may have no rule (``CriterionSpec.rule is None``): a registered line the
 service cannot check (spec section 6.4). Its status is ``not_checked``, which counts
-like ``unknown`` in the verdict, so a trial with one is never ``eligible``.
+like ``unknown`` in the verdict, so a trial with one is never ``eligible``. A criterion
+whose rule is *partial* (``{"partial": rule, "unread": ...}``: the rule reads only part
+of its line) keeps the statuses that rule a patient out or leave it open (``fail``,
+``unknown``), and is ``not_checked`` where its rule would pass: the study team checks
+the part the rule does not read.
 """
 
 from __future__ import annotations
@@ -44,8 +48,10 @@ from .facts import (
 )
 from .rules import (
     OPERATORS,
+    PARTIAL_KEY,
     Rule,
     RuleError,
+    is_partial,
     iter_comparisons,
     probe_values,
     rule_codes,
@@ -106,6 +112,8 @@ def kleene_any(values: Iterable[Truth]) -> Truth:
 
 def interpret_rule(rule: Rule, facts: Mapping[str, Any]) -> Truth:
     """Evaluate ``rule`` by walking its JSON; the reference semantics of the engine."""
+    if PARTIAL_KEY in rule:
+        return interpret_rule(rule[PARTIAL_KEY], facts)
     if "all" in rule:
         return kleene_all(interpret_rule(child, facts) for child in rule["all"])
     if "any" in rule:
@@ -135,6 +143,8 @@ def compile_rule(rule: Rule, *, validate: bool = True) -> Evaluator:
 
 
 def _compile(rule: Rule) -> Evaluator:
+    if PARTIAL_KEY in rule:
+        return _compile(rule[PARTIAL_KEY])
     if "all" in rule:
         return _compile_junction(tuple(_compile(child) for child in rule["all"]), False)
     if "any" in rule:
@@ -205,6 +215,11 @@ class CriterionSpec:
     text_es: str = ""
     clinical_text: str = ""
 
+    @property
+    def partial(self) -> bool:
+        """Whether the rule reads its line only in part (it never passes; see the module)."""
+        return is_partial(self.rule)
+
     def text_for(self, lang: str | None) -> str:
         """Patient text in ``lang``, falling back to English."""
         if normalize_language(lang) == "es" and self.text_es:
@@ -258,12 +273,18 @@ class TrialResult:
         return sum(1 for result in self.results if result.status != NOT_CHECKED)
 
 
-def criterion_status(kind: str, truth: Truth) -> str:
-    """An inclusion met, or an exclusion that does not apply, passes; UNKNOWN is unknown."""
+def criterion_status(kind: str, truth: Truth, partial: bool = False) -> str:
+    """An inclusion met, or an exclusion that does not apply, passes; UNKNOWN is unknown.
+
+    A ``partial`` rule reads only part of its line, so where it would pass the line is
+    ``not_checked`` (the study team checks the rest); its ``fail`` stands.
+    """
     if truth is None:
         return STATUS_UNKNOWN
     applies_against = (truth is False) if kind == INCLUSION else (truth is True)
-    return FAIL if applies_against else PASS
+    if applies_against:
+        return FAIL
+    return NOT_CHECKED if partial else PASS
 
 
 def verdict_of(statuses: Iterable[str]) -> str:
@@ -282,7 +303,7 @@ def interpret_criterion(spec: CriterionSpec, facts: Mapping[str, Any]) -> str:
     """A criterion's status by the interpreter (the reference for the compiled paths)."""
     if spec.rule is None:
         return NOT_CHECKED
-    return criterion_status(spec.kind, interpret_rule(spec.rule, facts))
+    return criterion_status(spec.kind, interpret_rule(spec.rule, facts), spec.partial)
 
 
 def interpret_verdict(specs: Iterable[CriterionSpec], facts: Mapping[str, Any]) -> str:
@@ -322,7 +343,7 @@ class CompiledCriterion:
         """``pass``, ``fail``, ``unknown`` or ``not_checked`` for prepared ``facts``."""
         if self.spec.rule is None:
             return NOT_CHECKED
-        return criterion_status(self.spec.kind, self.evaluate(facts))
+        return criterion_status(self.spec.kind, self.evaluate(facts), self.spec.partial)
 
 
 class CompiledTrial:
@@ -402,6 +423,8 @@ class _VerdictSource:
 
     def truth(self, rule: Rule) -> str:
         """Emit statements computing ``rule``'s truth; return the temporary holding it."""
+        if PARTIAL_KEY in rule:
+            return self.truth(rule[PARTIAL_KEY])
         target = self.temporary()
         if "all" in rule or "any" in rule:
             parts = [self.truth(child) for child in rule.get("all") or rule["any"]]
@@ -446,7 +469,11 @@ class _VerdictSource:
             result = self.truth(criterion.spec.rule)
             fails_on = "True" if criterion.kind == EXCLUSION else "False"
             self.lines.append(f"    if {result} is {fails_on}: return {INELIGIBLE!r}")
-            self.lines.append(f"    if {result} is None: unknown = True")
+            if criterion.spec.partial:
+                # It never passes: not checked where it does not fail.
+                self.lines.append("    unknown = True  # partial")
+            else:
+                self.lines.append(f"    if {result} is None: unknown = True")
         body = "\n".join(self.lines)
         source = (
             "def verdict(facts):\n    get = facts.get\n    unknown = False\n"
@@ -521,6 +548,8 @@ def deciding_facts(rule: Rule, facts: Mapping[str, Any]) -> tuple[Truth, list[st
     an UNKNOWN result the keys are the unknown facts that would settle it. A treatment
     history operator names the list that decided it when the history was not answered.
     """
+    if PARTIAL_KEY in rule:
+        return deciding_facts(rule[PARTIAL_KEY], facts)
     if "all" in rule or "any" in rule:
         children = [deciding_facts(child, facts) for child in rule.get("all") or rule["any"]]
         truths = [truth for truth, _ in children]
@@ -570,6 +599,10 @@ _TEMPLATES = {
             "We can't check this from your answers, so the study team will check it with "
             "you: {rule}."
         ),
+        "partial_rest": (
+            "We can check only part of this from your answers: {rule}. You told us {facts}, "
+            "which does not rule you out; the study team will check the rest with you."
+        ),
     },
     "es": {
         (INCLUSION, PASS): "Este estudio admite a {text}; nos dijo que {facts}, así que lo cumple.",
@@ -604,6 +637,11 @@ _TEMPLATES = {
         NOT_CHECKED: (
             "No podemos comprobarlo con sus respuestas, así que el equipo del estudio lo "
             "comprobará con usted: {rule}."
+        ),
+        "partial_rest": (
+            "Con sus respuestas solo podemos comprobar una parte de esto: {rule}. Nos dijo "
+            "que {facts}, lo que no le excluye; el equipo del estudio comprobará el resto "
+            "con usted."
         ),
     },
 }
@@ -789,7 +827,7 @@ def explain_criterion(
             clinical_text=spec.clinical_text,
         )
     truth = criterion.evaluate(facts)
-    status = criterion_status(spec.kind, truth)
+    status = criterion_status(spec.kind, truth, spec.partial)
     _, deciding = deciding_facts(spec.rule, facts)
     used = facts_used(criterion.facts, facts)
     if status == STATUS_UNKNOWN:
@@ -806,7 +844,11 @@ def explain_criterion(
             clinical_text=spec.clinical_text,
         )
     told = join_words([_told(spec.rule, key, facts, lang) for key in deciding], lang)
-    explanation = templates[(spec.kind, status)].format(text=text, facts=told)
+    if status == NOT_CHECKED:
+        # A partial rule that does not rule the patient out: the rest is the team's.
+        explanation = templates["partial_rest"].format(rule=rule_text, facts=told)
+    else:
+        explanation = templates[(spec.kind, status)].format(text=text, facts=told)
     return CriterionResult(
         spec.id,
         spec.kind,

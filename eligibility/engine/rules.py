@@ -7,6 +7,16 @@ A rule is JSON stored on each criterion::
     {"not": rule}                 the operand does not hold
     {"fact": "age", "op": "between", "value": [18, 55]}     a comparison
 
+A criterion's whole rule (never a part of one) may be *partial*::
+
+    {"partial": rule, "unread": "clinically stable"}
+
+for a line the rule reads only in part: ``rule`` rules out only patients the line rules
+out, but the line asks more than it says (``unread`` quotes the part left to the study
+team). Such a criterion can fail, or stay ``unknown`` while an answer could still make
+it fail; where it would pass it is ``not_checked`` instead (see
+:func:`eligibility.engine.evaluate.criterion_status`).
+
 Operators live in :data:`OPERATORS`: each entry says which fact types it applies to,
 how its ``value`` is checked, how it is tested (the interpreter) and how it is built
 into a specialised predicate (the compiler). Adding an operator is one entry there.
@@ -62,6 +72,11 @@ FactsEvaluator = Callable[[Mapping[str, Any]], Truth]
 
 COMPOSITE_KEYS = ("all", "any", "not")
 COMPARISON_KEYS = frozenset({"fact", "op", "value"})
+#: The wrapper of a rule that reads its line only in part (a criterion's whole rule).
+PARTIAL_KEY = "partial"
+PARTIAL_KEYS = frozenset({PARTIAL_KEY, "unread"})
+#: The longest ``unread`` text kept (a quotation of the line's unread part).
+UNREAD_MAX_LENGTH = 500
 
 
 class RuleError(ValueError):
@@ -457,6 +472,19 @@ def _join_path(path: str, part: str) -> str:
     return f"{path}.{part}" if path else part
 
 
+def split_partial(rule: Rule) -> tuple[Rule, str | None]:
+    """A criterion's rule without its partial wrapper, and the unread part (``None`` when
+    the rule reads its whole line)."""
+    if PARTIAL_KEY in rule:
+        return rule[PARTIAL_KEY], rule["unread"]
+    return rule, None
+
+
+def is_partial(rule: Rule | None) -> bool:
+    """Whether a criterion's rule reads its line only in part."""
+    return rule is not None and PARTIAL_KEY in rule
+
+
 def validate_rule(rule: Any, path: str = "") -> None:
     """Raise :class:`RuleError` unless ``rule`` is a well-formed, type-correct rule.
 
@@ -469,6 +497,9 @@ def validate_rule(rule: Any, path: str = "") -> None:
     """
     if not isinstance(rule, dict):
         raise RuleError(path, "must be an object")
+    if PARTIAL_KEY in rule or "unread" in rule:
+        _validate_partial(rule, path)
+        return
     composite = [key for key in COMPOSITE_KEYS if key in rule]
     if composite:
         _validate_composite(rule, composite, path)
@@ -476,6 +507,26 @@ def validate_rule(rule: Any, path: str = "") -> None:
         _validate_comparison(rule, path)
     else:
         raise RuleError(path, "must have one of 'all', 'any', 'not' or a 'fact' and 'op'")
+
+
+def _validate_partial(rule: Rule, path: str) -> None:
+    if path:
+        raise RuleError(
+            _join_path(path, PARTIAL_KEY),
+            "only a criterion's whole rule can be partial, not a part of a rule",
+        )
+    missing = sorted(PARTIAL_KEYS - rule.keys())
+    if missing:
+        raise RuleError(missing[0], "a partial rule needs both 'partial' and 'unread'")
+    extra = sorted(rule.keys() - PARTIAL_KEYS)
+    if extra:
+        raise RuleError(extra[0], "unexpected key beside 'partial' and 'unread'")
+    unread = rule["unread"]
+    if not isinstance(unread, str) or not unread.strip():
+        raise RuleError("unread", "must quote the part of the line the rule does not read")
+    if len(unread) > UNREAD_MAX_LENGTH:
+        raise RuleError("unread", f"must be at most {UNREAD_MAX_LENGTH} characters")
+    validate_rule(rule[PARTIAL_KEY], PARTIAL_KEY)
 
 
 def _validate_composite(rule: Rule, composite: list[str], path: str) -> None:
@@ -572,7 +623,9 @@ def rule_facts(rule: Rule) -> tuple[str, ...]:
 
 def iter_comparisons(rule: Rule) -> Iterator[Rule]:
     """Every comparison in a (valid) rule, depth first, left to right."""
-    if "all" in rule or "any" in rule:
+    if PARTIAL_KEY in rule:
+        yield from iter_comparisons(rule[PARTIAL_KEY])
+    elif "all" in rule or "any" in rule:
         for child in rule.get("all") or rule.get("any"):
             yield from iter_comparisons(child)
     elif "not" in rule:

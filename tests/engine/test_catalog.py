@@ -39,11 +39,13 @@ rules = st.recursive(
     ),
     max_leaves=6,
 )
+partial_rules = st.builds(lambda rule: {"partial": rule, "unread": "the rest"}, rules)
 criteria = st.lists(
     st.tuples(
         st.sampled_from(["inclusion", "exclusion"]),
-        # Real trials have many lines with no rule; so do these.
-        st.one_of(rules, st.none(), st.none()),
+        # Real trials have many lines with no rule; so do these. Some rules read their
+        # line in part (they never pass).
+        st.one_of(rules, st.none(), st.none(), partial_rules),
     ),
     max_size=6,
 )

@@ -187,8 +187,11 @@ def facts_of(answers):
     return prepare_facts(answers, today=TODAY)
 
 
+partial_rules = st.builds(lambda rule: {"partial": rule, "unread": "the rest"}, rules)
 criteria_lists = st.lists(
-    st.tuples(st.sampled_from(["inclusion", "exclusion"]), st.one_of(rules, st.none())),
+    st.tuples(
+        st.sampled_from(["inclusion", "exclusion"]), st.one_of(rules, st.none(), partial_rules)
+    ),
     min_size=1,
     max_size=4,
 )
@@ -221,7 +224,15 @@ def test_generated_verdict_function_closures_and_interpreter_agree(criteria, ans
     assert trial.verdict(facts) == interpret_verdict(specs, facts)
     result = trial.evaluate_facts(facts)
     assert result.verdict == interpret_verdict(specs, facts)
-    assert result.checked == sum(rule is not None for _, rule in criteria)
+    statuses = [row.status for row in result.results]
+    assert result.checked == sum(status != "not_checked" for status in statuses)
+    for (kind, rule), status in zip(criteria, statuses, strict=True):
+        if rule is not None and "partial" in rule:
+            # A partial rule keeps its whole rule's fail and unknown, never passes.
+            whole = interpret_criterion(CriterionSpec(0, kind, rule["partial"], "w"), facts)
+            assert status == ("not_checked" if whole == "pass" else whole)
+        elif rule is not None:
+            assert status != "not_checked"
     json.dumps([row.as_dict() for row in result.results])
     json.dumps([row.as_dict() for row in trial.evaluate_facts(facts, lang="es").results])
 
