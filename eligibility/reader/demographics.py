@@ -45,6 +45,24 @@ _BETWEEN_WORDS = re.compile(
     rf" {_HIGH}(?: years)?"
 )
 
+# A range whose ends carry their own signs or words: "aged >= 10 to < 18 years",
+# ">= 18 and <= 55", "> 17 to < 56", "at least 18 and under 65". At least one end has one
+# (a bare "18 to 55" is ``_RANGE``).
+_LOW_OP = r"(?P<low_op>>=|>|greater than|more than|older than|at least|from|over|above)"
+_HIGH_OP = (
+    r"(?P<high_op><=|<|less than|younger than|under|below|up to|at most|no (?:more|older) than"
+    r"|not (?:more|older) than)"
+)
+_BOUNDED_RANGE = re.compile(
+    rf"{_PREFIX}(?:{_AGE} )?(?:(?:{_LOW_OP}) ?)?{_LOW}(?: years)?"
+    rf"(?P<low_suffix> or (?:older|above|over|more))? ?(?:to|and|-) ?(?:(?:{_HIGH_OP}) ?)?{_HIGH}"
+    rf"(?: years)?(?P<high_suffix> or (?:younger|less|under))?"
+)
+#: Bound words that leave out the age they name: an age is whole years, so "< 18" is 17
+#: and under; "> 17" keeps 17 (a 17-year-old may be 17 and a half).
+_OPEN_HIGH = ("<", "less than", "younger than", "under", "below")
+_OPEN_LOW = (">", "greater than", "more than", "older than", "over", "above")
+
 _SEX = re.compile(rf"(?P<word>men|male|males|women|female|females)(?: (?:{PEOPLE}))?(?: only)?")
 
 
@@ -101,6 +119,10 @@ def read_age(text: str, kind: str) -> Clause | None:
         )
     if kind != "inclusion":
         return None
+    if (match := _BOUNDED_RANGE.fullmatch(clean)) and (
+        match.group("low_op") or match.group("high_op")
+    ):
+        return _bounded_range(match, text)
     if (match := _OVER.fullmatch(clean)) and (match.group("op") or match.group("suffix")):
         note = ""
         if match.group("op") in (">", "greater than", "more than", "older than", "over", "above"):
@@ -114,6 +136,22 @@ def read_age(text: str, kind: str) -> Clause | None:
             high -= 1
         return _age_clause(None, high, text, "")
     return None
+
+
+def _bounded_range(match: re.Match, words: str) -> Clause | None:
+    """An inclusion range whose ends carry signs: each end read in whole years."""
+    low, high = int(match.group("low")), int(match.group("high"))
+    low_op, high_op = match.group("low_op"), match.group("high_op")
+    notes = []
+    if low_op in _OPEN_LOW:
+        notes.append(f'"{low_op} {low}" read as {low} and over')
+    if high_op in _OPEN_HIGH:
+        high -= 1
+        notes.append(f'"{high_op} {high + 1}" read as {high} and under')
+    if not (low_op or match.group("low_suffix")) or not (high_op or match.group("high_suffix")):
+        notes.append("bounds read as closed")
+    note = "; " + ", ".join(notes) + " (ages are whole years)" if notes else ""
+    return _age_clause(low, high, words, note)
 
 
 def read_sex(text: str, kind: str) -> Clause | None:

@@ -32,7 +32,16 @@ import re
 
 from eligibility.engine.facts import format_number
 
-from .reading import Clause, Refusal, all_of, all_rule, any_rule, comparison, quoted
+from .reading import (
+    Clause,
+    Refusal,
+    all_of,
+    all_rule,
+    any_rule,
+    comparison,
+    partial_of,
+    quoted,
+)
 from .subjects import strip_subject
 from .vocabulary import (
     CIS,
@@ -49,7 +58,7 @@ from .vocabulary import (
     join_all,
     join_alternatives,
 )
-from .windows import find_window
+from .windows import Window, find_window, window_at_end, window_at_start
 
 # --- diagnosis and course -------------------------------------------------------------------
 
@@ -63,7 +72,18 @@ _CRITERIA = re.compile(
     r"(?: diagnostic)?(?: criteria)?(?: \d{4})?(?: #?\d(?:-\d)?)?(?: for (?:the )?(?:diagnosis"
     r"|ms diagnosis|diagnosis of ms))?(?: \d{4})?(?: revision)?\)?"
 )
-_LUBLIN = re.compile(r",?\s*(?:as )?defined by lublin(?: and reingold)?")
+_LUBLIN = re.compile(
+    r",?\s*(?:(?:as )?defined by lublin(?: and reingold)?"
+    r"|(?:and |, )?(?:according to |per |using |as defined by )?(?:the )?(?:\d{4} )?lublin"
+    r"(?: and reingold| et al\.?)?(?: \(?\d{4}\)?)?(?: (?:disease |clinical )?course)?"
+    r" (?:definitions?|criteria|classification|descriptors?|phenotypes?))"
+)
+# An exclusion of an MS diagnosis (a CIS trial): ms_diagnosis says exactly that.
+_MS_DIAGNOSED = re.compile(
+    rf"(?:already )?(?:meets?|fulfil?ls?|meeting|fulfilling) (?:the )?(?:\d{{4}} )?(?:revised )?"
+    rf"mcdonald(?: diagnostic)? criteria for {_MS}"
+    rf"|(?:any |an? )?(?:previous |prior |established |confirmed |definite )?diagnosis of {_MS}"
+)
 _POSER = re.compile(r"\bposer\b")
 _BY_NEUROLOGIST = re.compile(
     r",? by a (?:physician|neurologist)(?:, who is a neurologist or has access to a"
@@ -231,6 +251,16 @@ def read_ms_disease(text: str, kind: str) -> Clause | Refusal | None:
             "than the McDonald diagnosis ms_diagnosis records",
         )
     rest = strip_subject(text)
+    if kind == "exclusion" and _MS_DIAGNOSED.fullmatch(rest):
+        return Clause(
+            comparison("ms_diagnosis", "==", "yes"),
+            _DX_EN,
+            _DX_ES,
+            "ms_diagnosis",
+            f"Matched {quoted(text)} as a diagnosis of MS, which the study does not take (a "
+            "patient whom the McDonald criteria fit but no neurologist has diagnosed is left "
+            "to the study team).",
+        )
     notes = []
     mcdonald = bool(_CRITERIA.search(rest)) and "mcdonald" in rest
     if "mcdonald" in rest:
@@ -573,6 +603,93 @@ def _one_count(text: str, kind: str) -> Clause | Refusal | None:
     return Refusal("relapse_count", f"no count fact for {window.written('en')}")
 
 
+_AT_MOST = re.compile(
+    r"\b(?:or (?:fewer|less)|at most|no more than|not more than|maximum|fewer than|less than"
+    r"|up to|without|no)\b"
+)
+_BETWEEN = re.compile(
+    r"^(?:between|from) (?:\d+|one|two) (?:and|to) (?P<n>\d+|two|three|four|five) "
+    r"(?P<unit>months?|years?)\b"
+)
+
+
+def _relapse_within_widest(text: str) -> Clause | None:
+    """An alternative that requires at least one relapse within a window, read no narrower
+    than "a relapse within that window" (its longest reading), for a partial inclusion:
+    whoever fails this fails the alternative. None when the relapse has no window of its
+    own or the words could allow no relapse at all ("1 relapse or fewer")."""
+    words = strip_subject(text)
+    match = _COUNT.match(words)
+    if not match or _AT_MOST.search(words):
+        return None
+    count = _NUMBERS.get(match.group("n")) or int(match.group("n"))
+    rest = re.sub(r"^(?:onset )", "", match.group("rest").strip(" ,"))
+    between = _BETWEEN.match(rest)
+    if between:
+        n = between.group("n")
+        number = float(_NUMBERS.get(n) or n)
+        window = Window(number, between.group("unit").rstrip("s"), between.group(0))
+    else:
+        window = window_at_start(rest)
+    if count < 1 or window is None:
+        return None
+    days = window.longest()
+    return Clause(
+        comparison("days_since_last_relapse", "<=", days),
+        f"at least 1 MS attack in the past {days} days ({window.written('en')})",
+        f"al menos 1 brote de EM en los últimos {days} días ({window.written('es')})",
+        "relapse_count",
+        f"Matched {quoted(words)} as requiring a relapse within {window.written('en')} at "
+        f"least, read as {days} days (its longest reading): whoever had none then does not "
+        "meet it.",
+    )
+
+
+# MRI activity a patient can say (days_since_new_mri_activity: a scan showing new or
+# active lesions); a scan at screening or baseline is in the future, not in the answers.
+_MRI_ACTIVE = re.compile(
+    r"gadolinium[- ]enhancing|\bgd[- ]?enhancing|\bgd\+|\bgde\b|\benhancing\b"
+    r"|\bnew (?:or enlarging )?t2\b|\bnew (?:mri )?lesions?\b"
+)
+_SCAN_TO_COME = re.compile(
+    r"\b(?:screening|baseline|entry|randomi[sz]ation|study|day 1|run-in)\b|\bat (?:screening"
+    r"|baseline)\b"
+)
+# A window counted back from a day after screening ("within 6 weeks prior to
+# randomization") holds the screening scan, which is still to come.
+_ANCHOR_AFTER_SCREENING = re.compile(
+    r"randomi[sz]ation|baseline|day 1|dos(?:e|ing)|infusion|administration|treatment|enrol"
+    r"|entry|start"
+)
+
+
+def _mri_activity_within(text: str) -> Clause | None:
+    """An alternative naming MRI activity in a past window, read no narrower than "an MRI
+    showing new or active lesions in that window" (its longest reading), for a partial
+    inclusion: whoever had no such scan then does not meet it. None for a scan still to
+    come ("on the screening MRI"), a negation, or no window at the end."""
+    words = strip_subject(text)
+    if not _MRI_ACTIVE.search(words) or _AT_MOST.search(words):
+        return None
+    found = window_at_end(words)
+    if found is None:
+        return None
+    window, before = found
+    if _SCAN_TO_COME.search(before) or _ANCHOR_AFTER_SCREENING.search(window.words):
+        return None
+    days = window.longest()
+    return Clause(
+        comparison("days_since_new_mri_activity", "<=", days),
+        f"an MRI showing new or active MS lesions in the past {days} days ({window.written('en')})",
+        f"una resonancia con lesiones de EM nuevas o activas en los últimos {days} días "
+        f"({window.written('es')})",
+        "relapse_count",
+        f"Matched {quoted(words)} as requiring at least an MRI with new or active lesions "
+        f"within {window.written('en')}, read as {days} days (its longest reading): whoever "
+        "had none then does not meet it.",
+    )
+
+
 def _split_top(text: str, word: str) -> list[str]:
     """Split on `` word `` outside brackets."""
     parts, depth, start = [], 0, 0
@@ -621,14 +738,29 @@ def read_relapse_counts(
             alternatives = [part for piece in _split_top(body, "and") for part in [piece]]
             joiner = "all"
     clauses = []
+    unread = []
     for alternative in alternatives:
         if _MRI_ACTIVITY.search(alternative):
-            return Refusal(
+            refusal = Refusal(
                 "relapse_count",
                 f"an alternative needs an MRI finding ({quoted(alternative)}): "
                 "days_since_new_mri_activity also counts new T2 lesions, so it is broader",
             )
-        clause = _one_count(strip_subject(alternative), kind)
+            clause = refusal
+        else:
+            clause = _one_count(strip_subject(alternative), kind)
+        if isinstance(clause, Refusal) and kind == "inclusion":
+            # Read no narrower than a relapse or an active MRI within its window: a
+            # partial inclusion (whoever fails that fails the alternative).
+            found = [
+                part
+                for part in (_relapse_within_widest(alternative), _mri_activity_within(alternative))
+                if part is not None
+            ]
+            if found:
+                clauses.append(all_of(found))
+                unread.append(alternative)
+                continue
         if not isinstance(clause, Clause):
             return clause
         clauses.append(clause)
@@ -637,7 +769,15 @@ def read_relapse_counts(
     join_words = join_alternatives if joiner == "any" else join_all
     en, es = _relapse_phrase(clauses, join_words)
     rule = (any_rule if joiner == "any" else all_rule)([c.rule for c in clauses])
-    return Clause(rule, en, es, "relapse_count", " ".join(c.reason for c in clauses))
+    clause = Clause(rule, en, es, "relapse_count", " ".join(c.reason for c in clauses))
+    if unread:
+        return partial_of(
+            clause,
+            unread,
+            "no fact counts relapses in that window or says what an MRI showed, so only "
+            "a relapse within the window is checked",
+        )
+    return clause
 
 
 # --- disease duration and MRI -----------------------------------------------------------------
@@ -674,6 +814,13 @@ _DURATION = re.compile(
     r" of) (?:ms )?symptoms?\)?)?(?: (?:prior to|before|at) (?:screening|baseline|randomization"
     r"|entry))?$"
 )
+_DURATION_AT_MOST = re.compile(
+    r"^(?:an? )?(?:(?:ms |multiple sclerosis )?disease duration|duration of (?:multiple sclerosis"
+    r"|ms|the disease|disease))(?: of)? (?:no more than|not more than|at most|up to|<=|≤)"
+    r" (?P<n>\d+) (?P<unit>months?|years?) (?:from|since) (?:the )?(?:onset of|first)"
+    r" (?:(?:ms|neurological|neurologic) )?symptoms?(?: of ms)?"
+    r"(?: (?:prior to|before|at) (?:screening|baseline|randomization|entry))?$"
+)
 _ONSET_WITHIN = re.compile(
     r"^(?:the )?(?:onset of (?:ms )?symptoms|first (?:ms )?symptoms?(?: of ms)?)"
     r" (?:within|no more than|in the (?:past|last)) (?P<n>\d+) years?(?: (?:before|prior to) [a-z"
@@ -691,6 +838,23 @@ def read_disease_duration(text: str, kind: str) -> Clause | None:
             return None
         number = _WORD_NUMBERS.get(match.group("n")) or int(match.group("n"))
         return _duration_at_least(number, match.group("unit"), text)
+    if (match := _DURATION_AT_MOST.fullmatch(body)) and kind == "inclusion":
+        # Only from the first symptoms: time since diagnosis is shorter, so an upper bound
+        # on it would be broader than the line.
+        number = int(match.group("n"))
+        months = match.group("unit").startswith("month")
+        years = math.ceil((number / 12 if months else number) * 100) / 100
+        value = int(years) if float(years).is_integer() else years
+        amount = f"{number} {'months' if months else 'years'}"
+        return Clause(
+            comparison("years_since_first_symptoms", "<=", value),
+            f"whose first MS symptoms began no more than {format_number(value)} years ago",
+            f"cuyos primeros síntomas de EM empezaron hace {format_number(value, 'es')} años o "
+            "menos",
+            "disease_duration",
+            f"Matched {quoted(text)} as first symptoms within {amount} ({format_number(value)} "
+            "years; a fraction of a year is rounded up, so no one the line takes is ruled out).",
+        )
     if (match := _ONSET_WITHIN.fullmatch(body)) and kind == "inclusion":
         years = int(match.group("n"))
         return Clause(

@@ -16,7 +16,10 @@ least 1 month before" rules out the same exposure, so it uses the same shortest 
 patient on the drug now may stop it, so those lines are not read. Steroids are
 ``days_since_systemic_steroids`` (by mouth, vein or injection, for any reason): a line about
 steroids in general is no narrower, but one about steroid courses of a length, a dose or
-for a relapse only is, and is not read.
+for a relapse only is, and is not read. In a list of alternatives ("relapse or IV
+methylprednisolone 1000 mg/day within one month"), such a steroid course is left to the
+study team and the rest is read as a partial rule (it rules out only people the line rules
+out, and never passes the line).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dataclasses import dataclass, field
 
 from eligibility.engine.facts import TREATMENT_GROUPS, expand_treatment_codes
 
-from .reading import Clause, Refusal, all_rule, any_rule, comparison, quoted
+from .reading import Clause, Refusal, all_rule, any_rule, comparison, partial_of, quoted
 from .subjects import PEOPLE
 from .vocabulary import (
     canonical_codes,
@@ -66,14 +69,15 @@ _EVENTS = (
     (
         STUDY_DRUG,
         re.compile(
-            r"(?:any )?(?:other )?(?:experimental|investigational)(?: or (?:experimental"
+            r"(?:any |another )?(?:other )?(?:experimental|investigational)(?: or (?:experimental"
             r"|investigational))? (?:agents?|drugs?|medications?|medicinal products?|products?"
             r"|therap(?:y|ies)|treatments?|compounds?)"
             r"|(?:participation|participated) in (?:an? |any |another )?(?:other )?(?:(?:drug|"
             r"pharmacological"
             r"|interventional|investigational)(?: clinical)? )?(?:clinical )?(?:research )?"
-            r"(?:stud(?:y|ies)|trials?)(?: (?:involving|with) (?:an? )?investigational"
-            r" (?:agents?|drugs?|products?|medications?))?"
+            r"(?:stud(?:y|ies)|trials?)(?: (?:involving|with|of|testing) (?:an? |any )?"
+            r"investigational (?:agents?|drugs?|(?:medicinal )?products?|medications?"
+            r"|compounds?))?"
         ),
     ),
     (
@@ -92,6 +96,10 @@ _SEPARATOR = re.compile(
     r"|\bor\b|\band\b|\beither\b|\bsuch as\b|\bincluding\b|\be\.g\.,?|\bfor example:?|\bno\b"
     r"|\bany\b|\ban?\b|\bthe\b|\bother\b)\s*)+"
 )
+# "Fingolimod or another S1P receptor modulator": another than the one just named, so the
+# class is read whole. Alone ("another S1P receptor modulator") it may mean another than the
+# study's own drug, which the class would rule out too: not read.
+_ANOTHER = re.compile(r"another\s+")
 _EXCEPT = re.compile(r"\s*,?\s*(?:other than|except(?: for)?|with the exception of|excluding)\s+")
 _ITEM_SUFFIX = re.compile(
     r"(?:\s(?:treatments?|therap(?:y|ies)|infusions?|use|administration|intake|drugs?"
@@ -150,6 +158,9 @@ def scan_exposures(text: str) -> tuple[list[Exposure], list[str]] | str:
     while position < len(text):
         if text[position].isspace():
             position += 1
+            continue
+        if target and (another := _ANOTHER.match(text, position)):
+            position = another.end()
             continue
         separator = _SEPARATOR.match(text, position)
         if separator and separator.end() > position:
@@ -225,6 +236,8 @@ _EVER_AFTER = re.compile(
     r",? (?:at any time|ever|(?:at any time )?(?:before|prior to) (?:enrol?l?ment|study entry|entry"
     r"|the study|screening|randomization|baseline|inclusion|the trial|study start|day 1))$"
 )
+# "For (at least) N months" after something taken is a duration; after "no ..." a window.
+_FOR_DURATION = re.compile(r"^(?:(?:presently|currently|now) or )?for\b")
 _CURRENT = re.compile(
     r"^(?:current(?:ly)? (?:use|treatment|therapy|intake) (?:of|with) |current(?:ly)? )"
 )
@@ -384,6 +397,59 @@ def _negated(rule: dict) -> dict:
     return {"not": rule}
 
 
+# A steroid course narrowed by its route, dose or length: narrower than
+# days_since_systemic_steroids (steroids by mouth, drip or injection, for any reason).
+_STEROID_WORDS = (
+    r"(?:methylprednisolone|prednisolone|prednisone|dexamethasone|(?:cortico)?steroids?"
+    r"|glucocorticoids?|glucocorticosteroids?)"
+)
+_NARROWING = r"(?:intravenous|iv|i\.v\.|oral|high[- ]dose|pulsed?|pulse)"
+_NARROW_STEROID = re.compile(
+    r"(?:(?:treatment|therapy|use|a course|courses?|pulses?|administration) (?:with|of) )?"
+    rf"(?P<pre>(?:{_NARROWING} )*){_STEROID_WORDS}"
+    r"(?P<post>(?: (?:at )?\d[\d,.]*\s?(?:mg|g|grams?)(?:/(?:day|d|kg)| (?:per|a) day| daily)?)?"
+    r"(?: (?:for|over) (?:\d+|one|two|three|four|five) (?:consecutive )?days?)?"
+    r"(?: or (?:its |an )?equivalents?(?: dose)?)?)"
+)
+_ALTERNATIVE_CUT = re.compile(
+    r"\s*(?:,\s*(?:(?:and|or)\b\s*,?)?|;|\band/or\b|\b(?:or|and)\b(?! (?:its |an )?equivalent))\s*"
+)
+# "Either of the following within one month prior to randomization:" with its items.
+_WINDOW_HEAD = re.compile(r"(?:(?:either|any|one) )?of the following:? (?P<window>.+?):?")
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """``text`` cut at commas, semicolons and "or" outside brackets."""
+    parts, start = [], 0
+    for cut in _ALTERNATIVE_CUT.finditer(text):
+        before = text[: cut.start()]
+        if before.count("(") + before.count("[") == before.count(")") + before.count("]"):
+            parts.append(text[start : cut.start()])
+            start = cut.end()
+    parts.append(text[start:])
+    return [part.strip(" ,;") for part in parts if part.strip(" ,;")]
+
+
+def _narrow_steroid(words: str) -> bool:
+    words = re.sub(r"^(?:no|not|without|free of) ", "", words)
+    match = _NARROW_STEROID.fullmatch(_VERB.sub("", words, count=1).strip())
+    return bool(match and (match.group("pre") or match.group("post")))
+
+
+def _without_narrow_steroids(rest: str) -> tuple[str, list[str]] | None:
+    """A list of alternatives with its narrowed steroid courses taken out, and those; None
+    unless every other alternative is read and at least one is."""
+    parts = _top_level_parts(rest)
+    unread = [part for part in parts if _narrow_steroid(part)]
+    read = [part for part in parts if part not in unread]
+    if not unread or not read or _EXCEPT.search(rest):
+        return None
+    kept = " or ".join(read)
+    if isinstance(scan_exposures(kept), str):
+        return None
+    return kept, unread
+
+
 def read_exposures(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause | Refusal | None:
     """Relapses, steroids, study drugs, live vaccines and treatments: within a window,
     ever, or now; as an exclusion or as an inclusion's "no ..."."""
@@ -394,11 +460,21 @@ def read_exposures(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause 
         text = f"participation in {match.group('what')} {match.group('window')}"
     negative = bool(_NEGATIVE.match(text))
     body = re.sub(r"\s*\((?:self reported|including (?:for )?[^)]*)\)", "", text)
-    if items:
+    if items and (head := _WINDOW_HEAD.fullmatch(body)) and window_at_end(head["window"]):
+        # The window of every item is written before them: the items, then the window.
+        body = f"{', '.join(items)} {head['window']}"
+    elif items:
         body = f"{body} {', '.join(items)}"
     rest, time, time_words = _time(body)
     if time is None:
         return None
+    if isinstance(time, Window) and not negative and _FOR_DURATION.match(time_words):
+        # "Treatment with fingolimod for at least 6 months": how long it was taken, not when;
+        # a dose within the window would rule out someone treated for a week.
+        return Refusal(
+            "exposure_window",
+            f"{quoted(time_words)} says how long something was taken, not how long ago",
+        )
     if _CONCURRENT.search(rest):
         return Refusal(
             "exposure_window",
@@ -411,6 +487,13 @@ def read_exposures(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause 
     rest = _ROUTES.sub(" ", rest)
     rest = re.sub(r"\s+", " ", rest).strip(" ,;:")
     scanned = scan_exposures(rest)
+    unread: list[str] = []
+    if isinstance(scanned, str) and isinstance(time, Window) and (kind == "exclusion") != negative:
+        # An exclusion "A or B", an inclusion "no A or B": either part rules out alone.
+        split = _without_narrow_steroids(rest)
+        if split is not None:
+            rest, unread = split
+            scanned = scan_exposures(rest)
     if isinstance(scanned, str):
         if _mentions_exposure(rest):
             return Refusal(
@@ -425,7 +508,15 @@ def read_exposures(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause 
     merged = _merge(exposures, excepted)
     if isinstance(merged, str):
         return Refusal("dmt_washout", merged)
-    return _exposure_clause(merged, kind, negative, time, time_words, text)
+    clause = _exposure_clause(merged, kind, negative, time, time_words, text)
+    if unread and isinstance(clause, Clause):
+        return partial_of(
+            clause,
+            unread,
+            "a steroid course of one route, dose or length is narrower than any steroids "
+            "taken by mouth, drip or injection",
+        )
+    return clause
 
 
 def _mentions_exposure(text: str) -> bool:

@@ -11,7 +11,9 @@ covers fathering a child).
 
 Contraception is a willingness (``yes``, ``no``, ``not_needed``): an exclusion of people
 of childbearing potential not using it rules out ``no``; an inclusion that requires it
-fails ``no`` only. Where the line is about women, men pass (``sex`` is not female). A line
+fails ``no`` only. Where the line is about women, men pass (``sex`` is not female); where it
+names both sexes beside its subject ("subjects of reproductive potential, both women and
+men"), no sex is ruled out (``not_needed`` is whoever cannot conceive or father a child). A line
 that also asks for a negative pregnancy test, or only about sexually active women, is not
 read.
 """
@@ -40,6 +42,14 @@ _BOTH_CBP = (
     r"|participants?))(?: (?:with|whose) (?:female )?partners?(?: (?:is|are|was|were))?(?: of"
     r" childbearing potential)?)?|(?:men and women|women and men|both men and women))"
 )
+
+# Both sexes named beside the subject: "Subjects of reproductive potential, both women and
+# men, must ...", "Participants of reproductive potential (men and women) ...".
+_SEXES = (
+    r"(?:both )?(?:men and women|women and men|males and females|females and males|male and"
+    r" female|female and male)(?: alike)?"
+)
+_BOTH_APPOSITION = rf"(?P<sexes>,? {_SEXES},?| \({_SEXES}\))"
 
 _PLAN = re.compile(
     r"(?:who (?:are |is )?|are |is )?(?:wishing|planning|plans?|intending|intend|intention|wish"
@@ -130,12 +140,12 @@ def _pregnancy_clause(words: str) -> Clause:
 
 
 _NOT_USING = re.compile(
-    rf"^(?:for )?(?P<who>{_BOTH_CBP}|{_CBP}),? (?:who (?:do|does|are|is) not (?:using|use|practic"
-    r"(?:e|ing))|who (?:are|is) not willing to use|not using|unwilling to use|inability to comply"
-    r" with|unless (?:they are )?willing to (?:use|ensure that they or their partners? use)|who"
-    r" (?:do not|cannot|are unable to) (?:agree to )?(?:use|practice))(?: one of the following)?"
-    r"(?: (?:effective|reliable|acceptable|highly effective|adequate))? (?:methods? of )?"
-    r"(?:contraception|birth control)(?: methods?)?(?P<rest>.*)$"
+    rf"^(?:for )?(?P<who>{_BOTH_CBP}|{_CBP}){_BOTH_APPOSITION}?,? (?:who (?:do|does|are|is) not"
+    r" (?:using|use|practic(?:e|ing))|who (?:are|is) not willing to use|not using|unwilling to use"
+    r"|inability to comply with|unless (?:they are )?willing to (?:use|ensure that they or their"
+    r" partners? use)|who (?:do not|cannot|are unable to) (?:agree to )?(?:use|practice))"
+    r"(?: one of the following)?(?: (?:effective|reliable|acceptable|highly effective|adequate))?"
+    r" (?:methods? of )?(?:contraception|birth control)(?: methods?)?(?P<rest>.*)$"
 )
 _CONTRACEPTION_TAIL = re.compile(
     r"^(?:(?::| \(|,)[^;]*\)?|(?: during (?:the|this) (?:study|trial)(?: and for (?:\w+|\d+) "
@@ -162,6 +172,10 @@ def _contraception_exclusion(text: str) -> Clause | Refusal | None:
             who,
         )
     )
+    if match.group("sexes"):
+        if both or re.match(rf"(?:(?:fertile) )?{_WOMEN}", who):
+            return None  # the sexes named twice, or women said to be men and women
+        both, women = True, False
     if women:
         return Clause(
             all_rule([comparison("sex", "==", "female"), comparison("contraception", "==", "no")]),
@@ -264,7 +278,8 @@ def _pregnancy_piece(text: str) -> Clause | Refusal | None:
 # --- contraception required (inclusions) ---------------------------------------------------------
 
 _MUST_USE = re.compile(
-    rf"^(?:for )?(?P<who>{_BOTH_CBP}|{_CBP}|{_ANYONE})?,? ?(?:who (?:were|are|is) )?(?:must |should"
+    rf"^(?:for )?(?P<who>{_BOTH_CBP}|{_CBP}|{_ANYONE})?{_BOTH_APPOSITION}?,? ?(?:who (?:were|are"
+    r"|is) )?(?:must |should"
     r" |will |to )?(?:be |are )?(?:required to |willing to |willing and able to |able and willing"
     r" to )?(?:agree(?:s)? to |agreed to )?(?:practi[cs]e|use|ensure that they or their partners?"
     r" (?:use|used)|adhere to|using|practicing)(?: an?| one)?(?: (?:effective|reliable|acceptable"
@@ -316,6 +331,12 @@ def read_contraception(text: str, kind: str) -> Clause | Refusal | None:
             who,
         )
     )
+    if match.group("sexes"):
+        # "Subjects of reproductive potential, both women and men": the answer covers
+        # fathering a child too (not_needed: cannot conceive), so no sex is ruled out.
+        if not who or re.match(_BOTH_CBP, who) or re.match(rf"(?:(?:fertile) )?{_WOMEN}", who):
+            return None  # no subject, the sexes named twice, or women said to be both
+        both, women = True, False
     if not women and not both:
         return None
     if women:

@@ -32,10 +32,10 @@ from .disease import (
 )
 from .exposures import read_exposures
 from .pregnancy import read_contraception, read_pregnancy
-from .reading import Clause, Refusal, all_of, any_of, quoted
+from .reading import Clause, Refusal, all_of, any_of, partial_of, quoted
 from .text import drop_clarification, is_ms_condition, judgement, names_other_arm, normalize
 
-READER_VERSION = "3"
+READER_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -209,18 +209,49 @@ def _first_reading(text: str, kind: str, items: tuple[str, ...]) -> Clause | Ref
 _OR_CUT = re.compile(r",\s+or\s+|;\s*or\s+")
 
 
+_EXCEPTION = re.compile(
+    r"\b(?:except|unless|other than|excluding|with the exception|apart from|but not|aside from)\b"
+)
+
+
 def _read_exclusion_union(text: str) -> Clause | None:
-    """An exclusion "A, or B" where each part is read whole: either rules the patient out."""
+    """An exclusion "A, or B": either part rules the patient out.
+
+    Each part is read whole. A part that a pattern recognises as a subject of its own but
+    cannot read (a ``Refusal``: "women planning to become pregnant during the study") is
+    left to the study team, and the rest is a partial rule: each part read rules out only
+    people the line rules out. Not when a part is recognised by no pattern, nor when an
+    unread part comes before a part read: either may hold words the other parts share
+    ("positive screening test for hepatitis B, hepatitis C, or HIV": "HIV" alone is not
+    the line's test); nor when the line has an exception, which may belong to any part.
+    """
     parts = [part.strip(" ,;") for part in _OR_CUT.split(text)]
     if len(parts) < 2:
         return None
-    clauses = []
+    clauses, unread = [], []
     for part in parts:
         result = _first_reading(part, "exclusion", ())
-        if not isinstance(result, Clause):
+        if isinstance(result, Clause):
+            if unread:
+                return None  # a part read after one left unread may share its words
+            clauses.append(result)
+        elif isinstance(result, Refusal):
+            unread.append(part)
+        else:
             return None
-        clauses.append(result)
-    return any_of(clauses)
+    if not clauses:
+        return None
+    combined = any_of(clauses)
+    if not unread:
+        return combined
+    if _EXCEPTION.search(text):
+        return None
+    return partial_of(
+        combined,
+        unread,
+        "no fact says exactly what that part says; the other parts, each read whole, "
+        "rule out only people the line rules out",
+    )
 
 
 def _read_clause(text: str, kind: str) -> Clause | Refusal | None:
@@ -276,6 +307,10 @@ def _read_conjunction(text: str) -> Clause | Refusal | None:
         return None
     if sum(clause.pattern == "sex" for clause in clauses) > 1:
         return None  # "male and female ..." cut apart would take nobody
+    if any(clause.pattern == "sex" for clause in clauses) and _BOTH_SEXES.search(text):
+        # "Men and women of reproductive potential must agree to ...": the line is about
+        # both sexes, and "men" cut off as a piece would rule out every woman.
+        return None
     if sum(bool(_MS_FACTS & _facts_of(clause.rule)) for clause in clauses) > 1:
         # "Relapsing and progressive forms of MS", "MS and CIS": course words joined by
         # "and" are alternatives, and cut apart they would have to hold at once.
@@ -284,6 +319,9 @@ def _read_conjunction(text: str) -> Clause | Refusal | None:
 
 
 _MS_FACTS = {"ms_course", "ms_diagnosis"}
+_BOTH_SEXES = re.compile(
+    r"(?=.*\b(?:men|males?|boys?)\b)(?=.*\b(?:women|females?|girls?)\b)", re.DOTALL
+)
 
 
 def _facts_of(rule: dict) -> set[str]:

@@ -109,6 +109,22 @@ _STANDARD_PHRASES: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"\bself[- ]reported\b"), "self reported"),
 )
 
+# A steroid that is not systemic: inhaled, on the skin, in the nose, eye or ear.
+_NON_SYSTEMIC_ROUTE = (
+    r"(?:inhaled|inhalational|inhalative|topical|topically applied|dermal|cutaneous|skin|nasal"
+    r"|intranasal|ophthalmic|ocular|otic)"
+)
+_NON_SYSTEMIC = (
+    rf"(?:{_NON_SYSTEMIC_ROUTE}|(?:(?:cortico)?steroid )?(?:eye|ear|nasal) (?:drops|sprays?)"
+    r"|(?:(?:cortico)?steroid )?(?:creams?|ointments?|inhalers?))"
+)
+_STEROIDS_ALLOWED = (
+    rf"(?:(?:the )?use of |however,? |but )?{_NON_SYSTEMIC}(?:(?:,? and/or |,? and |,? or |, )"
+    rf"{_NON_SYSTEMIC})*(?: (?:cortico)?steroids?| glucocorticoids?| (?:cortico)?steroid"
+    r" preparations?)? (?:are|is) (?:allowed|permitted|acceptable|not excluded|not exclusionary)"
+    r"(?: (?:at any time|during the study))?"
+)
+
 # Clarifying sentences that repeat a fact's own meaning (they may follow a line).
 CLARIFICATIONS: tuple[re.Pattern, ...] = (
     # NCT00405353: the protocol's definition of a relapse, the fact's own idea.
@@ -120,6 +136,11 @@ CLARIFICATIONS: tuple[re.Pattern, ...] = (
     ),
     # NCT02720107: what pregnancy means.
     re.compile(r", where pregnancy is defined as [^.]*$"),
+    # "...; inhaled and topical steroids are allowed": it permits only steroids that are not
+    # taken by mouth, drip or injection, which days_since_systemic_steroids never counts.
+    # One naming anything else ("intra-articular", "oral", "low-dose") is not a
+    # clarification, and the line stays unread.
+    re.compile(rf"(?:[.;] {_STEROIDS_ALLOWED}|,? \({_STEROIDS_ALLOWED}\))$"),
 )
 
 
@@ -147,7 +168,10 @@ def drop_clarification(text: str) -> tuple[str, str]:
     for pattern in CLARIFICATIONS:
         found = pattern.search(text)
         if found:
-            return text[: found.start()].rstrip(" ,"), found.group(0).lstrip(". ,")
+            sentence = found.group(0).lstrip(". ,;")
+            if sentence.startswith("(") and sentence.endswith(")"):
+                sentence = sentence[1:-1]
+            return text[: found.start()].rstrip(" ,"), sentence
     return text, ""
 
 

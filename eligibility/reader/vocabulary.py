@@ -72,7 +72,8 @@ _TREATMENTS = _compile(
         (r"azathioprine|imuran", Term(("azathioprine",))),
         (r"cyclosporine|sandimmune?|neoral", Term(("cyclosporine",))),
         (
-            r"ivig|iv ?ig|intravenous ig|intravenous (?:immuno|gamma[- ])globulins?",
+            r"ivig|igiv|iv ?ig|i\.v\. ?ig|intravenous ig"
+            r"|(?:intravenous|iv|i\.v\.) (?:immuno|immune |gamma[- ])globulins?(?: g)?",
             Term(("ivig",)),
         ),
         # Any immunoglobulin: IVIG is the one the contract has, so narrower.

@@ -150,6 +150,16 @@ def find_window(text: str) -> tuple[Window, re.Match] | None:
     return window, found
 
 
+def window_at_start(text: str) -> Window | None:
+    """The time window ``text`` begins with ("in the previous 3 years, ..."), or None."""
+    match = _WINDOW.match(text)
+    if match is None or not match.group(0).strip():
+        return None
+    if match.group("number"):
+        return Window(_number(match.group("number")), _unit(match.group("unit")), match.group(0))
+    return Window(1.0, _unit(match.group("unit1") or match.group("unit2")), match.group(0))
+
+
 def window_at_end(text: str) -> tuple[Window, str] | None:
     """A window ending ``text`` ("... within 6 months prior to screening"), and the text
     before it."""

@@ -59,6 +59,8 @@ def canonical(rule):
     the operands of ``all`` / ``any`` in any order."""
     if rule is None:
         return None
+    if "partial" in rule:
+        return ("partial", canonical(rule["partial"]), rule["unread"])
     if "all" in rule or "any" in rule:
         key = "all" if "all" in rule else "any"
         return (key, tuple(sorted((canonical(child) for child in rule[key]), key=repr)))

@@ -12,7 +12,8 @@ through the importer and the eligibility service, on a throwaway test database):
   false exclusions: each text imported with ``import_ctgov``, every proposal accepted
   unread, each patient screened with ``screening_evaluate`` (``tests/reader/vignettes.py``);
   the written vignettes' batches, then the held-out batch of real registered lines
-  (``tests/reader/registry_vignettes.json``).
+  (``tests/reader/registry_vignettes.json``), then the third written batch
+  (``tests/data/reader_vignettes/held_out_3.json``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections import Counter
 from eligibility.reader import read
 from finder.criteria_lines import split_criteria
 from tests.reader.conftest import registry_records, reviewed
-from tests.reader.vignettes import figures, load, load_registry
+from tests.reader.vignettes import figures, load, load_held_out_3, load_registry
 
 
 def coverage() -> None:
@@ -73,7 +74,7 @@ def vignettes() -> None:
 
     databases = setup_databases(verbosity=0, interactive=False, aliases={"default"})
     try:
-        for data in (load(), load_registry()):
+        for data in (load(), load_registry(), load_held_out_3()):
             for line in figures(screened_in_rollback(data), data):
                 print(line)
     finally:

@@ -89,15 +89,34 @@ def test_becoming_pregnant_is_about_women_only():
             "Female subjects who were pregnant, lactating or planning pregnancy during the"
             " course of the study."
         ),
-        (
-            "Pregnancy or lactation, or intention to become pregnant during the study and within"
-            " 6 months after the final dose of study drug"
-        ),
     ],
 )
 def test_planning_in_a_window_that_may_be_shorter_than_two_years_is_not_read(text):
     assert rule_of(text, kind="exclusion") is None
     assert "two years" in note_of(text, kind="exclusion")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        (
+            "Pregnancy or lactation, or intention to become pregnant during the study and within"
+            " 6 months after the final dose of study drug"
+        ),
+        "Pregnant or breast-feeding women, or women planning to become pregnant during the study.",
+    ],
+)
+def test_a_pregnancy_part_beside_a_planning_part_is_read_as_a_partial_rule(text):
+    # Reader version 4: "A, or B" with B a planning window shorter than two years: the
+    # pregnancy part is read, the planning part is left to the study team.
+    rule = rule_of(text, kind="exclusion")
+    assert rule["partial"] == {
+        "all": [
+            {"fact": "sex", "op": "!=", "value": "male"},
+            {"fact": "pregnancy_or_breastfeeding", "op": "==", "value": "yes"},
+        ]
+    }
+    assert "pregnant" in rule["unread"]
 
 
 @pytest.mark.parametrize(

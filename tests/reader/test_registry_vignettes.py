@@ -78,10 +78,12 @@ def test_cis_and_active_spms_patients_pass_the_relapsing_form_line(screened):
 def test_the_recorded_figures(screened, capsys):
     caught, expressible = catch_rate(list(screened.values()))
     false = sum(len(s.false_exclusions) for s in screened.values())
-    assert DATA["runs"]["held_out_registry"]["first_run"] == {
+    # The first run (20 of 27) is history; the reader has changed since (see "runs").
+    assert DATA["runs"]["held_out_registry"]["after_fixes"] == {
         "caught": caught,
         "expressible": expressible,
         "false_exclusions": false,
     }
+    assert caught / expressible >= 0.8, f"caught {caught} of {expressible}"
     with capsys.disabled():
         print("\n" + "\n".join(figures(list(screened.values()), DATA)))

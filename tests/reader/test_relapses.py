@@ -57,17 +57,40 @@ def test_reads_a_line_introducing_alternatives_with_its_items():
     assert rule == {"any": [count(12, ">=", 1), count(24, ">=", 2)]}
 
 
-def test_alternatives_with_a_gd_enhancing_lesion_are_not_read():
-    # days_since_new_mri_activity also counts new T2 lesions: broader than the line.
+def test_alternatives_with_a_gd_enhancing_lesion_are_read_as_a_partial_rule():
+    # days_since_new_mri_activity also counts new T2 lesions: broader than the line, so it
+    # can only fail it (reader version 4): no relapse and no active scan in the year.
     line = (
         "At least 1 relapse during the previous 1 year or 2 relapses during the previous 2 years "
         "or a positive gadolinium-enhancing MRI scan in previous year"
     )
+    assert rule_of(line) == {
+        "partial": {
+            "any": [
+                count(12, ">=", 1),
+                count(24, ">=", 2),
+                {"fact": "days_since_new_mri_activity", "op": "<=", "value": 366},
+            ]
+        },
+        "unread": "a positive gadolinium-enhancing mri scan in previous year",
+    }
+    assert "Left to the study team" in note_of(line)
+
+
+def test_a_gd_lesion_on_a_scan_counted_back_from_randomization_is_not_read():
+    # "Within 6 weeks prior to randomization" holds the screening scan, still to come.
+    line = (
+        "Must have experienced at least 1 relapse within the 12 months prior to randomization,"
+        " with a prior brain MRI demonstrating lesion(s) consistent with MS, or show evidence of"
+        " gadolinium-enhancing lesion(s) of the brain on an MRI performed within the 6 weeks"
+        " prior to randomization."
+    )
     assert rule_of(line) is None
-    assert "MRI" in note_of(line)
 
 
-def test_an_unreadable_item_stops_the_whole_alternative():
+def test_an_alternative_with_a_gd_lesion_is_read_no_narrower_than_its_relapse():
+    # Reader version 4: the Gd lesion is left to the study team; a relapse within 24
+    # months is needed by either alternative, so its absence fails the line (partial).
     rule = rule_of(
         "Subjects must have had experienced one of the following:",
         items=(
@@ -78,7 +101,27 @@ def test_an_unreadable_item_stops_the_whole_alternative():
             ),
         ),
     )
-    assert rule is None
+    assert rule == {
+        "partial": {"any": [count(12, ">=", 1), days("<=", 744)]},
+        "unread": (
+            "one documented relapse between 12 and 24 months prior to screening with a t1-gd lesion"
+        ),
+    }
+
+
+def test_an_mri_alternative_in_the_months_before_screening_is_read_as_mri_activity():
+    assert rule_of(
+        "At least one relapse in the previous year or at least one Gd-enhancing lesion in"
+        " the 6 months before screening"
+    ) == {
+        "partial": {
+            "any": [
+                count(12, ">=", 1),
+                {"fact": "days_since_new_mri_activity", "op": "<=", "value": 186},
+            ]
+        },
+        "unread": "at least one gd-enhancing lesion in the 6 months before screening",
+    }
 
 
 def test_one_relapse_in_another_window_uses_its_longest_reading():
@@ -86,8 +129,31 @@ def test_one_relapse_in_another_window_uses_its_longest_reading():
     assert rule_of("At least one relapse within the last 18 months") == days("<=", 558)
 
 
-def test_two_relapses_in_three_years_have_no_fact():
-    assert rule_of("Two documented relapses in the previous 3 years") is None
+def test_two_relapses_in_three_years_are_read_as_at_least_one_then_partial():
+    # No 36-month count: whoever had no relapse in 3 years (1098 days, the longest
+    # reading) fails; whoever had one or more is left to the study team.
+    assert rule_of("Two documented relapses in the previous 3 years") == {
+        "partial": days("<=", 1098),
+        "unread": "two documented relapses in the previous 3 years",
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1 relapse or fewer in the previous 3 years",  # may be none at all
+        "No more than 2 relapses in the previous 3 years",
+        "One relapse, and an MRI within 30 days showing Gd lesions",  # the window is the MRI's
+        "Two relapses, at least one of them in the previous 3 years",  # no window of its own
+    ],
+)
+def test_a_count_that_may_allow_no_relapse_or_has_no_window_of_its_own_is_not_read(text):
+    assert rule_of(text) is None
+
+
+def test_an_exclusion_of_a_count_with_no_fact_is_not_read_in_part():
+    # "Excluded if two relapses in 3 years": a relapse in 3 years is broader than the line.
+    assert rule_of("At least 2 relapses in the previous 3 years", kind="exclusion") is None
 
 
 @pytest.mark.parametrize(

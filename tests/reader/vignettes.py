@@ -23,6 +23,9 @@ from pathlib import Path
 from eligibility.engine.evaluate import ELIGIBLE, FAIL, NOT_CHECKED
 
 VIGNETTES = Path(__file__).resolve().parents[1] / "data" / "reader_vignettes" / "vignettes.json"
+#: A third batch of written texts (``held_out_3``), written without reading the reader and
+#: run once, held out, after the reader's partial rules (reader version 4).
+HELD_OUT_3 = VIGNETTES.with_name("held_out_3.json")
 #: The held-out batch of real registered lines (``held_out_registry``), each trial's lines
 #: copied from one record of the registry data (its ``source_nct``).
 REGISTRY_VIGNETTES = Path(__file__).resolve().parent / "registry_vignettes.json"
@@ -34,6 +37,11 @@ FAKE_NCT = "NCT9999{:04d}"
 
 def load() -> dict:
     return json.loads(VIGNETTES.read_text(encoding="utf-8"))
+
+
+def load_held_out_3() -> dict:
+    """The third batch of written texts (same shape as :func:`load`)."""
+    return json.loads(HELD_OUT_3.read_text(encoding="utf-8"))
 
 
 def load_registry() -> dict:
