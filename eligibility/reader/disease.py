@@ -690,6 +690,98 @@ def _mri_activity_within(text: str) -> Clause | None:
     )
 
 
+# --- MRI activity in a window ---------------------------------------------------------------
+
+#: The words a line about MRI activity may hold besides its window and a negation.
+_MRI_WORDS = frozenset(
+    [
+        "new",
+        "enlarging",
+        "or",
+        "and",
+        "and/or",
+        "gadolinium-enhancing",
+        "gadolinium",
+        "enhancing",
+        "gd",
+        "gd+",
+        "gd-enhancing",
+        "contrast-enhancing",
+        "t1",
+        "t2",
+        "t2-hyperintense",
+        "hyperintense",
+        "lesion",
+        "lesions",
+        "on",
+        "in",
+        "any",
+        "a",
+        "an",
+        "the",
+        "brain",
+        "spinal",
+        "cord",
+        "mri",
+        "mris",
+        "scan",
+        "scans",
+        "of",
+        "magnetic",
+        "resonance",
+        "imaging",
+        "evidence",
+        "active",
+        "cranial",
+    ]
+)
+_MRI_NEGATION = re.compile(r"^(?:no|absence of|without|free of|there must be no) ")
+_ENHANCING = re.compile(r"enhancing|gadolinium|\bgd\+?\b")
+_NEW_T2 = re.compile(
+    r"\bnew(?:,? (?:or )?enlarging)?(?: or enlarging)? t2\b|\bnew,? (?:or )?enlarging\b"
+)
+
+
+def read_mri_activity(text: str, kind: str) -> Clause | None:
+    """ "New Gd-enhancing lesions, or new or enlarging T2 lesions, on any MRI within the past
+    12 months": days_since_new_mri_activity (a scan with new or active lesions) says exactly
+    that, so only a line naming both enhancing and new T2 lesions is read, and only with a
+    window in the past; an exclusion of it, or an inclusion of its absence."""
+    words = strip_subject(text)
+    negative = bool(_MRI_NEGATION.match(words))
+    if kind == "exclusion" and negative or kind == "inclusion" and not negative:
+        return None
+    found = window_at_end(_MRI_NEGATION.sub("", words))
+    if found is None or _ANCHOR_AFTER_SCREENING.search(found[0].words):
+        return None
+    window, before = found
+    if not (_ENHANCING.search(before) and _NEW_T2.search(before) and "mri" in before):
+        return None
+    tokens = re.sub(r"[,;()]|\(s\)", " ", before).split()
+    if any(token not in _MRI_WORDS for token in tokens):
+        return None
+    days = window.shortest()
+    shown = window.past(days, "en"), window.past(days, "es")
+    if negative:
+        rule = comparison("days_since_new_mri_activity", ">", days)
+        en = f"who have had no MRI showing new or active MS lesions in {shown[0]}"
+        es = f"sin resonancias con lesiones de EM nuevas o activas en {shown[1]}"
+    else:
+        rule = comparison("days_since_new_mri_activity", "<=", days)
+        en = f"who have had an MRI showing new or active MS lesions in {shown[0]}"
+        es = f"con una resonancia con lesiones de EM nuevas o activas en {shown[1]}"
+    note = "" if window.exact else f"; {quoted(window.written('en'))} read as {days} days"
+    return Clause(
+        rule,
+        en,
+        es,
+        "mri_activity",
+        f"Matched {quoted(words)} as MRI activity (enhancing and new T2 lesions: what "
+        f"days_since_new_mri_activity asks) within {window.written('en')}{note} (its shortest "
+        "reading, so the rule rules out only what every reading rules out).",
+    )
+
+
 def _split_top(text: str, word: str) -> list[str]:
     """Split on `` word `` outside brackets."""
     parts, depth, start = [], 0, 0

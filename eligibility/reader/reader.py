@@ -26,6 +26,7 @@ from .disease import (
     read_disease_duration,
     read_edss,
     read_inactive_spms,
+    read_mri_activity,
     read_mri_lesions,
     read_ms_disease,
     read_relapse_counts,
@@ -76,6 +77,7 @@ LINE_READERS: tuple[Reader, ...] = (
     read_implant,
     read_internet,
     read_relapse_counts,
+    read_mri_activity,
     read_exposures,
     read_conditions,
 )

