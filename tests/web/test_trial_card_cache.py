@@ -15,7 +15,14 @@ SEARCH = "/trials/"
 
 
 def cached_card_parts() -> list[str]:
-    return [key for key in caches["fragments"]._cache if "template.cache.trial_card." in key]  # noqa: SLF001
+    """The card parts' keys in the "fragments" cache: local memory in the default run,
+    Redis in the run against the real services."""
+    store = caches["fragments"]._cache  # noqa: SLF001
+    if isinstance(store, dict):
+        keys = list(store)
+    else:
+        keys = [key.decode() for key in store.get_client().scan_iter("*trial_card*")]
+    return [key for key in keys if "template.cache.trial_card." in key]
 
 
 def page(client, params, **headers) -> str:
