@@ -82,8 +82,11 @@ _LUBLIN = re.compile(
 _MS_DIAGNOSED = re.compile(
     rf"(?:already )?(?:meets?|fulfil?ls?|meeting|fulfilling) (?:the )?(?:\d{{4}} )?(?:revised )?"
     rf"mcdonald(?: diagnostic)? criteria for {_MS}"
-    rf"|(?:any |an? )?(?:previous |prior |established |confirmed |definite )?diagnosis of {_MS}"
+    rf"|(?:any (?:previous |prior )?|(?:an? )?(?:previous|prior|established|confirmed|definite) )"
+    rf"diagnosis of {_MS}"
 )
+# (A bare "Diagnosis of MS" in an exclusion is not read: in a trial with a control arm it
+# may be the controls' line without a heading of its own.)
 _POSER = re.compile(r"\bposer\b")
 _BY_NEUROLOGIST = re.compile(
     r",? by a (?:physician|neurologist)(?:, who is a neurologist or has access to a"

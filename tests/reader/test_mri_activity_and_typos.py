@@ -93,3 +93,20 @@ def test_typos_and_doubled_numbers_are_read_as_meant(text, kind, rule):
 
 def test_evidence_of_activity_is_not_a_relapse():
     assert rule_of("No evidence of disease activity in the past year") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Any previous diagnosis of MS", {"fact": "ms_diagnosis", "op": "==", "value": "yes"}),
+        (
+            "Already meets the McDonald criteria for multiple sclerosis, or any previous"
+            " diagnosis of MS.",
+            {"fact": "ms_diagnosis", "op": "==", "value": "yes"},
+        ),
+        # Bare, it may be a control arm's line without a heading of its own.
+        ("Diagnosis of multiple sclerosis", None),
+    ],
+)
+def test_an_ms_diagnosis_excluded_in_a_cis_trial(text, rule):
+    assert rule_of(text, kind="exclusion") == rule
