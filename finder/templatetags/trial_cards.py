@@ -1,4 +1,5 @@
-"""A trial card's cached parts: ``{% card_fragments %}`` and ``{% cardfragment %}``.
+"""A trial card's cached parts (``{% card_fragments %}``, ``{% cardfragment %}``) and its
+small parts written in Python (``{% card_where %}``, ``{% card_facts %}``...).
 
 Most of a search page's work was its ten trial cards (``includes/trial_card.html``).
 What a card shows of the trial itself is the same for every visitor: the heading with
@@ -22,6 +23,13 @@ them. The keys hold no visitor data either, only the trial's and the page's.
 of every card of ``cards`` in one ``get_many`` and writes those it had to render in one
 ``set_many``. A ``{% cardfragment %}`` outside it (the questionnaire's results), or whose
 trial or values are not those it was given, is rendered as if nothing were cached.
+
+The card's nearest clinic, facts, badges and demonstration line are the shared includes
+(``recruiting_where.html``, ``trial_facts.html``, ``trial_badges.html``,
+``illustrative_notice.html``, which the trial page keeps using) written in Python, to the
+character: each is a few of Django's template nodes and includes per card, the most of a
+card's cost, the nearest clinic on every request. tests/web/test_trial_card_cache.py
+renders each against its include, in English and Spanish.
 """
 
 from __future__ import annotations
@@ -140,12 +148,16 @@ class CardFragmentNode(template.Node):
         return html
 
 
+def _shown(context):
+    """``value -> str`` as ``{{ value }}`` and blocktranslate show it: localized, escaped."""
+    return lambda value: render_value_in_context(value, context)
+
+
 @register.simple_tag(takes_context=True)
 def card_where(context, nearest, others, site_count, unit) -> SafeString:
     """A card's "Recruiting in Palo Alto (2 mi) · +190 other locations", the visitor's own
-    (rendered on every request): ``includes/recruiting_where.html`` written in Python, to
-    the character (tests/web/test_trial_card_cache.py renders both), at a tenth of the
-    template's cost. ``nearest`` (a RankedSite or None), ``others`` (its trial's other
+    (rendered on every request): ``includes/recruiting_where.html`` in Python, to the
+    character. ``nearest`` (a RankedSite or None), ``others`` (its trial's other
     recruiting sites), ``site_count`` (shown when there is no nearest site), ``unit``."""
 
     value = _shown(context)
@@ -175,11 +187,6 @@ def card_where(context, nearest, others, site_count, unit) -> SafeString:
         body = f'<span class="muted">{_("No recruiting clinic listed yet")}</span>'
     # Safe as blocktranslate's output is: the values escaped, the words the catalogue's.
     return mark_safe(f'\n<p class="trial-card__where">\n{body}\n</p>\n')  # noqa: S308
-
-
-def _shown(context):
-    """``value -> str`` as ``{{ value }}`` and blocktranslate show it: localized, escaped."""
-    return lambda value: render_value_in_context(value, context)
 
 
 @register.simple_tag(takes_context=True)
