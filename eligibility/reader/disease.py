@@ -593,17 +593,25 @@ def _one_count(text: str, kind: str) -> Clause | Refusal | None:
             f"Matched {quoted(text)} as at least {count} relapse(s) in {int(months)} months.",
         )
     if count == 1 and kind == "inclusion":
-        days = window.longest()
-        return Clause(
-            comparison("days_since_last_relapse", "<=", days),
-            f"at least 1 MS attack in the past {days} days ({window.written('en')})",
-            f"al menos 1 brote de EM en los últimos {days} días ({window.written('es')})",
-            "relapse_count",
+        return _relapse_within_clause(
+            window,
             f"Matched {quoted(text)} as a relapse within {window.written('en')}, read as "
-            f"{days} days (its longest reading: the rule fails only a last relapse outside every "
-            "reading).",
+            f"{window.longest()} days (its longest reading: the rule fails only a last relapse "
+            "outside every reading).",
         )
     return Refusal("relapse_count", f"no count fact for {window.written('en')}")
+
+
+def _relapse_within_clause(window: Window, reason: str) -> Clause:
+    """At least one relapse within ``window``, on its longest reading (an inclusion's)."""
+    days = window.longest()
+    return Clause(
+        comparison("days_since_last_relapse", "<=", days),
+        f"at least 1 MS attack in the past {days} days ({window.written('en')})",
+        f"al menos 1 brote de EM en los últimos {days} días ({window.written('es')})",
+        "relapse_count",
+        reason,
+    )
 
 
 _AT_MOST = re.compile(
@@ -636,15 +644,11 @@ def _relapse_within_widest(text: str) -> Clause | None:
         window = window_at_start(rest)
     if count < 1 or window is None:
         return None
-    days = window.longest()
-    return Clause(
-        comparison("days_since_last_relapse", "<=", days),
-        f"at least 1 MS attack in the past {days} days ({window.written('en')})",
-        f"al menos 1 brote de EM en los últimos {days} días ({window.written('es')})",
-        "relapse_count",
+    return _relapse_within_clause(
+        window,
         f"Matched {quoted(words)} as requiring a relapse within {window.written('en')} at "
-        f"least, read as {days} days (its longest reading): whoever had none then does not "
-        "meet it.",
+        f"least, read as {window.longest()} days (its longest reading): whoever had none then "
+        "does not meet it.",
     )
 
 

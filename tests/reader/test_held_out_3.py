@@ -13,16 +13,19 @@ screened with ``screening_evaluate`` (``tests/reader/vignettes.py``).
 import pytest
 
 from eligibility.engine.evaluate import ELIGIBLE, NOT_CHECKED
-from tests.reader.vignettes import catch_rate, figures, load, load_held_out_3, screened_by_patient
+from tests.reader.vignettes import (
+    catch_rate,
+    figures,
+    load,
+    load_held_out_3,
+    patient_keys,
+    screened_by_patient,
+)
 
 pytestmark = pytest.mark.django_db
 
 DATA = load_held_out_3()
-PATIENTS = [
-    (trial["id"], index) for trial in DATA["trials"] for index in range(len(trial["patients"]))
-]
-WHO = {(t["id"], i): p["who"] for t in DATA["trials"] for i, p in enumerate(t["patients"])}
-IDS = [f"{vig}: {WHO[(vig, index)][:60]}" for vig, index in PATIENTS]
+PATIENTS, _, IDS = patient_keys(DATA)
 
 
 @pytest.fixture(scope="module")

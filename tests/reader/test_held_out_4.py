@@ -17,17 +17,14 @@ from tests.reader.vignettes import (
     load,
     load_held_out_3,
     load_held_out_4,
+    patient_keys,
     screened_by_patient,
 )
 
 pytestmark = pytest.mark.django_db
 
 DATA = load_held_out_4()
-PATIENTS = [
-    (trial["id"], index) for trial in DATA["trials"] for index in range(len(trial["patients"]))
-]
-WHO = {(t["id"], i): p["who"] for t in DATA["trials"] for i, p in enumerate(t["patients"])}
-IDS = [f"{vig}: {WHO[(vig, index)][:60]}" for vig, index in PATIENTS]
+PATIENTS, _, IDS = patient_keys(DATA)
 
 
 @pytest.fixture(scope="module")

@@ -56,6 +56,13 @@ def load_registry() -> dict:
     return json.loads(REGISTRY_VIGNETTES.read_text(encoding="utf-8"))
 
 
+def patient_keys(data: dict) -> tuple[list[tuple[str, int]], dict, list[str]]:
+    """Every patient of ``data`` as (trial id, index), their ``who`` by key, and test ids."""
+    keys = [(t["id"], index) for t in data["trials"] for index in range(len(t["patients"]))]
+    who = {(t["id"], i): p["who"] for t in data["trials"] for i, p in enumerate(t["patients"])}
+    return keys, who, [f"{vig}: {who[(vig, index)][:60]}" for vig, index in keys]
+
+
 def nct_id(trial: dict) -> str:
     """``VIG-07`` -> ``NCT99990007``."""
     return FAKE_NCT.format(int(trial["id"].removeprefix("VIG-")))
