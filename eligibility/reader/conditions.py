@@ -35,7 +35,8 @@ from .vocabulary import (
 from .windows import window_at_end
 
 _HISTORY = re.compile(
-    r"^(?:(?:a |any )?(?:known |prior |past |previous |documented |medical )?(?:history|hx)"
+    r"^(?:(?:with )?(?:a |any )?(?:known |prior |past |previous |documented |medical )?"
+    r"(?:history|hx)"
     r"(?: or (?:presence|evidence|current))?(?: of)?,?(?: or (?:current|present))?"
     r"(?: or positive (?:screening )?test(?: result)?(?: at screening)? for:?)?"
     r"|(?:presence|evidence) (?:or history )?of (?:past or current|current or past)"
@@ -69,6 +70,14 @@ _ITEM_SPLIT = re.compile(
 )
 
 
+_AIDS_OR_HIV = re.compile(
+    r"^(?:known to have |to have |have |has )?(?:aids|acquired immunodeficiency syndrome)"
+    r"(?: \(aids\))? or (?:to )?(?:be |test |tests |testing |tested )?(?:hiv[- ]positive"
+    r"|positive (?:for )?(?:the )?(?:hiv|human immunodeficiency virus)(?: antibod(?:y|ies))?"
+    r"(?: test)?)"
+)
+
+
 def _items(text: str) -> list[str]:
     parts = [
         re.sub(r"^(?:with|having) ", "", part.strip(" ,;:")) for part in _ITEM_SPLIT.split(text)
@@ -79,6 +88,9 @@ def _items(text: str) -> list[str]:
 def read_conditions(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause | Refusal | None:
     """ "History of HIV, hepatitis B or hepatitis C", "Presence or history of stroke"."""
     body = _SUBJECT.sub("", text)
+    # "Known to have AIDS or to test positive for HIV antibody": AIDS is HIV's late stage,
+    # so the two together are exactly the hiv code (AIDS alone would be narrower).
+    body = _AIDS_OR_HIV.sub("hiv", body)
     negative = False
     if kind == "inclusion":
         if match := re.fullmatch(

@@ -27,6 +27,7 @@ also counts new T2 lesions, so it is broader than the line.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -73,7 +74,7 @@ _CRITERIA = re.compile(
     r"|ms diagnosis|diagnosis of ms))?(?: \d{4})?(?: revision)?\)?"
 )
 _LUBLIN = re.compile(
-    r",?\s*(?:(?:as )?defined by lublin(?: and reingold)?"
+    r",?\s*(?:(?:as )?defined by lublin(?: and reingold)?(?: et al\.?)?(?:,? \(?\d{4}\)?)?"
     r"|(?:and |, )?(?:according to |per |using |as defined by )?(?:the )?(?:\d{4} )?lublin"
     r"(?: and reingold| et al\.?)?(?: \(?\d{4}\)?)?(?: (?:disease |clinical )?course)?"
     r" (?:definitions?|criteria|classification|descriptors?|phenotypes?))"
@@ -133,6 +134,8 @@ def _inclusion_courses(tokens: list[tuple[str, str]]) -> set[str] | Refusal:
     kinds = [kind for kind, _ in tokens]
     # The word defined: "relapsing MS", "MS with a relapsing course", or "MS" itself.
     head = 1 if kinds[:1] == ["ms"] else 0
+    if head and kinds[1:2] == ["comma"] and tokens[2:3] == [("course", RELAPSING)]:
+        head = 2  # "multiple sclerosis, with a relapsing MS course: ..."
     if tokens[head : head + 1] == [("course", RELAPSING)]:
         start = head + (2 if kinds[head + 1 : head + 2] == ["ms"] else 1)
     else:
@@ -239,8 +242,79 @@ _DX_EN = "whose neurologist has diagnosed multiple sclerosis"
 _DX_ES = "a las que un neurólogo ha diagnosticado esclerosis múltiple"
 
 
+_SPMS_WORDS = r"(?:secondary[- ]progressive(?: multiple sclerosis| ms)?(?: \(spms\))?|spms)"
+_ACTIVITY = (
+    r"(?:evidence of )?(?:ongoing )?(?:(?:clinical|disease|inflammatory|relapse|relapsing)"
+    r" )?activity(?: \([^()]*\))?"
+)
+#: "SPMS with disease activity", "active SPMS": whether SPMS is active is not asked.
+_ACTIVE_SPMS = re.compile(
+    rf"\b(?:active |relapsing )?(?P<sp>{_SPMS_WORDS}) with {_ACTIVITY}"
+    rf"|\bactive (?P<sp2>{_SPMS_WORDS})"
+)
+#: "SPMS without disease activity", "non-active SPMS" (an exclusion's alternative).
+_INACTIVE_SPMS = re.compile(
+    rf"(?:,? (?:or|and/or) |, )?(?:(?:{_SPMS_WORDS}) (?:without|with no) {_ACTIVITY}"
+    rf"|(?:non-?active|inactive|not active) (?:{_SPMS_WORDS}))(?=$|,| or\b)"
+)
+
+
 def read_ms_disease(text: str, kind: str) -> Clause | Refusal | None:
-    """A diagnosis of MS (McDonald) and / or the MS courses named or excluded."""
+    """A diagnosis of MS (McDonald) and / or the MS courses named or excluded.
+
+    Whether secondary progressive MS is active is not asked (spec 6.4). In an inclusion,
+    "SPMS with disease activity" is read as SPMS, which takes every SPMS patient, so the
+    rule is partial: it rules out only people the line rules out and never says the line
+    is met. In an exclusion, an alternative "SPMS without disease activity" is left to the
+    study team and the others read as a partial rule.
+    """
+    if kind == "inclusion" and (active := _ACTIVE_SPMS.search(text)):
+        plain = _ACTIVE_SPMS.sub(lambda m: m["sp"] or m["sp2"], text)
+        result = read_ms_disease(plain, kind)
+        if not isinstance(result, Clause):
+            return result
+        if SP not in json.dumps(result.rule):
+            return None  # the activity words belonged to something the reading dropped
+        return partial_of(
+            result,
+            [active.group(0).strip()],
+            "no answer says whether secondary progressive MS is active, so every SPMS patient"
+            " passes this reading",
+        )
+    if kind == "exclusion" and (inactive := _INACTIVE_SPMS.search(text)):
+        rest = (text[: inactive.start()] + text[inactive.end() :]).strip(" ,")
+        result = read_ms_disease(rest, kind) if rest != text else None
+        if not isinstance(result, Clause) or _EXCEPTION_WORDS.search(text):
+            return None
+        return partial_of(
+            result,
+            [inactive.group(0).strip(" ,").removeprefix("or ").removeprefix("and/or ")],
+            "no answer says whether secondary progressive MS is active; the other courses, "
+            "read whole, rule out only people the line rules out",
+        )
+    result = _read_ms_disease(text, kind)
+    # "Diagnosis of SPMS, defined as a progressive increase in disability for at least 6
+    # months following an initial relapsing-remitting course": the course read, its
+    # definition (which may be narrower) left to the study team.
+    defined = _DEFINED_AS.fullmatch(text) if kind == "inclusion" else None
+    if defined and not isinstance(result, Clause) and not _EXCEPTION_WORDS.search(text):
+        head = _read_ms_disease(defined["head"], kind)
+        if isinstance(head, Clause) and "ms_course" in json.dumps(head.rule):
+            return partial_of(
+                head,
+                [defined["definition"]],
+                "the definition may be narrower than the course a patient reports",
+            )
+    return result
+
+
+_DEFINED_AS = re.compile(
+    r"(?P<head>.+?),? (?P<definition>(?:defined|characteri[sz]ed|confirmed) (?:as|by) .+)"
+)
+_EXCEPTION_WORDS = re.compile(r"\b(?:except|unless|other than|excluding|with the exception)\b")
+
+
+def _read_ms_disease(text: str, kind: str) -> Clause | Refusal | None:
     if not re.search(
         rf"\b{_MS}\b|rrms|spms|ppms|prms|\bcis\b|clinically isolated|remitting"
         r"|progressive|relapsing|mcdonald|poser|disease course",

@@ -93,8 +93,31 @@ _EVENTS = (
 # Words between items, and words about how an item was given.
 _SEPARATOR = re.compile(
     r"(?:\s*(?:\b(?:any|either|one|all) of the following:?|\bthe following:?|,|;|/|\band/or\b"
-    r"|\bor\b|\band\b|\beither\b|\bsuch as\b|\bincluding\b|\be\.g\.,?|\bfor example:?|\bno\b"
+    r"|\b(?:or|and) (?:of|with)\b|\bor\b|\band\b|\beither\b|\bsuch as\b"
+    r"|\bincluding(?:,? but not limited to:?)?|\be\.g\.,?|\bfor example:?|\bno\b"
     r"|\bany\b|\ban?\b|\bthe\b|\bother\b)\s*)+"
+)
+_INTRODUCES_EXAMPLES = re.compile(r"\b(?:such as|including|e\.g\.|for example)")
+# "Any other disease-modifying therapy" with nothing named before it: other than something
+# the line does not say (the study drug, a treatment the trial allows), so the whole class
+# would rule out people the line takes. Only the examples it names are read, as a partial
+# rule; with none, the line is not read.
+_OTHER_FIRST = re.compile(r"(?:any |an |the )?(?:other|another)\s+")
+# Examples written after the time words: "... within the last 2 years, including but not
+# limited to ocrelizumab, rituximab or alemtuzumab".
+_TRAILING_EXAMPLES = re.compile(
+    r"(?P<head>.+?),? (?:including(?:,? but not limited to:?)?|such as|e\.g\.,?|for example,?)"
+    r" (?P<examples>[^()]+?)\.?"
+)
+# Treatments and procedures no contract fact records: recognised, so a line naming one
+# among read alternatives can be read in part, never whole.
+_UNCODED = re.compile(
+    r"(?:(?:any |an? )?(?:other )?(?:total (?:lymphoid|body) irradiation|tli"
+    r"|(?:experimental|investigational) (?:procedures?|devices?|surgery|interventions?)"
+    r"|anti-?cytokine (?:therap(?:y|ies)|treatments?|agents?)"
+    r"|leflunomide|abatacept|belimumab|tocilizumab|anti-?tnf(?:-alpha)?(?: (?:therap(?:y|ies)"
+    r"|agents?|treatments?))?|tnf(?:-alpha)? (?:inhibitors?|antagonists?)"
+    r"|(?:total )?lymphoid irradiation|bone marrow transplant(?:ation)?))"
 )
 # "Fingolimod or another S1P receptor modulator": another than the one just named, so the
 # class is read whole. Alone ("another S1P receptor modulator") it may mean another than the
@@ -116,6 +139,8 @@ class Exposure:
     kind: str
     codes: list[str] = field(default_factory=list)
     exact: bool = True
+    #: "any other <class>" first in its list: only the examples the line names are read.
+    other: str = ""
 
 
 def _event_at(text: str, position: int) -> tuple[int, Exposure] | None:
@@ -155,6 +180,8 @@ def scan_exposures(text: str) -> tuple[list[Exposure], list[str]] | str:
     excepted: list[str] = []
     target = found
     position = 0
+    other_first = False  # "any other" before the first item
+    examples_next = False  # the words just passed introduce examples ("such as")
     while position < len(text):
         if text[position].isspace():
             position += 1
@@ -162,8 +189,13 @@ def scan_exposures(text: str) -> tuple[list[Exposure], list[str]] | str:
         if target and (another := _ANOTHER.match(text, position)):
             position = another.end()
             continue
+        if not found and target is found and (other := _OTHER_FIRST.match(text, position)):
+            other_first = True
+            position = other.end()
+            continue
         separator = _SEPARATOR.match(text, position)
         if separator and separator.end() > position:
+            examples_next = bool(_INTRODUCES_EXAMPLES.search(separator.group(0)))
             position = separator.end()
             continue
         exception = _EXCEPT.match(text, position)
@@ -216,13 +248,21 @@ def scan_exposures(text: str) -> tuple[list[Exposure], list[str]] | str:
         if event is None:
             stop = _SEPARATOR.search(text, position)
             return text[position : stop.start() if stop else len(text)].strip()
+        start = position
         position, exposure = event
         if target is excepted:
             if exposure.kind != TREATMENT:
                 return "an exception that is not a treatment code"
             excepted.extend(exposure.codes)
+        elif other_first and not found and exposure.kind == TREATMENT and not exposure.exact:
+            # "Any other DMT": the class apart from what the line does not name.
+            exposure.codes, exposure.other = [], text[start:position]
+            target.append(exposure)
+        elif examples_next and found and found[-1].other and exposure.kind == TREATMENT:
+            found[-1].codes.extend(exposure.codes)  # "any other DMT such as ocrelizumab"
         else:
             target.append(exposure)
+        other_first = examples_next = False
     return found, excepted
 
 
@@ -437,10 +477,14 @@ def _narrow_steroid(words: str) -> bool:
 
 
 def _without_narrow_steroids(rest: str) -> tuple[str, list[str]] | None:
-    """A list of alternatives with its narrowed steroid courses taken out, and those; None
-    unless every other alternative is read and at least one is."""
+    """A list of alternatives with its narrowed steroid courses and its treatments no fact
+    records taken out, and those; None unless every other alternative is read and at
+    least one is, and none of those comes before one read (it may share its words)."""
     parts = _top_level_parts(rest)
-    unread = [part for part in parts if _narrow_steroid(part)]
+    unread = [part for part in parts if _narrow_steroid(part) or _UNCODED.fullmatch(part)]
+    uncoded = [i for i, part in enumerate(parts) if part in unread and not _narrow_steroid(part)]
+    if uncoded and uncoded[0] < len(parts) - len(uncoded):
+        return None
     read = [part for part in parts if part not in unread]
     if not unread or not read or _EXCEPT.search(rest):
         return None
@@ -465,9 +509,23 @@ def read_exposures(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause 
         body = f"{', '.join(items)} {head['window']}"
     elif items:
         body = f"{body} {', '.join(items)}"
+    examples = ""
+    if not items and (trailing := _TRAILING_EXAMPLES.fullmatch(body)):
+        named = [e.strip(" ,") for e in re.split(r",|\bor\b|\band\b", trailing["examples"])]
+        if _time(trailing["head"])[1] is not None and all(
+            treatment_term(example) for example in named if example
+        ):
+            # Only treatments: "..., or total lymphoid irradiation" is an alternative.
+            body, examples = trailing["head"], trailing["examples"]
     rest, time, time_words = _time(body)
     if time is None:
+        if _UNCODED.fullmatch(_VERB.sub("", rest, count=1).strip(" ,;:")):
+            return Refusal("exposure_window", f"no contract fact records {quoted(rest)}")
         return None
+    if time == "ever":
+        rest = re.sub(r",? at any time\b", "", rest)
+    if examples:
+        rest = f"{rest} (e.g. {examples})"
     if isinstance(time, Window) and not negative and _FOR_DURATION.match(time_words):
         # "Treatment with fingolimod for at least 6 months": how long it was taken, not when;
         # a dose within the window would rule out someone treated for a week.
@@ -495,7 +553,7 @@ def read_exposures(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause 
             rest, unread = split
             scanned = scan_exposures(rest)
     if isinstance(scanned, str):
-        if _mentions_exposure(rest):
+        if _mentions_exposure(rest) or _UNCODED.search(rest):
             return Refusal(
                 "exposure_window",
                 f"could not read {quoted(scanned)} as a treatment, "
@@ -505,17 +563,38 @@ def read_exposures(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause 
     exposures, excepted = scanned
     if not exposures:
         return None
+    others = [exposure.other for exposure in exposures if exposure.other]
+    if others and not all(exposure.codes for exposure in exposures if exposure.other):
+        return Refusal(
+            "dmt_washout",
+            f'{quoted(others[0])} after "other" is the class apart from something the line '
+            "does not name (the study drug, a treatment the trial allows), and it names no "
+            "example",
+        )
+    if others and (kind == "exclusion") == negative:
+        return None
     merged = _merge(exposures, excepted)
     if isinstance(merged, str):
         return Refusal("dmt_washout", merged)
     clause = _exposure_clause(merged, kind, negative, time, time_words, text)
-    if unread and isinstance(clause, Clause):
-        return partial_of(
-            clause,
-            unread,
+    if not isinstance(clause, Clause):
+        return clause
+    whys = []
+    if any(_narrow_steroid(part) for part in unread):
+        whys.append(
             "a steroid course of one route, dose or length is narrower than any steroids "
-            "taken by mouth, drip or injection",
+            "taken by mouth, drip or injection"
         )
+    if any(not _narrow_steroid(part) for part in unread):
+        whys.append("no contract fact records it")
+    if others:
+        unread = [*unread, *(f"other {other} than those named" for other in others)]
+        whys.append(
+            '"other" leaves out something the line does not name, so only the examples it '
+            "names are read"
+        )
+    if unread:
+        return partial_of(clause, unread, "; ".join(whys))
     return clause
 
 

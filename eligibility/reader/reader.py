@@ -34,9 +34,11 @@ from .disease import (
 from .exposures import read_exposures
 from .pregnancy import read_contraception, read_pregnancy
 from .reading import Clause, Refusal, all_of, any_of, partial_of, quoted
+from .subjects import PEOPLE
 from .text import drop_clarification, is_ms_condition, judgement, names_other_arm, normalize
+from .washouts import read_washout_list
 
-READER_VERSION = "4"
+READER_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ LINE_READERS: tuple[Reader, ...] = (
     read_internet,
     read_relapse_counts,
     read_mri_activity,
+    read_washout_list,
     read_exposures,
     read_conditions,
 )
@@ -136,6 +139,15 @@ def _read_normalized(line: str, kind: str, heading: str, items: tuple[str, ...])
     if other_arm:
         return Reading(None, f"Not read: {other_arm}; it never excludes an MS patient.")
     call = judgement(" ".join((line, *items)))
+    set_aside = ""
+    if call and not items and (examples := _EXAMPLES.search(line)):
+        # "Contraindication to MRI or gadolinium (e.g. pacemaker, severe claustrophobia)":
+        # examples never change what the line says, so a call made in them is theirs.
+        without = (line[: examples.start()] + line[examples.end() :]).strip()
+        if not judgement(without):
+            line, set_aside, call = without, examples.group(0).strip(), None
+    if call and kind == "inclusion" and not items and (stable := _STABLE_AND.fullmatch(line)):
+        return _read_stable_and(line, stable)
     if call:
         return Reading(None, f'Not read: "{call}" leaves the decision to a clinician.')
     if not line:
@@ -155,6 +167,8 @@ def _read_normalized(line: str, kind: str, heading: str, items: tuple[str, ...])
     reason = result.reason
     if clarification:
         reason += f" The sentence {quoted(clarification)} only clarifies."
+    if set_aside:
+        reason += f" The examples {quoted(set_aside)} only illustrate the line."
     proposal = Proposal(
         result.rule,
         f"People {result.en}",
@@ -163,6 +177,40 @@ def _read_normalized(line: str, kind: str, heading: str, items: tuple[str, ...])
         reason,
     )
     return Reading(proposal, reason)
+
+
+_EXAMPLES = re.compile(r"\s*\((?:e\.g\.|eg\.|such as|for example|including)[^()]*\)")
+_STABLE_AND = re.compile(
+    rf"(?:(?:{PEOPLE}) )?(?:(?:must|should|will) )?(?:be |are |is )?(?P<stable>(?:clinically "
+    r"|neurologically )?stable(?: ms| multiple sclerosis| disease)?),? (?:and|with|and with"
+    r"|and have|and has|and had)? ?(?P<rest>.+)"
+)
+
+
+def _read_stable_and(line: str, stable: re.Match) -> Reading:
+    """An inclusion "clinically stable and free of relapse for at least 28 days": the
+    clinician's part is left to the study team, the rest read as a partial rule."""
+    rest = stable["rest"]
+    note = f'Not read: "{stable["stable"]}" leaves the decision to a clinician.'
+    if judgement(rest) or _EXCEPTION.search(rest):
+        return Reading(None, note)
+    result = _first_reading(drop_clarification(rest)[0], "inclusion", ())
+    if not isinstance(result, Clause):
+        return Reading(None, note)
+    clause = partial_of(
+        result,
+        [stable["stable"]],
+        "a clinician's call; the rest of an inclusion, read whole, is broader than the line, "
+        "so it rules out only people the line rules out",
+    )
+    try:
+        validate_rule(clause.rule)
+    except RuleError as error:
+        return Reading(None, f"Not read: the rule would be refused ({error}).")
+    proposal = Proposal(
+        clause.rule, f"People {clause.en}", f"Personas {clause.es}", clause.pattern, clause.reason
+    )
+    return Reading(proposal, clause.reason)
 
 
 _HOLDS = {
@@ -212,7 +260,16 @@ _OR_CUT = re.compile(r",\s+or\s+|;\s*or\s+")
 
 
 _EXCEPTION = re.compile(
-    r"\b(?:except|unless|other than|excluding|with the exception|apart from|but not|aside from)\b"
+    r"\b(?:except|unless|other than|excluding|with the exception|apart from"
+    r"|but not(?! limited to)|aside from)\b"
+)
+
+
+# Unread parts that share no words with the parts after them ("Pregnant women, or women
+# who plan to become pregnant within the next 2 years").
+_SELF_CONTAINED = re.compile(
+    r"(?:(?:women|females?|participants?|patients?|subjects?) (?:who are|that are) )?"
+    r"(?:pregnant|pregnancy|lactating|nursing|breast-?feeding)(?: (?:women|females?))?"
 )
 
 
@@ -234,7 +291,7 @@ def _read_exclusion_union(text: str) -> Clause | None:
     for part in parts:
         result = _first_reading(part, "exclusion", ())
         if isinstance(result, Clause):
-            if unread:
+            if unread and not all(_SELF_CONTAINED.fullmatch(part) for part in unread):
                 return None  # a part read after one left unread may share its words
             clauses.append(result)
         elif isinstance(result, Refusal):

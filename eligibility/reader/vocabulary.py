@@ -155,6 +155,12 @@ _CLASSES = _compile(
             r"|medications?)",
             Term(("@approved_dmt",), exact=False),
         ),
+        # Interferons are cytokines; no other code is certainly a cytokine or anti-cytokine.
+        (
+            r"(?:any )?cytokine(?: or anti-?cytokine)? (?:therap(?:y|ies)|treatments?|agents?)"
+            r"|cytokine-based therap(?:y|ies)",
+            Term(("interferon_beta",), exact=False),
+        ),
         (r"fumarates?", Term(("dimethyl_fumarate", "diroximel_fumarate", "monomethyl_fumarate"))),
         # Any haematopoietic stem cell transplant: the contract's code is the autologous one.
         (

@@ -13,7 +13,7 @@ through the importer and the eligibility service, on a throwaway test database):
   unread, each patient screened with ``screening_evaluate`` (``tests/reader/vignettes.py``);
   the written vignettes' batches, then the held-out batch of real registered lines
   (``tests/reader/registry_vignettes.json``), then the third written batch
-  (``tests/data/reader_vignettes/held_out_3.json``).
+  (``tests/data/reader_vignettes/held_out_3.json``), the fourth and the fifth.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from tests.reader.vignettes import (
     load,
     load_held_out_3,
     load_held_out_4,
+    load_held_out_5,
     load_registry,
 )
 
@@ -80,7 +81,13 @@ def vignettes() -> None:
 
     databases = setup_databases(verbosity=0, interactive=False, aliases={"default"})
     try:
-        for data in (load(), load_registry(), load_held_out_3(), load_held_out_4()):
+        for data in (
+            load(),
+            load_registry(),
+            load_held_out_3(),
+            load_held_out_4(),
+            load_held_out_5(),
+        ):
             for line in figures(screened_in_rollback(data), data):
                 print(line)
     finally:

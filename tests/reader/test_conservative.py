@@ -40,7 +40,6 @@ from tests.reader.probes import probe_facts, status
             "An MS relapse that has occurred within the 30 days prior to inclusion AND/OR the"
             " participant has not stabilized from a previous relapse"
         ),
-        "Neurologically stable with no evidence of relapse within 30 days prior to randomization",
         "Nonresponder RRMS patients",
     ],
 )

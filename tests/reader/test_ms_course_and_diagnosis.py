@@ -231,13 +231,18 @@ def test_an_inclusion_naming_every_course_but_cis_rules_out_cis():
     }
 
 
-def test_an_exclusion_of_non_active_spms_is_not_read():
-    # Nobody can answer whether their SPMS is active; reading PPMS alone would be half a line.
+def test_an_exclusion_of_non_active_spms_is_read_in_part():
+    # Nobody can answer whether their SPMS is active: that part is left to the study team,
+    # and PPMS alone, read as a partial rule, rules out only people the line rules out
+    # (reader version 5; before it the line got nothing).
     line = (
         "Primary progressive multiple sclerosis or non-active secondary progressive multiple"
         " sclerosis"
     )
-    assert rule_of(line, kind="exclusion") is None
+    assert rule_of(line, kind="exclusion") == {
+        "partial": {"fact": "ms_course", "op": "==", "value": PP},
+        "unread": "non-active secondary progressive multiple sclerosis",
+    }
 
 
 def test_reads_spms_without_relapses_in_two_years_with_the_count():

@@ -28,6 +28,8 @@ VIGNETTES = Path(__file__).resolve().parents[1] / "data" / "reader_vignettes" / 
 HELD_OUT_3 = VIGNETTES.with_name("held_out_3.json")
 #: A fourth (``held_out_4``), written the same way and run once after the fixes the third led to.
 HELD_OUT_4 = VIGNETTES.with_name("held_out_4.json")
+#: A fifth (``held_out_5``), written the same way and run once with reader version 5.
+HELD_OUT_5 = VIGNETTES.with_name("held_out_5.json")
 #: The held-out batch of real registered lines (``held_out_registry``), each trial's lines
 #: copied from one record of the registry data (its ``source_nct``).
 REGISTRY_VIGNETTES = Path(__file__).resolve().parent / "registry_vignettes.json"
@@ -49,6 +51,11 @@ def load_held_out_3() -> dict:
 def load_held_out_4() -> dict:
     """The fourth batch of written texts (same shape as :func:`load`)."""
     return json.loads(HELD_OUT_4.read_text(encoding="utf-8"))
+
+
+def load_held_out_5() -> dict:
+    """The fifth batch of written texts (same shape as :func:`load`)."""
+    return json.loads(HELD_OUT_5.read_text(encoding="utf-8"))
 
 
 def load_registry() -> dict:
