@@ -70,6 +70,13 @@ _ITEM_SPLIT = re.compile(
 )
 
 
+_MAJOR_DEPRESSION = re.compile(
+    r"(?:an? )?(?:current |active )?major depressi(?:ve (?:episode|disorder)|on)"
+)
+_SCREENING_TEST = re.compile(
+    r"(?:an? )?(?:positive|reactive) (?:screening )?(?:tests?|serology|results?)(?: results?)?"
+    r"(?: \([^()]*\))?(?: (?:at|during) screening)?(?: for [a-z0-9 ,/-]+)?"
+)
 _AIDS_OR_HIV = re.compile(
     r"^(?:known to have |to have |have |has )?(?:aids|acquired immunodeficiency syndrome)"
     r"(?: \(aids\))? or (?:to )?(?:be |test |tests |testing |tested )?(?:hiv[- ]positive"
@@ -91,6 +98,17 @@ def read_conditions(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause
     # "Known to have AIDS or to test positive for HIV antibody": AIDS is HIV's late stage,
     # so the two together are exactly the hiv code (AIDS alone would be narrower).
     body = _AIDS_OR_HIV.sub("hiv", body)
+    body = re.sub(r"^(?:known )?hiv[- ]positiv(?:e|ity)(?: status)?$", "known hiv", body)
+    if _MAJOR_DEPRESSION.fullmatch(body):
+        return Refusal(
+            "other_conditions",
+            "the depression code is any depression now, broader than a major depressive episode",
+        )
+    if _SCREENING_TEST.fullmatch(body) and "screening" in body:
+        return Refusal(
+            "other_conditions",
+            "a test at screening is still to come; no answer says what it will show",
+        )
     negative = False
     if kind == "inclusion":
         if match := re.fullmatch(
@@ -108,7 +126,9 @@ def read_conditions(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause
         body = body[match.end() :]
     body = _SAFE_EXCEPTIONS.sub("", body)
     body = _EXAMPLES.sub("", body).strip(" ,;:")
-    phrases = _items(body) if body else []
+    # A phrase that is one code whole is not cut at its "or" ("suicidal ideation or
+    # behaviour in the past year").
+    phrases = ([body] if condition_term(body) else _items(body)) if body else []
     phrases.extend(item for raw in items for item in _items(raw))
     if not phrases:
         return None
@@ -182,9 +202,11 @@ _CANCER_LEAD = re.compile(
     rf"\s*(?:an? )?(?:previous or active )?{_CANCER}$"
 )
 _ALL_CANCERS = re.compile(
-    r",?\s*including (?:both )?solid tumors?,? (?:and|or) (?:hematologic(?:al)?|blood)"
-    r" (?:malignanc(?:y|ies)|cancers?)"
+    r",?\s*including (?:both )?solid tumou?rs?,? (?:and|or) (?:ha?ematologic(?:al)?|blood)"
+    r" (?:malignanc(?:y|ies)|cancers?),?"
 )
+# "Malignancy diagnosed or treated in the past five years": what years_since_cancer counts.
+_DIAGNOSED_OR_TREATED = re.compile(r" (?:diagnosed or treated|treated or diagnosed)$")
 _EXCEPTION_START = re.compile(
     r",?\s*\(?(?:except|other than|with the exception of|excluding|apart from)(?: for)?\s"
 )
@@ -255,6 +277,7 @@ def read_cancer(text: str, kind: str) -> Clause | Refusal | None:
     window = None
     if found := window_at_end(body):
         window, body = found
+        body = _DIAGNOSED_OR_TREATED.sub("", body)
     if not _CANCER_LEAD.fullmatch(body.strip(" ,")):
         if re.search(r"solid tumor|hematologic|active|current", body):
             return Refusal(

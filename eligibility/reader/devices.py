@@ -51,7 +51,8 @@ _IMPLANT_ITEM = (
     r"|implanted (?:medicine |drug |infusion )?pumps?"
 )
 _IMPLANT_CLASS = (
-    r"(?:any )?(?:other )?(?:implanted |implantable )?electronic (?:implants?|devices?|medical"
+    r"(?:any |an )?(?:other |another )?(?:implanted |implantable )?electronic (?:implants?"
+    r"|devices?|medical"
     r" devices?|material)(?: in (?:the|their) bod(?:y|ies))?"
 )
 _IMPLANT_ITEMS = rf"(?:{_IMPLANT_ITEM})(?:,? (?:or |and )?(?:{_IMPLANT_ITEM}))*"

@@ -92,6 +92,9 @@ _POSER = re.compile(r"\bposer\b")
 _BY_NEUROLOGIST = re.compile(
     r",? by a (?:physician|neurologist)(?:, who is a neurologist or has access to a"
     r" neurologist's statement of diagnosis)?"
+    r"|,? (?:confirmed|made|established) by (?:the |a |their )?(?:treating |referring )?"
+    r"neurologist"
+    r"|\s*\((?:any|all) (?:disease |clinical )?(?:courses?|types?|forms?|subtypes?)\)"
 )
 _DURATION_SUFFIX = re.compile(
     r",? (?:of|with) (?:at least|a minimum of|more than|greater than) (?P<n>\d+|three|six)"
@@ -281,6 +284,35 @@ def read_ms_disease(text: str, kind: str) -> Clause | Refusal | None:
             "no answer says whether secondary progressive MS is active, so every SPMS patient"
             " passes this reading",
         )
+    if (
+        kind == "exclusion"
+        and (prms := _PR_ALTERNATIVE.search(text))
+        and not _PP_NAMED.search(text)
+    ):
+        # "RRMS, SPMS or PRMS" in a PPMS trial: progressive relapsing MS is what patients are
+        # now told is PPMS with activity, so that part is left to the study team.
+        rest = (text[: prms.start()] + text[prms.end() :]).strip(" ,")
+        result = read_ms_disease(rest, kind)
+        if not isinstance(result, Clause) or _EXCEPTION_WORDS.search(text):
+            return None
+        return partial_of(
+            result,
+            [prms.group(0).strip(" ,").removeprefix("or ").removeprefix("and/or ")],
+            "patients are now told primary progressive MS (with activity) for progressive "
+            "relapsing MS, and the answer cannot tell them apart; the other courses, read "
+            "whole, rule out only people the line rules out",
+        )
+    if kind == "exclusion" and (history := _COURSE_HISTORY.fullmatch(text)):
+        # "History of relapsing-remitting MS": secondary progressive MS follows a
+        # relapsing-remitting course, so an SPMS patient has that history too.
+        result = _read_ms_disease(history["courses"], kind)
+        if not isinstance(result, Clause) or result.pattern != "ms_course_excluded":
+            return _read_ms_disease(text, kind)
+        codes = result.rule["value"] if result.rule["op"] == "in" else [result.rule["value"]]
+        if RR in codes and SP not in codes:
+            codes = [code for code in COURSES if code in {*codes, SP}]
+            return _course_clause(set(codes), kind, text)
+        return result
     if kind == "exclusion" and (inactive := _INACTIVE_SPMS.search(text)):
         rest = (text[: inactive.start()] + text[inactive.end() :]).strip(" ,")
         result = read_ms_disease(rest, kind) if rest != text else None
@@ -310,6 +342,15 @@ def read_ms_disease(text: str, kind: str) -> Clause | Refusal | None:
 
 _DEFINED_AS = re.compile(
     r"(?P<head>.+?),? (?P<definition>(?:defined|characteri[sz]ed|confirmed) (?:as|by) .+)"
+)
+_PR_ALTERNATIVE = re.compile(
+    r"(?:,? (?:or|and/or) |, )(?:progressive[- ]relapsing|relapsing[- ]progressive|prms)"
+    r"(?: \(prms\))?(?=$|,| or\b| ms\b| multiple sclerosis\b)"
+)
+_PP_NAMED = re.compile(r"primary[- ]progressive|\bppms\b|primary progression")
+_COURSE_HISTORY = re.compile(
+    r"(?:(?:a |any )?(?:known |prior |previous )?history of |(?:a )?(?:prior |previous )"
+    r"diagnosis of )(?P<courses>.+?)(?: (?:at|before|prior to) (?:screening|baseline|entry))?"
 )
 _EXCEPTION_WORDS = re.compile(r"\b(?:except|unless|other than|excluding|with the exception)\b")
 
@@ -891,6 +932,9 @@ def _relapse_phrase(clauses: list[Clause], joiner) -> tuple[str, str]:
     )
 
 
+_BUT_NOT_WITHIN = re.compile(r"\s*\((?P<words>but not (?:within|in) [^()]*)\)\.?$")
+
+
 def read_relapse_counts(
     text: str, kind: str, items: tuple[str, ...] = ()
 ) -> Clause | Refusal | None:
@@ -898,6 +942,18 @@ def read_relapse_counts(
     as a line introducing alternatives with ``items``."""
     if not re.search(r"relapse|attack|exacerbation", " ".join((text, *items))):
         return None
+    if kind == "inclusion" and not items and (narrowed := _BUT_NOT_WITHIN.search(text)):
+        # "..., or one clinical attack in the year prior to screening (but not within 30
+        # days of screening)": the brackets only narrow the line; without them it is
+        # broader, so it rules out only people the line rules out.
+        clause = read_relapse_counts(text[: narrowed.start()], kind)
+        if not isinstance(clause, Clause):
+            return clause
+        return partial_of(
+            clause,
+            [narrowed["words"]],
+            "it only narrows the line, and no fact says when each relapse was",
+        )
     if items:
         if not _ALTERNATIVES_HEAD.fullmatch(strip_subject(text)):
             return None
@@ -1038,6 +1094,104 @@ def read_disease_duration(text: str, kind: str) -> Clause | None:
             f"Matched {quoted(text)} as first symptoms within {years} years.",
         )
     return None
+
+
+_DURATION_HEAD = (
+    r"(?:(?:ms |multiple sclerosis )?disease duration|duration of (?:ms|multiple sclerosis|the"
+    r" disease|disease))(?: (?:from|since) (?:the )?(?:onset of|first) (?:(?:ms|neurological"
+    r"|neurologic) )?symptoms?(?: of ms)?)?"
+)
+_DURATION_BOUND = re.compile(
+    r"(?:of )?(?P<op>less than|fewer than|under|<|no more than|not more than|at most|<=|≤|more"
+    r" than|greater than|over|>|at least|>=|≥) (?P<n>\d+) years?"
+)
+_CONDITIONAL_DURATION = re.compile(rf"(?P<head>{_DURATION_HEAD}),?:? (?P<parts>.+)")
+_IN_PATIENTS_WITH = re.compile(
+    r"(?P<bound>.+?)(?: (?:from|since) (?:the )?(?:onset of|first) (?:(?:ms|neurological"
+    r"|neurologic) )?symptoms?)? (?:in|for) (?:patients|subjects|participants|those|people)"
+    r" (?:with|who have) (?P<condition>.+)"
+)
+_STRICT = {"less than", "fewer than", "under", "<", "more than", "greater than", "over", ">"}
+_AT_MOST_WORDS = {"less than", "fewer than", "under", "<", "no more than", "not more than",
+                  "at most", "<=", "≤"}  # fmt: skip
+
+
+def read_conditional_duration(text: str, kind: str) -> Clause | None:
+    """A disease duration that depends on the EDSS: "Disease duration from the onset of MS
+    symptoms: less than 15 years in patients with an EDSS at screening > 5.0; less than 10
+    years in patients with an EDSS at screening <= 5.0" (an inclusion: each bound holds for
+    the patients its EDSS names), "Disease duration of more than 10 years from the onset of
+    symptoms in patients with an EDSS of 2.0 or less" (an exclusion: both). Only from the
+    first symptoms (time since diagnosis is shorter); an inclusion's bound read on the side
+    that rules out fewer ("less than 10 years" fails more than 10), an exclusion's as written.
+    """
+    if "duration" not in text or " with" not in text:
+        return None
+    found = _CONDITIONAL_DURATION.fullmatch(strip_subject(text))
+    if found is None or "symptom" not in text:
+        return None
+    pieces = []
+    for part in re.split(r";\s*(?:and\s+)?", found["parts"].strip(" .")):
+        conditional = _IN_PATIENTS_WITH.fullmatch(part.strip())
+        if conditional is None:
+            return None
+        bound = _DURATION_BOUND.fullmatch(conditional["bound"].strip())
+        condition = read_edss(conditional["condition"].strip(), "inclusion")
+        if bound is None or not isinstance(condition, Clause) or "partial" in condition.rule:
+            return None
+        pieces.append((bound["op"], int(bound["n"]), condition))
+    if not pieces or (kind == "exclusion" and len(pieces) != 1):
+        return None
+    rules, en, es = [], [], []
+    for op, years, condition in pieces:
+        at_most = op in _AT_MOST_WORDS
+        if kind == "inclusion":
+            duration = comparison("years_since_first_symptoms", "<=" if at_most else ">=", years)
+            rules.append(any_rule([{"not": condition.rule}, duration]))
+        else:
+            strict = op in _STRICT
+            which = ("<" if strict else "<=") if at_most else (">" if strict else ">=")
+            duration = comparison("years_since_first_symptoms", which, years)
+            rules.append(all_rule([duration, condition.rule]))
+        words = "no more than" if at_most else "at least"
+        if kind == "exclusion":
+            words = {"<": "less than", "<=": "no more than", ">": "more than", ">=": "at least"}[
+                which
+            ]
+        words_es = {
+            "no more than": "hace como mucho",
+            "less than": "hace menos de",
+            "more than": "hace más de",
+            "at least": "hace al menos",
+        }[words]
+        began_en = f"whose first MS symptoms began {words} {years} years ago"
+        began_es = f"cuyos primeros síntomas de EM empezaron {words_es} {years} años"
+        if kind == "exclusion":
+            en.append(f"{condition.en} and {began_en}")
+            es.append(f"{condition.es} y {began_es}")
+        else:
+            en.append(f"{began_en} (for people {condition.en})")
+            es.append(f"{began_es} (para personas {condition.es})")
+    rule = rules[0] if len(rules) == 1 else all_rule(rules)
+    return Clause(
+        rule,
+        join_all(en, "en"),
+        join_all(es, "es"),
+        "disease_duration+edss_bound",
+        f"Matched {quoted(text)} as a disease duration from the first symptoms that depends on "
+        "the EDSS"
+        + (
+            "; each bound applies only to the patients its EDSS names"
+            if kind == "inclusion"
+            else "; both must hold"
+        )
+        + (
+            ", and a bound of 'less than' or 'more than' is read on the side that rules out fewer"
+            if kind == "inclusion"
+            else ""
+        )
+        + ".",
+    )
 
 
 _MRI_LESIONS = re.compile(

@@ -37,7 +37,7 @@ from .vocabulary import (
     treatment_label,
     treatment_term,
 )
-from .windows import Window, window_at_end
+from .windows import NUMBER, UNIT, Window, window_at_end
 
 RELAPSE, STEROIDS, STUDY_DRUG, LIVE_VACCINE, TREATMENT = (
     "relapse",
@@ -97,6 +97,8 @@ _SEPARATOR = re.compile(
     r"|\bincluding(?:,? but not limited to:?)?|\be\.g\.,?|\bfor example:?|\bno\b"
     r"|\bany\b|\ban?\b|\bthe\b|\bother\b)\s*)+"
 )
+# "interferon beta (any formulation)": the item as it is, every form of it.
+_ANY_FORM = re.compile(r"\s*\((?:any|all|every) (?:formulations?|forms?|doses?|routes?)\)")
 _INTRODUCES_EXAMPLES = re.compile(r"\b(?:such as|including|e\.g\.|for example)")
 # "Any other disease-modifying therapy" with nothing named before it: other than something
 # the line does not say (the study drug, a treatment the trial allows), so the whole class
@@ -126,7 +128,7 @@ _ANOTHER = re.compile(r"another\s+")
 _EXCEPT = re.compile(r"\s*,?\s*(?:other than|except(?: for)?|with the exception of|excluding)\s+")
 _ITEM_SUFFIX = re.compile(
     r"(?:\s(?:treatments?|therap(?:y|ies)|infusions?|use|administration|intake|drugs?"
-    r"|medications?|agents?|products?|exposure))?"
+    r"|medications?|agents?|products?|exposure|received|given|administered|taken))?"
 )
 _ROUTES = re.compile(
     r"\s*[\[(]?(?:intravenous|iv|oral|per os|po|intramuscular|im)(?:,? (?:and/or |or |and )?"
@@ -176,6 +178,7 @@ def _ends_word(text: str, end: int) -> bool:
 def scan_exposures(text: str) -> tuple[list[Exposure], list[str]] | str:
     """Every exposure a list names, and the treatment codes it excepts ("other than
     corticosteroids"); or the first words that name none."""
+    text = _ANY_FORM.sub("", text)
     found: list[Exposure] = []
     excepted: list[str] = []
     target = found
@@ -312,6 +315,15 @@ _LEAD = re.compile(
 _PERFECT = re.compile(
     r"^(?:(?:have|has) (?:not |never )?(?:ever )?(?:been )?(?:received?|taken|used|treated with"
     r"|exposed to)\b|(?:been )?treated with\b)"
+)
+_STEROIDS_ALLOWED = re.compile(
+    r",? \((?:systemic |oral |intravenous |iv )?(?:cortico)?steroids?(?: (?:given|used|taken)"
+    r" (?:for|to treat) (?:an? )?(?:ms )?relapses?)? (?:are|is) (?:allowed|permitted|not excluded)"
+    r"\)$"
+)
+_NOT_FREE = re.compile(
+    rf"(?:{PEOPLE} )?(?:who )?(?:have|has) not been (?:free of|without) (?P<what>.+?) for"
+    rf" (?:at least |a minimum of )?(?P<window>{NUMBER}[ -]{UNIT}\b.*)"
 )
 _NOT_PARTICIPATE = re.compile(
     rf"^(?:{PEOPLE} )?(?:may|must|should|will) not (?:participate|be enrolled) in (?P<what>.+?)"
@@ -502,6 +514,14 @@ def read_exposures(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause 
     if match := _NOT_PARTICIPATE.fullmatch(text):
         # A promise not to join another trial during this one cannot be broken yet.
         text = f"participation in {match.group('what')} {match.group('window')}"
+    if kind == "exclusion" and (not_free := _NOT_FREE.fullmatch(text)):
+        # "Who have not been free of relapses for at least 12 months": a relapse within them.
+        text = f"{not_free['what']} within {not_free['window']}"
+    steroids_allowed = _STEROIDS_ALLOWED.search(text)
+    if steroids_allowed:
+        # "... or any other immunosuppressive drug (corticosteroids given for relapses are
+        # allowed)": read only where the rule names no steroids, so it says the same.
+        text = text[: steroids_allowed.start()]
     negative = bool(_NEGATIVE.match(text))
     body = re.sub(r"\s*\((?:self reported|including (?:for )?[^)]*)\)", "", text)
     if items and (head := _WINDOW_HEAD.fullmatch(body)) and window_at_end(head["window"]):
@@ -562,6 +582,11 @@ def read_exposures(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause 
         return None
     exposures, excepted = scanned
     if not exposures:
+        return None
+    if steroids_allowed and any(
+        e.kind == STEROIDS or "corticosteroids" in expand_treatment_codes(e.codes)
+        for e in exposures
+    ):
         return None
     others = [exposure.other for exposure in exposures if exposure.other]
     if others and not all(exposure.codes for exposure in exposures if exposure.other):
@@ -637,7 +662,7 @@ def _exposure_clause(exposures, kind, negative, time, time_words, words) -> Clau
                 f"{quoted(time.written('en'))} read as {days} days (its shortest reading,"
                 " so the rule rules out only what every reading rules out)"
             )
-        if "half-lives" in time_words:
+        if re.search(r"half[- ]lives", time_words):
             notes.append(
                 '"or 5 half-lives, whichever is longer" can only lengthen the window; '
                 "the stated minimum is used"

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from .reading import Clause, Refusal, all_rule, any_rule, comparison, quoted
+from .reading import Clause, Refusal, all_rule, any_rule, comparison, partial_of, quoted
 
 _PREGNANT = r"(?:currently )?(?:pregnan(?:t|cy)|positive (?:serum |urine )?pregnancy test)"
 _NURSING = (
@@ -278,12 +278,13 @@ def _pregnancy_piece(text: str) -> Clause | Refusal | None:
 # --- contraception required (inclusions) ---------------------------------------------------------
 
 _MUST_USE = re.compile(
-    rf"^(?:for )?(?P<who>{_BOTH_CBP}|{_CBP}|{_ANYONE})?{_BOTH_APPOSITION}?,? ?(?:who (?:were|are"
-    r"|is) )?(?:must |should"
+    rf"^(?:for )?(?P<who>{_BOTH_CBP}|{_CBP}|{_ANYONE})?{_BOTH_APPOSITION}?[,:]? ?(?:who (?:were"
+    r"|are|is) )?(?:must |should"
     r" |will |to )?(?:be |are )?(?:required to |willing to |willing and able to |able and willing"
-    r" to )?(?:agree(?:s)? to |agreed to )?(?:practi[cs]e|use|ensure that they or their partners?"
+    r" to )?(?:agree(?:s)? to |agreed to |agreement to )?(?:practi[cs]e|use|ensure that they or"
+    r" their partners?"
     r" (?:use|used)|adhere to|using|practicing)(?: an?| one)?(?: (?:effective|reliable|acceptable"
-    r"|highly effective|adequate|medically acceptable))?(?: (?:methods?|forms?) of)?"
+    r"|highly effective|adequate|medically acceptable))?(?: (?:methods?|forms?|means) of)?"
     r" (?:contraception|birth control|contraceptive methods?|the contraception provisions)"
     r"(?: methods?)?(?P<rest>.*)$"
 )
@@ -292,7 +293,9 @@ _INCLUSION_TAIL = re.compile(
     r"| of section [\d.]+"
     r"| \[[^\]]*\]?"
     r"| \([^)]*\)"
-    r"|,? (?:during|for the duration of|throughout) (?:the|this) (?:study|trial)(?: participation)?"
+    r"|,? (?:during|for the duration of|throughout) (?:the|this) (?:study|trial|treatment period"
+    r"|treatment)(?: participation)?(?: and for (?:at least )?(?:\w+|\d+) (?:days|weeks|months)"
+    r"(?: thereafter| after[^,;]*)?)?"
     r"|,? prior to study entry and for the duration of (?:the )?study participation"
     r"|(?: \([^)]*\))? prior to study entry and for the duration of (?:the )?study participation"
     r"|,? (?:during (?:the|this) (?:study|trial) )?and (?:be willing and able to )?continue"
@@ -306,11 +309,32 @@ _INCLUSION_TAIL = re.compile(
 )
 
 
+_PREGNANCY_TEST_AND = re.compile(
+    rf"(?:for )?(?P<who>{_BOTH_CBP}|{_CBP})[,:]? (?:must )?(?:have )?(?P<test>a negative"
+    r" (?:serum |urine )?(?:\(?(?:serum|urine)\)? )?pregnancy test(?: result)?"
+    r"(?: at (?:screening|baseline)(?: and (?:at )?(?:baseline|day 1))?)?),? and (?:must )?"
+)
+
+
 def read_contraception(text: str, kind: str) -> Clause | Refusal | None:
     """Inclusions: "Women of child-bearing potential must practice a reliable method of birth
     control", "... and men must agree to use adequate contraception"."""
     if kind != "inclusion" or not re.search(r"contracep|birth control", text):
         return None
+    if (test := _PREGNANCY_TEST_AND.match(text)) and not re.search(
+        r"pregnancy test|not be pregnant", text[test.end() :]
+    ):
+        # "... must have a negative pregnancy test at screening and agree to use a reliable
+        # method of contraception": the test is still to come; the contraception part, read
+        # whole, is broader than the line, so it rules out only people the line rules out.
+        rest = read_contraception(f"{test['who']} {text[test.end() :]}", kind)
+        if isinstance(rest, Clause):
+            return partial_of(
+                rest,
+                [test["test"]],
+                "a pregnancy test at screening is still to come (pregnancy_or_breastfeeding is "
+                "broader)",
+            )
     if re.search(r"pregnancy test|not be pregnant", text):
         return Refusal(
             "contraception",

@@ -23,6 +23,7 @@ from .conditions import read_cancer, read_conditions, read_substance_use
 from .demographics import read_age, read_sex
 from .devices import read_implant, read_internet, read_mri
 from .disease import (
+    read_conditional_duration,
     read_disease_duration,
     read_edss,
     read_inactive_spms,
@@ -80,6 +81,7 @@ LINE_READERS: tuple[Reader, ...] = (
     read_internet,
     read_relapse_counts,
     read_mri_activity,
+    read_conditional_duration,
     read_washout_list,
     read_exposures,
     read_conditions,
@@ -154,6 +156,8 @@ def _read_normalized(line: str, kind: str, heading: str, items: tuple[str, ...])
         return Reading(None, "Not read: no words.")
     body, clarification = drop_clarification(line)
     result = _first_reading(body, kind, items)
+    if not isinstance(result, Clause) and kind == "inclusion" and not items:
+        result = _without_trailing_brackets(body) or result
     if isinstance(result, Refusal):
         return Reading(None, f"Not read ({result.pattern}): {result.reason}.")
     if result is None:
@@ -185,6 +189,40 @@ _STABLE_AND = re.compile(
     r"|neurologically )?stable(?: ms| multiple sclerosis| disease)?),? (?:and|with|and with"
     r"|and have|and has|and had)? ?(?P<rest>.+)"
 )
+
+
+_TRAILING_BRACKETS = re.compile(r"\s*\((?P<inner>[^()]+)\)\.?$")
+# Words in brackets that could take more people than the line before them.
+_LOOSENING = re.compile(
+    r"^(?:or|and/or|unless|except|other than|excluding|including|e\.g\.|i\.e\.)\b"
+    r"|\b(?:unless|except|other than|allowed|permitted|exempt|waived|may be|can be)\b"
+)
+
+
+#: Patterns whose words a bracket can only describe or add to (a scale level, an age):
+#: never a course or a treatment, which a bracket may define more broadly ("a relapsing
+#: course (relapsing remitting, secondary progressive or progressive relapsing)").
+_DESCRIBED_BY_BRACKETS = frozenset({"edss_bound", "age_range", "disease_duration"})
+
+
+def _without_trailing_brackets(body: str) -> Clause | None:
+    """An inclusion "EDSS 3.0 to 6.5 (ambulatory for at least 20 metres without rest)": the
+    words in brackets may add to the line or only describe it; the rest, read whole, is no
+    narrower than the line, so it is read as a partial rule and the brackets are left to the
+    study team. Not when the brackets could take more people ("(or 7.0 if ...)"), and only
+    for a scale, an age or a duration."""
+    found = _TRAILING_BRACKETS.search(body)
+    if found is None or _LOOSENING.search(found["inner"]):
+        return None
+    head = _first_reading(body[: found.start()].strip(" ,"), "inclusion", ())
+    if not isinstance(head, Clause) or head.pattern not in _DESCRIBED_BY_BRACKETS:
+        return None
+    return partial_of(
+        head,
+        [found["inner"]],
+        "words in brackets that may add to the line; the rest, read whole, is broader, so it "
+        "rules out only people the line rules out",
+    )
 
 
 def _read_stable_and(line: str, stable: re.Match) -> Reading:
@@ -265,6 +303,7 @@ _EXCEPTION = re.compile(
 )
 
 
+_OTHER_CLASS = re.compile(r"(?:any )?other\b")
 # Unread parts that share no words with the parts after them ("Pregnant women, or women
 # who plan to become pregnant within the next 2 years").
 _SELF_CONTAINED = re.compile(
@@ -294,7 +333,9 @@ def _read_exclusion_union(text: str) -> Clause | None:
             if unread and not all(_SELF_CONTAINED.fullmatch(part) for part in unread):
                 return None  # a part read after one left unread may share its words
             clauses.append(result)
-        elif isinstance(result, Refusal):
+        elif isinstance(result, Refusal) or _OTHER_CLASS.match(part):
+            # "History of stroke, or other neurologic disorders that limit walking": a class
+            # apart from the parts before, so it shares none of their words.
             unread.append(part)
         else:
             return None

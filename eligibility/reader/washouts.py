@@ -31,7 +31,7 @@ from .exposures import (
     _window_rule,
     scan_exposures,
 )
-from .reading import Clause, all_rule, any_rule, quoted
+from .reading import Clause, all_rule, any_rule, partial_of, quoted
 from .subjects import PEOPLE
 from .vocabulary import join_alternatives
 from .windows import _ANCHORED, _BEFORE, ANCHOR, NUMBER, UNIT, Window, _number, _unit
@@ -54,7 +54,9 @@ _AT_LEAST = re.compile(
     rf"(?P<number>{NUMBER})[ -](?P<unit>{UNIT})(?: (?:from|after|since|for|of))?"
 )
 _SHARED_ANCHOR = re.compile(rf",? (?:{_BEFORE}|immediately {_BEFORE}) {ANCHOR}")
-_BETWEEN = re.compile(r"^(?:\s|,|;|\band\b|\bor\b|\band/or\b)*")
+_BETWEEN = re.compile(r"^(?:\s|,|;|\band\b|\bor\b|\band/or\b|\bwith\b|\bof\b)*")
+_ITEM_EXCEPTION = re.compile(r"\s*\((?:unless|except|other than|excluding)\b[^()]*\)")
+_MARK = "\u00a7"  # where an exception in brackets was
 
 
 def read_washout_list(text: str, kind: str) -> Clause | None:
@@ -63,11 +65,26 @@ def read_washout_list(text: str, kind: str) -> Clause | None:
     body = text[washout.end() :] if washout else text
     if not washout and kind != "exclusion":
         return None
+    # An exception in brackets after a list's window is that list's alone ("teriflunomide
+    # within 3.5 months (unless an accelerated elimination procedure was completed)"): the
+    # list is left to the study team, the others still rule out alone.
+    body = _ITEM_EXCEPTION.sub(" " + _MARK, body)
     if _EXCEPT.search(body) or _CONCURRENT.search(body) or re.search(r"\bunless\b", body):
         return None
     pairs = _pairs(body, washout is not None)
     if pairs is None or len(pairs) < 2:
         return None
+    excepted = [i for i, (words, _) in enumerate(pairs) if words.startswith(_MARK)]
+    if excepted and (washout or kind != "exclusion"):
+        return None
+    unread = [f"{pairs[i - 1][0]} {pairs[i - 1][1].words}" for i in excepted if i]
+    if len(unread) != len(excepted) or pairs[-1][0].endswith(_MARK):
+        return None  # an exception with no list before it, or after the last
+    pairs = [
+        (words.removeprefix(_MARK).strip(" ,;"), window)
+        for i, (words, window) in enumerate(pairs)
+        if i + 1 not in excepted
+    ]
     rules, en_parts, es_parts = [], [], []
     for words, window in pairs:
         scanned = scan_exposures(words)
@@ -104,7 +121,15 @@ def read_washout_list(text: str, kind: str) -> Clause | None:
         f"Matched {quoted(text)} as {len(pairs)} treatment lists, each with its own window"
         f" ({'; '.join(quoted(w.words) for _, w in pairs)}); {how}."
     )
-    return Clause(rule, en, es, "dmt_washout", reason)
+    clause = Clause(rule, en, es, "dmt_washout", reason)
+    if unread:
+        return partial_of(
+            clause,
+            unread,
+            "its exception (a procedure, a test) is nothing the facts say; the other lists, "
+            "each read whole, rule out only people the line rules out",
+        )
+    return clause
 
 
 def _pairs(body: str, washout: bool) -> list[tuple[str, Window]] | None:

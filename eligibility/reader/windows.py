@@ -54,10 +54,15 @@ _LEAD = (
     r"(?:(?:with)?in|during|over|in|for(?: at least)?|at any time in)?\s?(?:the )?"
     r"(?:last |past |previous |preceding |prior |recent |most recent )?(?:period of )?"
 )
+#: "or 5 half-lives, whichever is longer": only ever lengthens the window.
+_HALF_LIVES = (
+    r"(?:,? or (?:\d+|two|three|four|five|ten) half[- ]lives(?: of (?:the |that |each |an? )?"
+    r"[a-z -]+?)?,? \(?whichever is (?:longer|greater)\)?)"
+)
 _ANCHORED = rf"(?:,? (?:{_BEFORE}|immediately {_BEFORE}) {ANCHOR})?"
 _WINDOW = re.compile(
     rf"{_LEAD}(?P<number>{NUMBER})[ -](?P<unit>{UNIT})(?: period)?"
-    rf"(?: or \d+ half-lives,? whichever is longer)?{_ANCHORED}"
+    rf"{_HALF_LIVES}?{_ANCHORED}{_HALF_LIVES}?"
     r"|(?:(?:with)?in|during|over|in) (?:the )?(?:last|past|previous|preceding)"
     rf" (?P<unit1>year|month|week){_ANCHORED}"
     rf"|(?:with)?in (?:the )?(?:last |past )?(?P<unit2>year|month|week){_ANCHORED}"

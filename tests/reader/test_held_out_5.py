@@ -46,9 +46,9 @@ def test_the_batch_is_written_for_the_tests_and_new():
         assert trial["batch"] == "held_out_5"
         assert trial["id"] not in {t["id"] for t in earlier}
         for line in trial["text"].splitlines():
-            if line.startswith("* ") and len(line.split()) > 6:  # not "* Primary progressive MS"
-                if line in earlier_lines:
-                    shared.append(line)
+            long = line.startswith("* ") and len(line.split()) > 6  # not "* Primary ... MS"
+            if long and line in earlier_lines:
+                shared.append(line)
     # Two generic lines of 110 are word for word in earlier batches, written blind each time.
     assert shared == [
         "* EDSS at screening from 3.0 to 6.5 points",

@@ -206,12 +206,17 @@ def test_an_inclusion_naming_progressive_relapsing_but_not_ppms_is_not_read():
 
 
 def test_an_exclusion_naming_progressive_relapsing_but_not_ppms_never_rules_out_ppms():
-    # A PPMS trial excluding "RRMS, SPMS or PRMS" must not exclude its own patients.
+    # A PPMS trial excluding "RRMS, SPMS or PRMS" must not exclude its own patients: since
+    # reader version 5 the PRMS part is left to the study team and RRMS and SPMS are read as
+    # a partial rule (before it the line got nothing).
     line = (
         "History of relapsing remitting multiple sclerosis (RRMS), secondary progressive "
         "multiple sclerosis (SPMS), or progressive relapsing multiple sclerosis (PRMS) at screening"
     )
-    assert rule_of(line, kind="exclusion") is None
+    assert rule_of(line, kind="exclusion") == {
+        "partial": {"fact": "ms_course", "op": "in", "value": [RR, SP]},
+        "unread": "progressive relapsing",
+    }
     assert rule_of("Progressive relapsing MS", kind="exclusion") is None
 
 
