@@ -29,6 +29,7 @@ from tests.reader.vignettes import (
     load_held_out_3,
     load_held_out_4,
     load_held_out_5,
+    load_held_out_6,
     load_registry,
 )
 
@@ -87,6 +88,7 @@ def vignettes() -> None:
             load_held_out_3(),
             load_held_out_4(),
             load_held_out_5(),
+            load_held_out_6(),
         ):
             for line in figures(screened_in_rollback(data), data):
                 print(line)

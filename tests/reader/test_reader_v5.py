@@ -481,7 +481,10 @@ def test_ms_diagnosis_confirmed_by_the_treating_neurologist():
 
 def test_a_history_of_courses_in_an_exclusion():
     # VIG-61 (a PPMS trial): PRMS is left to the study team
-    text = "History of relapsing-remitting, secondary progressive or progressive relapsing MS at screening"
+    text = (
+        "History of relapsing-remitting, secondary progressive or progressive relapsing MS at"
+        " screening"
+    )
     assert rule_of(text, "exclusion") == partial(course("in", [RR, SP]), "progressive relapsing")
     # SPMS follows a relapsing-remitting course: a history of RRMS includes it
     assert rule_of("History of relapsing-remitting MS", "exclusion") == course("in", [RR, SP])

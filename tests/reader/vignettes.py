@@ -30,6 +30,8 @@ HELD_OUT_3 = VIGNETTES.with_name("held_out_3.json")
 HELD_OUT_4 = VIGNETTES.with_name("held_out_4.json")
 #: A fifth (``held_out_5``), written the same way and run once with reader version 5.
 HELD_OUT_5 = VIGNETTES.with_name("held_out_5.json")
+#: A sixth (``held_out_6``), run once after the fixes the fifth led to.
+HELD_OUT_6 = VIGNETTES.with_name("held_out_6.json")
 #: The held-out batch of real registered lines (``held_out_registry``), each trial's lines
 #: copied from one record of the registry data (its ``source_nct``).
 REGISTRY_VIGNETTES = Path(__file__).resolve().parent / "registry_vignettes.json"
@@ -56,6 +58,11 @@ def load_held_out_4() -> dict:
 def load_held_out_5() -> dict:
     """The fifth batch of written texts (same shape as :func:`load`)."""
     return json.loads(HELD_OUT_5.read_text(encoding="utf-8"))
+
+
+def load_held_out_6() -> dict:
+    """The sixth batch of written texts (same shape as :func:`load`)."""
+    return json.loads(HELD_OUT_6.read_text(encoding="utf-8"))
 
 
 def load_registry() -> dict:
