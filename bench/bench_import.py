@@ -16,10 +16,15 @@ registry keys). In one process, in turn, into an empty database each time:
   location and the cost of a study can be told apart for the extrapolation;
 - ``batch, cold reader``: the criteria reader's cache of lines read cleared before every
   line, as if no two studies shared a line (the replicated records otherwise share all
-  of theirs; the registry's share some);
+  of theirs; the registry's share some). The batch path reads a batch's lines in worker
+  processes on every core (``eligibility.reader.parallel``; ``READER_PROCESSES=1`` reads
+  them here): their CPU is not in this process's CPU column, so quote the wall figures;
 - ``batch, no reader``: the reader replaced by one that proposes nothing (every line
   still stored, ``not_checked``), so that the reader's own cost shows beside the warm
   and the cold runs (issue 18).
+
+The copies' eligibility texts differ by trailing whitespace (split into lines study by study,
+as distinct registry texts are), their lines are the same.
 
 Geocoding is not queued (every real site has its coordinates). Prints studies/s (wall
 and CPU of this process), the batch path's ratio to the per-study path, and the
@@ -72,6 +77,11 @@ def studies(count: int, *, locations: bool = True) -> list[dict]:
     for n in range(count):
         study = copy.deepcopy(originals[n % len(originals)])
         study["protocolSection"]["identificationModule"]["nctId"] = f"NCT9{n:07d}"
+        # Each copy's eligibility text its own (trailing whitespace the splitter drops):
+        # registry texts are all different, so none is split once for many studies; the
+        # lines in them stay shared, as the registry's partly are.
+        eligibility = study["protocolSection"]["eligibilityModule"]
+        eligibility["eligibilityCriteria"] += "\n" * (n % 50) + " " * (n // 50)
         if not locations:
             study["protocolSection"].get("contactsLocationsModule", {}).pop("locations", None)
         out.append(study)
@@ -144,12 +154,14 @@ def main() -> None:
         )
     setup(args.backend)
 
+    import finder.importing as importing
     import finder.registry_criteria as registry_criteria
     from eligibility.reader.reader import Reading, clear_cache
     from sites import tasks
 
     tasks.geocode_sites.delay = lambda *a, **k: None  # every real site has coordinates
     real_read = registry_criteria.read
+    real_read_many = importing.read_many
 
     def cold_read(text, **kwargs):
         clear_cache()
@@ -170,16 +182,21 @@ def main() -> None:
     runs["batch, no sites"] = timed(lambda: batch_import(bare))
     fresh_database()
     registry_criteria.read = cold_read
+    # The batch path reads a batch's lines at once (on every core): every line, each cold.
+    importing.read_many = lambda requests: real_read_many(requests, distinct=False)
     try:
         runs["batch, cold reader"] = timed(lambda: batch_import(records))
     finally:
         registry_criteria.read = real_read
+        importing.read_many = real_read_many
     fresh_database()
     registry_criteria.read = lambda text, **kwargs: Reading(None, "bench: no reader")
+    importing.read_many = lambda requests: [Reading(None, "bench: no reader")] * len(requests)
     try:
         runs["batch, no reader"] = timed(lambda: batch_import(records))
     finally:
         registry_criteria.read = real_read
+        importing.read_many = real_read_many
     fresh_database()
 
     n = args.studies

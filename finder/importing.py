@@ -34,7 +34,8 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from eligibility.models import Criterion, CriterionKind, CriterionSource
-from eligibility.reader import READER_VERSION
+from eligibility.reader import READER_VERSION, Reading
+from eligibility.reader.parallel import read_many
 from eligibility.services import (
     CRITERION_FIELDS,
     PROPOSAL_FIELDS,
@@ -69,7 +70,7 @@ from .models import (
     build_condition_search,
 )
 from .registry import RegistryError, registry_raw_studies
-from .registry_criteria import registry_trial_criteria
+from .registry_criteria import line_requests, registry_trial_criteria
 
 logger = logging.getLogger(__name__)
 
@@ -212,11 +213,15 @@ def _trial_write(
     return TrialUpsertResult(trial=trial, outcome=outcome), sites_changed
 
 
-def study_criteria(study: Study) -> list[CriterionInput]:
+def study_criteria(
+    study: Study, *, readings: Mapping[tuple, Reading] | None = None
+) -> list[CriterionInput]:
     """The registry criteria of ``study`` (its registered lines, read, and the rules
     derived from its structured fields), validated: a :class:`ValidationError` names the
-    criterion a rule of which the engine could not evaluate."""
+    criterion a rule of which the engine could not evaluate. ``readings`` are lines the
+    import read already (:func:`batch_readings`)."""
     criteria = registry_trial_criteria(
+        readings=readings,
         eligibility_text=study.eligibility_text,
         minimum_age_years=study.minimum_age_years,
         maximum_age_years=study.maximum_age_years,
@@ -236,6 +241,19 @@ def study_criteria(study: Study) -> list[CriterionInput]:
         criterion_rule_validate(rule=item.rule, label=label)
         criterion_rule_validate(rule=item.proposal_rule, label=f"{label} (proposal)")
     return items
+
+
+def batch_readings(studies: Sequence[Study]) -> dict[tuple, Reading]:
+    """Every registered line of ``studies`` read at once (on every core when there are
+    enough: :func:`eligibility.reader.parallel.read_many`), by reader request."""
+    requests = [
+        request
+        for study in studies
+        for request in line_requests(
+            eligibility_text=study.eligibility_text, conditions=study.conditions
+        )
+    ]
+    return dict(zip(requests, read_many(requests), strict=True))
 
 
 def _geocoding_queue(*, trial_ids: Sequence[int]) -> None:
@@ -639,14 +657,20 @@ def _batch_import(batch: list[RawStudy], report: ImportReport) -> None:
     digests = [raw_record_hash(raw.data) for raw in batch]
     ids = [nct_id for raw in batch if (nct_id := nct_id_of(raw.data))]
     stored = dict(Trial.objects.filter(nct_id__in=ids).values_list("nct_id", "record_hash"))
-    prepared: list[_PreparedStudy] = []
+    parsed: list[tuple[RawStudy, str, Study]] = []
     for raw, digest in zip(batch, digests, strict=True):
         if digest and stored.get(nct_id_of(raw.data)) == digest:
             report.count(Outcome.UNCHANGED)
             continue
         try:
-            study = parse_raw_study(raw)
-            criteria = study_criteria(study)
+            parsed.append((raw, digest, parse_raw_study(raw)))
+        except StudyParseError as exc:
+            report.skipped.append(SkippedStudy(raw.label, str(exc)))
+    readings = batch_readings([study for _, _, study in parsed])
+    prepared: list[_PreparedStudy] = []
+    for raw, digest, study in parsed:
+        try:
+            criteria = study_criteria(study, readings=readings)
         except StudyParseError as exc:
             report.skipped.append(SkippedStudy(raw.label, str(exc)))
             continue

@@ -31,13 +31,14 @@ for a finder. The patient text states the registered limit, not the rounded one.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from eligibility.reader import READER_VERSION, read
+from eligibility.reader import READER_VERSION, Reading, read
 from eligibility.reader.identity import line_hash
 
 from .criteria_lines import CriterionLine, split_criteria
@@ -166,11 +167,30 @@ def is_relapsing_ms_condition(condition: str) -> bool:
 # --- the registered lines, and derived rules attached to them ---------------------------------
 
 
+def line_requests(*, eligibility_text: str, conditions: Iterable[str]) -> list[tuple]:
+    """What the reader is asked for each registered line of a text: the requests
+    :func:`eligibility.reader.parallel.read_many` takes (an import reads a batch's lines
+    at once and hands the readings to :func:`registry_trial_criteria`)."""
+    conditions = tuple(conditions or ())
+    return [_request(line, conditions) for line in _lines(eligibility_text)]
+
+
+@functools.lru_cache(maxsize=512)
+def _lines(eligibility_text: str) -> tuple[CriterionLine, ...]:
+    """A text's registered lines (frozen), split once for an import batch's two uses."""
+    return split_criteria(eligibility_text).lines
+
+
+def _request(line: CriterionLine, conditions: tuple[str, ...]) -> tuple:
+    return (line.text, line.kind, line.heading, tuple(line.items), conditions)
+
+
 def registry_trial_criteria(
     *,
     eligibility_text: str,
     minimum_age_years: Decimal | None,
     maximum_age_years: Decimal | None,
+    readings: Mapping[tuple, Reading] | None = None,
     **structured: Any,
 ) -> list[dict]:
     """Every criterion a registry record gives a trial, as criterion dicts with ``source``.
@@ -184,9 +204,9 @@ def registry_trial_criteria(
     derived = registry_criteria(
         minimum_age_years=minimum_age_years, maximum_age_years=maximum_age_years, **structured
     )
-    lines = split_criteria(eligibility_text).lines
+    lines = _lines(eligibility_text) if isinstance(eligibility_text, str) else ()
     conditions = tuple(structured.get("conditions") or ())
-    items = [_line_item(line, conditions) for line in lines]
+    items = [_line_item(line, conditions, readings) for line in lines]
     alone = []
     taken: set[int] = set()
     for rule in derived:
@@ -207,10 +227,13 @@ def registry_trial_criteria(
     return items + alone
 
 
-def _line_item(line: CriterionLine, conditions: tuple[str, ...]) -> dict:
+def _line_item(
+    line: CriterionLine, conditions: tuple[str, ...], readings: Mapping[tuple, Reading] | None
+) -> dict:
     """A registered line as a criterion dict, with the criteria reader's proposal for it
-    (not live: a curator accepts it), or the reader's note on why there is none."""
-    reading = read(
+    (not live: a curator accepts it), or the reader's note on why there is none (from
+    ``readings`` when the import read it already)."""
+    reading = (readings or {}).get(_request(line, conditions)) or read(
         line.text,
         kind=line.kind,
         heading=line.heading,

@@ -168,9 +168,10 @@ CLARIFICATIONS: tuple[re.Pattern, ...] = (
 def normalize(text: str) -> str:
     """One criterion line (its own words, not its sub-items) made uniform for reading."""
     text = text.translate(_CHARACTERS)
-    for _ in range(3):  # nested brackets: "(Polman et al, 2005 [Appendix I])"
-        text = _REFERENCE.sub("", text)
-    text = _ABBREVIATION.sub("", text)
+    if "(" in text or "[" in text:
+        for _ in range(3):  # nested brackets: "(Polman et al, 2005 [Appendix I])"
+            text = _REFERENCE.sub("", text)
+        text = _ABBREVIATION.sub("", text)
     text = text.lower()
     text = _FOOTNOTE.sub(r"\1", text)
     for trigger, pattern, replacement in _TYPO_PATTERNS:
@@ -239,9 +240,25 @@ _ANY_JUDGEMENT = re.compile(
 )
 
 
+#: Words one of which every judgement pattern holds: a line with none of them is not
+#: searched (the one pattern is slow on a line it does not match; tests/reader/test_text.py
+#: checks that the two answers agree).
+JUDGEMENT_TRIGGERS = (
+    *("clinically", "significan", "severe", "controlled", "stab", "opinion", "judg"),
+    *("discretion",),
+    *("determined", "deemed", "assessed", "felt", "investigator", "radiologist"),
+    *("treating physician", "interfer", "adequate", "suitab", "appropriate", "risk"),
+    *("jeopardi", "may", "could", "would", "might", "likely", "preclude", "major"),
+    *("serious", "moderate", "individual basis", "case", "contraindicat", "responder"),
+    *("failure", "inadequate response"),
+)
+
+
 def judgement(text: str) -> str | None:
     """The first words in ``text`` that leave the decision to a clinician, as the line
     gives them ("clinically relevant", "poorly controlled"), or None."""
+    if not any(trigger in text for trigger in JUDGEMENT_TRIGGERS):
+        return None
     found = _ANY_JUDGEMENT.search(text)
     if found is None:
         return None

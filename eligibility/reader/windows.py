@@ -140,8 +140,13 @@ def _unit(text: str) -> str:
     return {"yr": "year"}.get(text, text)
 
 
+_UNIT_WORDS = ("day", "week", "month", "year", "yr")
+
+
 def find_window(text: str) -> tuple[Window, re.Match] | None:
     """The last time window in ``text`` and its match, or None."""
+    if not any(unit in text for unit in _UNIT_WORDS):
+        return None  # every window names a unit; the pattern is slow on a line without one
     found = None
     for match in _WINDOW.finditer(text):
         if match.group(0).strip():

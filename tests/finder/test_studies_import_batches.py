@@ -89,6 +89,26 @@ def test_a_batch_import_writes_the_rows_the_per_study_import_writes():
     assert Trial.objects.filter(criteria_version=2).count() == 5
 
 
+def test_a_batch_read_in_worker_processes_writes_the_same_rows(monkeypatch):
+    # A batch's lines are read at once, on every core when there are enough of them
+    # (eligibility.reader.parallel): forced here for five studies.
+    from eligibility.reader import parallel
+
+    per_study = imported_study_by_study()
+    Trial.objects.all().delete()
+    monkeypatch.setenv("READER_PROCESSES", "2")
+    monkeypatch.setattr(parallel, "MIN_LINES", 1)
+    used = []
+    workers = parallel._workers
+    monkeypatch.setattr(parallel, "_workers", lambda n: used.append(n) or workers(n))
+
+    report = studies_import(raw_studies=iter_raw_studies([PAGE]), batch_size=5)
+
+    assert used == [2]
+    assert report.created == 5 and not report.skipped
+    assert catalog() == per_study
+
+
 def test_a_batch_import_over_per_study_rows_changes_nothing_but_the_hash():
     per_study = imported_study_by_study()
 

@@ -97,3 +97,37 @@ def test_names_another_arm_from_its_heading_or_its_words():
     assert names_other_arm("", "healthy controls must be aged 18 to 65")
     assert names_other_arm("Exclusion criteria (MS patients)", "age over 60") is None
     assert names_other_arm("Prior/Concomitant Therapy", "natalizumab within 6 months") is None
+
+
+def test_the_judgement_triggers_never_hide_a_judgement():
+    # judgement() searches only lines holding a trigger word: on every registry line and
+    # every line of the written batches, and on each pattern's own words, it must answer
+    # what the one pattern answers alone.
+    import json
+    from pathlib import Path
+
+    from eligibility.reader.text import _ANY_JUDGEMENT, _JUDGEMENT, judgement, normalize
+    from finder.criteria_lines import split_criteria
+    from tests.reader.conftest import registry_records
+
+    lines = [
+        line.text
+        for record in registry_records().values()
+        for line in split_criteria(record["text"]).lines
+    ]
+    folder = Path(__file__).resolve().parents[1] / "data" / "reader_vignettes"
+    for path in sorted(folder.glob("*.json")):
+        for trial in json.loads(path.read_text(encoding="utf-8"))["trials"]:
+            lines += trial["text"].splitlines()
+    samples = [
+        "clinically relevant", "insignificantly", "severely", "poorly controlled",
+        "not be well-controlled", "unstable", "stabilized", "judgment", "at the discretion",
+        "judged to", "felt by", "the radiologist", "treating physician", "interference",
+        "unsuitable", "inappropriate", "jeopardize", "likely to limit", "precludes",
+        "major", "serious", "moderate", "case-by-case", "contraindicated", "non-responders",
+        "treatment failure", "inadequate response", "individual basis", "at risk",
+    ]  # fmt: skip
+    for text in [*map(normalize, lines), *samples]:
+        found = _ANY_JUDGEMENT.search(text)
+        assert judgement(text) == (found.group(0) if found else None), text
+    assert len(samples) >= len(_JUDGEMENT)
