@@ -127,6 +127,20 @@ class QueryParamsSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+@functools.cache
+def _renderer(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+    return serializer_class()
+
+
+def render(serializer_class: type[serializers.Serializer], instance: Any) -> dict:
+    """``serializer_class(instance).data``, from one instance of the serializer kept per
+    class: DRF builds every field (nested ones included) again for each new serializer,
+    which was most of the rendering's cost on the busiest answers. Only for output
+    serializers whose fields read nothing from the context (no request-built URLs);
+    tests/api/test_output_serializers.py checks the two agree."""
+    return _renderer(serializer_class).to_representation(instance)
+
+
 def page_window(params: dict[str, Any]) -> tuple[int | None, int]:
     """(limit, offset) from ``limit`` with ``offset`` or ``page``.
 

@@ -14,6 +14,7 @@ from config.api import (
     ApiInputError,
     LanguageParams,
     query_params,
+    render,
     request_language,
 )
 from finder.models import Trial
@@ -179,4 +180,4 @@ class TrialEligibilityApi(APIView):
 def eligibility_output(outcome) -> dict:
     """The body of a check: ``EligibilityOutputSerializer``'s rendering of the
     ``ScreeningOutcome``, the same serializer the schema documents."""
-    return EligibilityOutputSerializer(outcome).data
+    return render(EligibilityOutputSerializer, outcome)
