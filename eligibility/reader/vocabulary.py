@@ -55,7 +55,7 @@ _TREATMENTS = _compile(
             r"glatiramer(?: acetate)?(?: copolymer-1)?|copaxone|glatopa|copolymer[- ]1|cop-1",
             Term(("glatiramer_acetate",)),
         ),
-        (r"natalizumab|tysabri", Term(("natalizumab",))),
+        (r"natalizumab|tysabri|bg[- ]?0+2|antegren", Term(("natalizumab",))),
         (r"fingolimod|gilenya|fty[- ]?720", Term(("fingolimod",))),
         (
             r"dimethyl[- ]?fumarate|dmf|tecfidera|bg[- ]?00012|bg[- ]?12|fumaderm",

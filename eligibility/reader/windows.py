@@ -39,7 +39,8 @@ UNIT = r"(?:days?|weeks?|months?|years?|yrs?)"
 #: What a window is counted back from: all of these are read as "today".
 ANCHOR = (
     r"(?:(?:the )?(?:start of (?:the )?|time of (?:the )?)?(?:initial |first |planned |the )?"
-    r"(?:screening|baseline|randomi[sz]ation|enrol?l?ment|enrolling(?: in the study)?"
+    r"(?:screening(?: mri| scan)?|baseline|randomi[sz]ation|enrol?l?ment"
+    r"|enrolling(?: in the study)?"
     r"|study (?:entry|start|enrollment|treatment|drug|medication|day 1)|entry(?: into the study)?"
     r"|inclusion|trial entry|trial start|the trial|the study|informed consent|consent"
     r"|(?:dose|administration|infusion)(?: of (?:the )?study (?:drug|treatment|medication"

@@ -673,3 +673,94 @@ def test_a_relapse_count_narrowed_in_brackets():
     )
     # a bracket that may take more is not set aside
     assert rule_of(text.replace("(but not within", "(or within")) is None
+
+
+# --- 9. the sixth held-out batch's misses (after its first run) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        # VIG-71: typo, routes in brackets, a window before the screening MRI
+        (
+            "Systemic corticosteroids (oral, intravenuous or intramuscular) or ACTH within 30"
+            " days prior to the screening MRI",
+            {"fact": "days_since_systemic_steroids", "op": "<=", "value": 30},
+        ),
+        # VIG-74: "a course of" steroids, no dose or length
+        (
+            "An MS relapse, or a course of systemic corticosteroids (oral, intravenous or"
+            " intramuscular) or ACTH, in the 30 days prior to screening",
+            {
+                "any": [
+                    {"fact": "days_since_last_relapse", "op": "<=", "value": 30},
+                    {"fact": "days_since_systemic_steroids", "op": "<=", "value": 30},
+                ]
+            },
+        ),
+        # VIG-73: "not naive to", a development code
+        ("Subjects who are not naïve to natalizumab (Tysabri, BG00002)", ever("natalizumab")),
+        # VIG-72: "at any time" after "treatment", typos
+        (
+            "Treatment at any time with FTY720 (fingolimod) or any other sphingosine"
+            " 1-phosphate receptor modulator, alemtuzumab, cladribine, mitoxantone,"
+            " cyclophosphamid",
+            ever("@s1p_modulator", "alemtuzumab", "mitoxantrone", "cyclophosphamide", "cladribine"),
+        ),
+        # VIG-72: the window after the exception's brackets
+        (
+            "Malignancy of any organ system (other than localized basal cell carcinoma of the"
+            " skin) within the past five years",
+            {"fact": "years_since_cancer", "op": "<", "value": 5},
+        ),
+    ],
+)
+def test_wording_of_the_sixth_batch(text, rule):
+    assert rule_of(text, "exclusion") == rule
+
+
+def test_for_any_indication_with_an_uncoded_drug_last():
+    # VIG-75: leflunomide has no code, and comes last: left to the study team
+    text = (
+        "For any indication, recieved cyclophosphamide, azathioprine, mycophenolate mofetil,"
+        " cyclosporine, methotrexate or leflunomide in the last 12 months"
+    )
+    rule = rule_of(text, "exclusion")
+    assert rule["unread"] == "leflunomide"
+    assert set(rule["partial"]["value"]["codes"]) == {
+        "cyclophosphamide",
+        "azathioprine",
+        "mycophenolate",
+        "cyclosporine",
+        "methotrexate",
+    }
+
+
+def test_a_pregnancy_test_at_screening_is_left_to_the_study_team():
+    # VIG-71
+    assert rule_of(
+        "Pregnant or breastfeeding, or a positive pregnancy test at Screening", "exclusion"
+    ) == (
+        partial(
+            {
+                "all": [
+                    {"fact": "sex", "op": "!=", "value": "male"},
+                    {"fact": "pregnancy_or_breastfeeding", "op": "==", "value": "yes"},
+                ]
+            },
+            "a positive pregnancy test at screening",
+        )
+    )
+
+
+def test_a_disease_duration_range_from_the_first_symptoms():
+    # VIG-72
+    assert rule_of(
+        "Disease duration of two to ten years from the onset of neurological symptoms"
+    ) == {
+        "fact": "years_since_first_symptoms",
+        "op": "between",
+        "value": [2, 10],
+    }
+    # from diagnosis it is not read (time since diagnosis is shorter)
+    assert rule_of("Disease duration of two to ten years since diagnosis") is None
