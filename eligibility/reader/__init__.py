@@ -35,7 +35,13 @@ second, a wrong exclusion, is the worst. Every choice below follows from that.
   but it says "checked" of a line only half checked, the first error); for "A or B",
   requiring A alone is narrower, a wrong exclusion. Neither is proposed. A line
   introducing alternatives ("at least 1 of the following:") becomes an ``any`` of every
-  item, or nothing.
+  item, or nothing. The exception is a partial rule (docs/reader.md, "Lines read in
+  part"): the parts read rule out only people the line rules out, and where they do not
+  the line stays ``not_checked``, never met.
+- **"Other" names something the line may not say.** "Any other disease-modifying therapy"
+  with nothing named before it is the class apart from the study drug or a treatment the
+  trial allows: read whole it would rule out the patients the trial is for, so only its
+  examples are read, as a partial rule, or nothing.
 - **Ambiguous words are read on the side that rules out fewer.** "Between 18 and 55" and
   EDSS "0 to 5.5" include their ends in an inclusion; an exclusion range without
   "inclusive" is open. Ages are whole years, so "greater than 18" is 18 and over. A month
