@@ -29,7 +29,7 @@ _NURSING = (
     r"(?:currently )?(?:breastfeeding|nursing|lactating|lactation|breast-feeding)"
     r"(?: \(lactating\))?"
 )
-_WOMEN = r"(?:women|woman|females?|female (?:subjects?|patients?|participants?)|mothers?)"
+_WOMEN = r"(?:female (?:subjects?|patients?|participants?)|women|woman|females?|mothers?)"
 _ANYONE = r"(?:subjects?|patients?|participants?|persons?|individuals?|people)"
 _CBP = (
     r"(?:(?:fertile|sexually active) )?(?:women|females?|female (?:subjects?|patients?"

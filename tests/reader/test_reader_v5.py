@@ -764,3 +764,18 @@ def test_a_disease_duration_range_from_the_first_symptoms():
     }
     # from diagnosis it is not read (time since diagnosis is shorter)
     assert rule_of("Disease duration of two to ten years since diagnosis") is None
+
+
+def test_female_subjects_who_are_pregnant():
+    # VIG-70: "female subjects" was cut after "female"
+    rule = rule_of(
+        "Female subjects who are pregnant or breast-feeding, or who have a positive pregnancy"
+        " test at screening",
+        "exclusion",
+    )
+    assert rule["partial"]["all"][1] == {
+        "fact": "pregnancy_or_breastfeeding",
+        "op": "==",
+        "value": "yes",
+    }
+    assert rule["unread"] == "who have a positive pregnancy test at screening"
