@@ -26,10 +26,8 @@ from tests.reader.conftest import registry_records, reviewed
 from tests.reader.vignettes import (
     figures,
     load,
+    load_batch,
     load_held_out_3,
-    load_held_out_4,
-    load_held_out_5,
-    load_held_out_6,
     load_registry,
 )
 
@@ -86,9 +84,7 @@ def vignettes() -> None:
             load(),
             load_registry(),
             load_held_out_3(),
-            load_held_out_4(),
-            load_held_out_5(),
-            load_held_out_6(),
+            *(load_batch(name) for name in ("held_out_4", "held_out_5", "held_out_6")),
         ):
             for line in figures(screened_in_rollback(data), data):
                 print(line)

@@ -26,12 +26,8 @@ VIGNETTES = Path(__file__).resolve().parents[1] / "data" / "reader_vignettes" / 
 #: A third batch of written texts (``held_out_3``), written without reading the reader and
 #: run once, held out, after the reader's partial rules (reader version 4).
 HELD_OUT_3 = VIGNETTES.with_name("held_out_3.json")
-#: A fourth (``held_out_4``), written the same way and run once after the fixes the third led to.
-HELD_OUT_4 = VIGNETTES.with_name("held_out_4.json")
-#: A fifth (``held_out_5``), written the same way and run once with reader version 5.
-HELD_OUT_5 = VIGNETTES.with_name("held_out_5.json")
-#: A sixth (``held_out_6``), run once after the fixes the fifth led to.
-HELD_OUT_6 = VIGNETTES.with_name("held_out_6.json")
+#: Later batches (``held_out_4``, ``held_out_5``, ``held_out_6``, ...), written the same way,
+#: each run once after the fixes the one before led to: :func:`load_batch`.
 #: The held-out batch of real registered lines (``held_out_registry``), each trial's lines
 #: copied from one record of the registry data (its ``source_nct``).
 REGISTRY_VIGNETTES = Path(__file__).resolve().parent / "registry_vignettes.json"
@@ -50,19 +46,9 @@ def load_held_out_3() -> dict:
     return json.loads(HELD_OUT_3.read_text(encoding="utf-8"))
 
 
-def load_held_out_4() -> dict:
-    """The fourth batch of written texts (same shape as :func:`load`)."""
-    return json.loads(HELD_OUT_4.read_text(encoding="utf-8"))
-
-
-def load_held_out_5() -> dict:
-    """The fifth batch of written texts (same shape as :func:`load`)."""
-    return json.loads(HELD_OUT_5.read_text(encoding="utf-8"))
-
-
-def load_held_out_6() -> dict:
-    """The sixth batch of written texts (same shape as :func:`load`)."""
-    return json.loads(HELD_OUT_6.read_text(encoding="utf-8"))
+def load_batch(name: str) -> dict:
+    """A batch of written texts by name ("held_out_4"), same shape as :func:`load`."""
+    return json.loads(VIGNETTES.with_name(f"{name}.json").read_text(encoding="utf-8"))
 
 
 def load_registry() -> dict:
