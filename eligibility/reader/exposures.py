@@ -277,7 +277,8 @@ _EVER_BEFORE = re.compile(
     r"(?: history of)?|history of|ever|prior or current|current or past) "
 )
 _EVER_AFTER = re.compile(
-    r",? (?:at any time|ever|(?:at any time )?(?:before|prior to) (?:enrol?l?ment|study entry|entry"
+    r",? (?:at any time(?: in the past)?|ever|(?:at any time )?(?:before|prior to)"
+    r" (?:enrol?l?ment|study entry|entry"
     r"|the study|screening|randomization|baseline|inclusion|the trial|study start|day 1))$"
 )
 # "For (at least) N months" after something taken is a duration; after "no ..." a window.
@@ -295,7 +296,8 @@ _SINCE = re.compile(
     r"|two|three|six) (?P<unit>days?|weeks?|months?|years?) (?:before|prior to) [a-z ]+$"
 )
 _VERB = re.compile(
-    rf"^(?:(?:{PEOPLE}|females?|males?|women|men) )?(?:(?:who|that) )?(?:(?:is|are|was|were) on )?"
+    r"^(?:an? )?(?:(?:known |prior |previous )?history of )?"
+    rf"(?:(?:{PEOPLE}|females?|males?|women|men) )?(?:(?:who|that) )?(?:(?:is|are|was|were) on )?"
     r"(?:(?:have|has|had|must|should|will) )*(?:(?:not|never|ever|previously|already|recently"
     r"|been) )*(?:(?:received?|receiving|taken|took|used|using|treated with|exposed to"
     r"|administered|had|on)[;:]? )?(?:(?:any|prior|previous|past|current|recent|concurrent"
@@ -442,6 +444,10 @@ def _ever_rule(exposure: Exposure) -> dict | None:
         return comparison("investigational_drug_ever", "==", "yes")
     if exposure.kind == STEROIDS:
         return comparison("days_since_systemic_steroids", "ever", True)
+    if exposure.kind == RELAPSE:
+        # The last relapse answer counts a first episode too (spec 6: "relapse or first
+        # episode"), as a history of clinical attacks does.
+        return comparison("days_since_last_relapse", "ever", True)
     return None
 
 
@@ -527,6 +533,7 @@ def read_exposures(text: str, kind: str, items: tuple[str, ...] = ()) -> Clause 
         # allowed)": read only where the rule names no steroids, so it says the same.
         text = text[: steroids_allowed.start()]
     text = re.sub(r"^for any (?:indication|reason),? ", "", text)
+    text = re.sub(r"^(?:treatment|dmt)[- ]naive,? (?:i\.e\.,?|that is,?|defined as) ", "", text)
     text = re.sub(
         r"^(?:prior )?(?:treatment|therapy|use) at any time with ", "prior treatment with ", text
     )

@@ -779,3 +779,23 @@ def test_female_subjects_who_are_pregnant():
         "value": "yes",
     }
     assert rule["unread"] == "who have a positive pregnancy test at screening"
+
+
+def test_a_history_of_relapses_at_any_time():
+    # VIG-72 (a PPMS trial): the last relapse answer counts a first episode too (spec 6),
+    # as a history of clinical attacks does
+    ever_relapsed = {"fact": "days_since_last_relapse", "op": "ever", "value": True}
+    assert rule_of("A history of relapses (clinical attacks) at any time", "exclusion") == (
+        ever_relapsed
+    )
+    text = (
+        "A history of relapses (clinical attacks) at any time, or a diagnosis of"
+        " relapsing-remitting or secondary progressive MS"
+    )
+    assert rule_of(text, "exclusion") == {"any": [ever_relapsed, course("in", [RR, SP])]}
+
+
+def test_treatment_naive_defined():
+    # VIG-75
+    text = "Treatment-naïve, i.e. no disease-modifying therapy for MS at any time in the past"
+    assert rule_of(text) == {"not": ever("@approved_dmt")}
