@@ -84,7 +84,7 @@ def vignettes() -> None:
             load(),
             load_registry(),
             load_held_out_3(),
-            *(load_batch(name) for name in ("held_out_4", "held_out_5", "held_out_6")),
+            *(load_batch(f"held_out_{n}") for n in range(4, 8)),
         ):
             for line in figures(screened_in_rollback(data), data):
                 print(line)

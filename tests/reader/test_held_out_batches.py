@@ -11,7 +11,9 @@ measure on wording the reader had not met), then the reader was fixed again;
 - ``held_out_4`` (2026-12-03): ASCLEPIOS, CLARITY, EXPAND, NOVA, DISCOMS, a vitamin D trial;
 - ``held_out_5`` (2026-12-04): OPERA I, ORATORIO, TOPIC, STEP for MS, PARADIGMS, a lipoic acid
   trial in progressive MS;
-- ``held_out_6`` (2026-12-04): DEFINE, REFLEX, INFORMS, ASCEND, WAVES, DELIVER-MS.
+- ``held_out_6`` (2026-12-04): DEFINE, REFLEX, INFORMS, ASCEND, WAVES, DELIVER-MS;
+- ``held_out_7`` (2026-12-04): CONFIRM, OPTIMUM, MS-SMART, SPI2, BENEFIT, a cooling-garment
+  trial (not fixed for yet).
 """
 
 import pytest
@@ -46,6 +48,15 @@ BATCHES = {
     "held_out_6": {
         "first_run": {"caught": 23, "expressible": 56, "false_exclusions": 0},
         "shared": ["* Aged 18 to 58 years old, inclusive, at the time of informed consent"],
+    },
+    "held_out_7": {
+        "first_run": {"caught": 26, "expressible": 69, "false_exclusions": 0},
+        "shared": [
+            "* Aged 18 to 55 years old, inclusive, at the time of informed consent",
+            "* Women of child-bearing potential must use a highly effective method of"
+            " contraception for the duration of the study",
+            "* Pregnant or breast-feeding women, or women planning a pregnancy during the study",
+        ],
     },
 }
 DATA = {name: load_batch(name) for name in BATCHES}
