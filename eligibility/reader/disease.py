@@ -27,11 +27,11 @@ also counts new T2 lesions, so it is broader than the line.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 
 from eligibility.engine.facts import format_number
+from eligibility.engine.rules import iter_comparisons
 
 from .reading import (
     Clause,
@@ -44,6 +44,7 @@ from .reading import (
     quoted,
 )
 from .subjects import strip_subject
+from .text import EXCEPTION
 from .vocabulary import (
     CIS,
     COURSES,
@@ -276,7 +277,9 @@ def read_ms_disease(text: str, kind: str) -> Clause | Refusal | None:
         result = read_ms_disease(plain, kind)
         if not isinstance(result, Clause):
             return result
-        if SP not in json.dumps(result.rule):
+        if not any(
+            SP in _values(c) for c in iter_comparisons(result.rule) if c["fact"] == "ms_course"
+        ):
             return None  # the activity words belonged to something the reading dropped
         return partial_of(
             result,
@@ -293,7 +296,7 @@ def read_ms_disease(text: str, kind: str) -> Clause | Refusal | None:
         # now told is PPMS with activity, so that part is left to the study team.
         rest = (text[: prms.start()] + text[prms.end() :]).strip(" ,")
         result = read_ms_disease(rest, kind)
-        if not isinstance(result, Clause) or _EXCEPTION_WORDS.search(text):
+        if not isinstance(result, Clause) or EXCEPTION.search(text):
             return None
         return partial_of(
             result,
@@ -316,7 +319,7 @@ def read_ms_disease(text: str, kind: str) -> Clause | Refusal | None:
     if kind == "exclusion" and (inactive := _INACTIVE_SPMS.search(text)):
         rest = (text[: inactive.start()] + text[inactive.end() :]).strip(" ,")
         result = read_ms_disease(rest, kind) if rest != text else None
-        if not isinstance(result, Clause) or _EXCEPTION_WORDS.search(text):
+        if not isinstance(result, Clause) or EXCEPTION.search(text):
             return None
         return partial_of(
             result,
@@ -329,15 +332,22 @@ def read_ms_disease(text: str, kind: str) -> Clause | Refusal | None:
     # months following an initial relapsing-remitting course": the course read, its
     # definition (which may be narrower) left to the study team.
     defined = _DEFINED_AS.fullmatch(text) if kind == "inclusion" else None
-    if defined and not isinstance(result, Clause) and not _EXCEPTION_WORDS.search(text):
+    if defined and not isinstance(result, Clause) and not EXCEPTION.search(text):
         head = _read_ms_disease(defined["head"], kind)
-        if isinstance(head, Clause) and "ms_course" in json.dumps(head.rule):
+        if isinstance(head, Clause) and any(
+            c["fact"] == "ms_course" for c in iter_comparisons(head.rule)
+        ):
             return partial_of(
                 head,
                 [defined["definition"]],
                 "the definition may be narrower than the course a patient reports",
             )
     return result
+
+
+def _values(comparison: dict) -> list:
+    value = comparison.get("value")
+    return value if isinstance(value, list) else [value]
 
 
 _DEFINED_AS = re.compile(
@@ -352,7 +362,6 @@ _COURSE_HISTORY = re.compile(
     r"(?:(?:a |any )?(?:known |prior |previous )?history of |(?:a )?(?:prior |previous )"
     r"diagnosis of )(?P<courses>.+?)(?: (?:at|before|prior to) (?:screening|baseline|entry))?"
 )
-_EXCEPTION_WORDS = re.compile(r"\b(?:except|unless|other than|excluding|with the exception)\b")
 
 
 def _read_ms_disease(text: str, kind: str) -> Clause | Refusal | None:

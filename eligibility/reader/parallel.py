@@ -21,7 +21,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from .reader import Reading, read
+from .reader import Reading, clear_cache, read
 
 #: Below this many distinct lines, starting or feeding workers costs more than it saves.
 MIN_LINES = 400
@@ -54,8 +54,6 @@ def read_many(requests: Sequence[Request], *, distinct: bool = True) -> list[Rea
 
 
 def _read_chunk(requests: Sequence[Request], cold: bool = False) -> list[Reading]:
-    from .reader import clear_cache
-
     out = []
     for text, kind, heading, items, conditions in requests:
         if cold:

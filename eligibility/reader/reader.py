@@ -36,7 +36,14 @@ from .exposures import read_exposures
 from .pregnancy import read_contraception, read_pregnancy
 from .reading import Clause, Refusal, all_of, any_of, partial_of, quoted
 from .subjects import PEOPLE
-from .text import drop_clarification, is_ms_condition, judgement, names_other_arm, normalize
+from .text import (
+    EXCEPTION,
+    drop_clarification,
+    is_ms_condition,
+    judgement,
+    names_other_arm,
+    normalize,
+)
 from .washouts import read_washout_list
 
 READER_VERSION = "5"
@@ -148,16 +155,23 @@ def _read_normalized(line: str, kind: str, heading: str, items: tuple[str, ...])
         without = (line[: examples.start()] + line[examples.end() :]).strip()
         if not judgement(without):
             line, set_aside, call = without, examples.group(0).strip(), None
-    if call and kind == "inclusion" and not items and (stable := _STABLE_AND.fullmatch(line)):
-        return _read_stable_and(line, stable)
-    if call:
+    stable = _STABLE_AND.fullmatch(line) if call and kind == "inclusion" and not items else None
+    if stable:
+        # "Clinically stable and free of relapse for at least 28 days": a partial rule.
+        call = stable["stable"]
+        result = _stable_and(stable)
+        if result is None:
+            return Reading(None, f'Not read: "{call}" leaves the decision to a clinician.')
+        clarification = ""
+    elif call:
         return Reading(None, f'Not read: "{call}" leaves the decision to a clinician.')
-    if not line:
+    elif not line:
         return Reading(None, "Not read: no words.")
-    body, clarification = drop_clarification(line)
-    result = _first_reading(body, kind, items)
-    if not isinstance(result, Clause) and kind == "inclusion" and not items:
-        result = _without_trailing_brackets(body) or result
+    else:
+        body, clarification = drop_clarification(line)
+        result = _first_reading(body, kind, items)
+        if not isinstance(result, Clause) and kind == "inclusion" and not items:
+            result = _without_trailing_brackets(body) or result
     if isinstance(result, Refusal):
         return Reading(None, f"Not read ({result.pattern}): {result.reason}.")
     if result is None:
@@ -225,30 +239,23 @@ def _without_trailing_brackets(body: str) -> Clause | None:
     )
 
 
-def _read_stable_and(line: str, stable: re.Match) -> Reading:
+def _stable_and(stable: re.Match) -> Clause | None:
     """An inclusion "clinically stable and free of relapse for at least 28 days": the
-    clinician's part is left to the study team, the rest read as a partial rule."""
+    clinician's part left to the study team, the rest read whole as a partial rule (an
+    inclusion's part is broader than the line, so it rules out only people the line rules
+    out); None when the rest has a call or an exception of its own, or is not read."""
     rest = stable["rest"]
-    note = f'Not read: "{stable["stable"]}" leaves the decision to a clinician.'
-    if judgement(rest) or _EXCEPTION.search(rest):
-        return Reading(None, note)
+    if judgement(rest) or EXCEPTION.search(rest):
+        return None
     result = _first_reading(drop_clarification(rest)[0], "inclusion", ())
     if not isinstance(result, Clause):
-        return Reading(None, note)
-    clause = partial_of(
+        return None
+    return partial_of(
         result,
         [stable["stable"]],
         "a clinician's call; the rest of an inclusion, read whole, is broader than the line, "
         "so it rules out only people the line rules out",
     )
-    try:
-        validate_rule(clause.rule)
-    except RuleError as error:
-        return Reading(None, f"Not read: the rule would be refused ({error}).")
-    proposal = Proposal(
-        clause.rule, f"People {clause.en}", f"Personas {clause.es}", clause.pattern, clause.reason
-    )
-    return Reading(proposal, clause.reason)
 
 
 _HOLDS = {
@@ -297,12 +304,6 @@ def _first_reading(text: str, kind: str, items: tuple[str, ...]) -> Clause | Ref
 _OR_CUT = re.compile(r",\s+or\s+|;\s*or\s+")
 
 
-_EXCEPTION = re.compile(
-    r"\b(?:except|unless|other than|excluding|with the exception|apart from"
-    r"|but not(?! limited to)|aside from)\b"
-)
-
-
 _OTHER_CLASS = re.compile(r"(?:any )?other\b")
 # Unread parts that share no words with the parts after them ("Pregnant women, or women
 # who plan to become pregnant within the next 2 years").
@@ -344,7 +345,7 @@ def _read_exclusion_union(text: str) -> Clause | None:
     combined = any_of(clauses)
     if not unread:
         return combined
-    if _EXCEPTION.search(text):
+    if EXCEPTION.search(text):
         return None
     return partial_of(
         combined,

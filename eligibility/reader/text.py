@@ -249,12 +249,20 @@ _ANY_JUDGEMENT = re.compile(
 #: checks that the two answers agree).
 JUDGEMENT_TRIGGERS = (
     *("clinically", "significan", "severe", "controlled", "stab", "opinion", "judg"),
-    *("discretion",),
-    *("determined", "deemed", "assessed", "felt", "investigator", "radiologist"),
+    *("discretion", "determined", "deemed", "assessed", "felt", "investigator"),
+    *("radiologist",),
     *("treating physician", "interfer", "adequate", "suitab", "appropriate", "risk"),
     *("jeopardi", "may", "could", "would", "might", "likely", "preclude", "major"),
     *("serious", "moderate", "individual basis", "case", "contraindicat", "responder"),
     *("failure", "inadequate response"),
+)
+
+
+#: Words that open an exception, which may belong to any part of a line: a line holding
+#: one is never read in part.
+EXCEPTION = re.compile(
+    r"\b(?:except|unless|other than|excluding|with the exception|apart from"
+    r"|but not(?! limited to)|aside from)\b"
 )
 
 

@@ -80,6 +80,20 @@ def canonical(rule):
     return (rule["fact"], rule["op"], value)
 
 
+def took(codes, days):
+    """A treatment taken within ``days`` days (``treatment_history``)."""
+    return {
+        "fact": "treatment_history",
+        "op": "taken_within",
+        "value": {"codes": codes, "days": days},
+    }
+
+
+def ever(*codes):
+    """Any of ``codes`` ever taken (``treatments_ever``)."""
+    return {"fact": "treatments_ever", "op": "contains_any", "value": list(codes)}
+
+
 def rule_of(text: str, kind: str = "inclusion", **kwargs):
     """The proposed rule for one line, or None."""
     proposal = propose(text, kind=kind, **kwargs)

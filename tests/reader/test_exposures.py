@@ -3,19 +3,7 @@
 import pytest
 
 from eligibility.reader import propose
-from tests.reader.conftest import note_of, rule_of
-
-
-def took(codes, days):
-    return {
-        "fact": "treatment_history",
-        "op": "taken_within",
-        "value": {"codes": codes, "days": days},
-    }
-
-
-def ever(*codes):
-    return {"fact": "treatments_ever", "op": "contains_any", "value": list(codes)}
+from tests.reader.conftest import ever, note_of, rule_of, took
 
 
 def steroids(op, days):

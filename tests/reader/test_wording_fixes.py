@@ -8,23 +8,11 @@ other units) that must give no proposal or the conservative rule.
 import pytest
 
 from eligibility.reader import propose
-from tests.reader.conftest import note_of, rule_of
+from tests.reader.conftest import ever, note_of, rule_of, took
 
 
 def age(op, value):
     return {"fact": "age", "op": op, "value": value}
-
-
-def took(codes, days):
-    return {
-        "fact": "treatment_history",
-        "op": "taken_within",
-        "value": {"codes": codes, "days": days},
-    }
-
-
-def ever(*codes):
-    return {"fact": "treatments_ever", "op": "contains_any", "value": list(codes)}
 
 
 def study_drug(op, days):
