@@ -114,6 +114,10 @@ class FixedWindowRateThrottle(BaseThrottle):
         if ident is None or rate is None:
             return True
         limit, window = parse_rate(rate)
+        counted = getattr(request, "_throttle_counts", {}).get((self.scope, ident))
+        if counted is not None:  # counted already, with the key's look-up
+            count, self.retry_after = counted
+            return count <= limit
         now = time.time()
         self.retry_after = window - (now % window)
         if cache_outage.active:
@@ -126,6 +130,33 @@ class FixedWindowRateThrottle(BaseThrottle):
             return True
         cache_outage.clear()
         return count <= limit
+
+    def count_and_read(self, request, ident: str, read_key: str):
+        """Count this request for ``ident`` and read ``read_key`` from the cache, in one
+        round trip on Redis; :meth:`allow_request` then uses this count.
+
+        Returns the value read (``None`` if the key is not set). A cache failure is
+        raised, as ``cache.get`` would raise it, and the throttle then fails open.
+        """
+        rate = self.rate()
+        if rate is None or cache_outage.active:
+            return cache.get(read_key)
+        limit, window = parse_rate(rate)
+        now = time.time()
+        key = f"throttle:{self.scope}:{ident}:{int(now // window)}"
+        backend = caches[DEFAULT_CACHE_ALIAS]
+        try:
+            if isinstance(backend, RedisCache):
+                count, value = _redis_count(backend, key, window, read_key=read_key)
+            else:
+                count, value = self._count(key, window), cache.get(read_key)
+        except Exception as exc:
+            cache_outage.record(exc)
+            raise
+        cache_outage.clear()
+        counts = request.__dict__.setdefault("_throttle_counts", {})
+        counts[(self.scope, ident)] = (count, window - (now % window))
+        return value
 
     def wait(self) -> float | None:
         return self.retry_after
@@ -179,11 +210,19 @@ class BadKeyThrottle(FixedWindowRateThrottle):
         return self.get_ident(request)
 
 
-def _redis_count(backend: RedisCache, key: str, window: int) -> int:
-    """INCR and EXPIRE in one round trip (Django's own incr costs two, add one more)."""
+def _redis_count(backend: RedisCache, key: str, window: int, *, read_key: str | None = None):
+    """INCR and EXPIRE in one round trip (Django's own incr costs two, add one more).
+
+    With ``read_key``, a GET of that cache key rides along in the same round trip, and
+    the count and the value read are returned.
+    """
     full_key = backend.make_and_validate_key(key)
     pipe = backend._cache.get_client(full_key, write=True).pipeline(transaction=False)
     pipe.incr(full_key)
     pipe.expire(full_key, window + 1, nx=True)
-    count, _ = pipe.execute()
-    return int(count)
+    if read_key is None:
+        count, _ = pipe.execute()
+        return int(count)
+    pipe.get(backend.make_and_validate_key(read_key))
+    count, _, value = pipe.execute()
+    return int(count), (None if value is None else backend._cache._serializer.loads(value))

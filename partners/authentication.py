@@ -18,12 +18,22 @@ class PartnerApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
         from rest_framework_api_key.permissions import KeyParser
 
-        from .keys import usable_api_key
+        from config.throttling import PartnerKeyThrottle
+
+        from .keys import GENERATION_CACHE_KEY, usable_api_key
 
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header.lower().startswith(self.keyword.lower() + " "):
             return None
-        api_key = usable_api_key(KeyParser().get_from_authorization(request) or "")
+        key = KeyParser().get_from_authorization(request) or ""
+        prefix = key.partition(".")[0]
+
+        def count_and_read_generation():
+            # The key's throttle counts this request in the round trip that checks the
+            # key is still current (PartnerKeyThrottle then uses that count).
+            return PartnerKeyThrottle().count_and_read(request, prefix, GENERATION_CACHE_KEY)
+
+        api_key = usable_api_key(key, read_generation=count_and_read_generation)
         if api_key is None:
             refuse_bad_key(request)
         return AnonymousUser(), api_key

@@ -5,6 +5,9 @@ process keeps a table of the usable keys (prefix -> key, with its partner loaded
 from the database in one query and stamped with a *generation* token kept in the default
 cache (Redis in production, shared by every process). A keyed request reads only that
 token; while it matches the table's stamp, the key is looked up in the process's table.
+For a key the table already accepts, that read rides in the same Redis round trip as
+the key's throttle count (``partners.authentication``), so a keyed request costs one
+round trip, as an anonymous one does.
 
 A check costs the same whether the prefix exists or not, so its timing does not tell an
 attacker which prefixes exist (``bench/bench_key_check.py`` measures both): the look-up
@@ -94,18 +97,36 @@ class InvalidatingQuerySet(models.QuerySet):
     update.alters_data = True
 
 
-def usable_api_key(key: str):
+def usable_api_key(key: str, *, read_generation=None):
     """The partner's ``PartnerAPIKey`` for a presented key, or ``None``.
 
     ``None`` for an unknown, revoked or expired key, a wrong secret, or a deactivated
     partner. The returned key has its partner loaded.
+
+    ``read_generation``, if given, is called instead of a plain cache read when this
+    process's table already holds the key with this secret: the authentication passes
+    one that also counts the request for the key's throttle, in the same round trip to
+    the cache (a refused key never reaches it, so it cannot spend a partner's quota).
     """
     prefix, dot, secret = key.partition(".")
     if not dot or not prefix or not secret:
         return None
-    api_key = _lookup(prefix)
+    table = _table
+    api_key = table.keys.get(prefix)
     # The same verification whether or not the prefix exists (see the module docstring).
     verified = (api_key or _decoy_key()).is_valid(key)
+    read = read_generation if api_key is not None and verified else None
+    try:
+        generation = _generation(read)
+    except Exception:
+        logger.warning("Cache unavailable; API keys are read from the database")
+        api_key = _usable_keys().filter(prefix=prefix).first()
+        verified = (api_key or _decoy_key()).is_valid(key)
+    else:
+        if generation is None or not table.current(generation):
+            table = _reload(generation)
+            api_key = table.keys.get(prefix)
+            verified = (api_key or _decoy_key()).is_valid(key)
     if api_key is None or not verified:
         return None
     if api_key.has_expired or not api_key.partner.is_active:
@@ -128,22 +149,20 @@ def _usable_keys():
     return PartnerAPIKey.objects.get_usable_keys()
 
 
-def _lookup(prefix: str):
-    """The usable key with ``prefix`` from this process's table (read again when stale)."""
+def _generation(read=None) -> str | None:
+    """The generation token in the cache (made if there is none); raises if it is down."""
+    generation = read() if read is not None else cache.get(GENERATION_CACHE_KEY)
+    if generation is None:
+        cache.add(GENERATION_CACHE_KEY, uuid.uuid4().hex, None)
+        generation = cache.get(GENERATION_CACHE_KEY)  # another process may have won
+    return generation
+
+
+def _reload(generation: str | None) -> KeyTable:
+    """Read the usable keys again, stamped with the generation read *before* the
+    database: a write in between replaces the generation, and this table is never
+    current."""
     global _table
-    try:
-        generation = cache.get(GENERATION_CACHE_KEY)
-        if generation is None:
-            cache.add(GENERATION_CACHE_KEY, uuid.uuid4().hex, None)
-            generation = cache.get(GENERATION_CACHE_KEY)  # another process may have won
-    except Exception:
-        logger.warning("Cache unavailable; API keys are read from the database")
-        return _usable_keys().filter(prefix=prefix).first()
-    table = _table
-    if generation is None or not table.current(generation):
-        # Stamped with the generation read *before* the database: a write in between
-        # replaces the generation, and this table is never current.
-        loaded_at = time.monotonic()
-        table = KeyTable(generation, loaded_at, {k.prefix: k for k in _usable_keys()})
-        _table = table
-    return table.keys.get(prefix)
+    loaded_at = time.monotonic()
+    _table = KeyTable(generation, loaded_at, {k.prefix: k for k in _usable_keys()})
+    return _table

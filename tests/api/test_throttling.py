@@ -130,3 +130,81 @@ def test_counters_live_in_redis(api, db, settings, low_rates):
         }
     }
     assert [api.get(URL).status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def wrong_secret(key: str) -> str:
+    prefix, secret = key.split(".")
+    return f"{prefix}.{secret[:-1]}{'y' if secret.endswith('x') else 'x'}"
+
+
+def test_a_wrong_secret_does_not_spend_the_partners_quota(keyed_api, api, partner_key, low_rates):
+    # The partner's count rides on the key check, but only once the secret is verified.
+    for _ in range(8):
+        assert (
+            api.get(URL, HTTP_AUTHORIZATION=f"Api-Key {wrong_secret(partner_key)}").status_code
+            == 401
+        )
+    assert [keyed_api.get(URL).status_code for _ in range(6)] == [200] * 5 + [429]
+
+
+@pytest.fixture
+def redis_cache(settings):
+    # Our own database number and key prefix: the shared Redis is never flushed.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/11",
+            "KEY_PREFIX": f"test-throttle-{uuid.uuid4()}",
+        }
+    }
+
+
+@pytest.fixture
+def round_trips(monkeypatch):
+    """Every round trip to Redis: a command sent alone, or a pipeline's execution."""
+    import redis
+    from redis.client import Pipeline
+
+    trips = []
+    command, execute = redis.Redis.execute_command, Pipeline.execute
+
+    def counted_command(self, *args, **options):
+        if not isinstance(self, Pipeline):  # a pipeline's commands wait for execute()
+            trips.append(args[0])
+        return command(self, *args, **options)
+
+    def counted_execute(self, *args, **kwargs):
+        trips.append("pipeline:" + ",".join(str(c[0][0]) for c in self.command_stack))
+        return execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted_command)
+    monkeypatch.setattr(Pipeline, "execute", counted_execute)
+    return trips
+
+
+@pytest.mark.services
+@pytest.mark.skipif(not redis_available(), reason="no Redis on 127.0.0.1:6379")
+class TestKeyedRequestsOnRedis:
+    def test_the_key_check_and_the_count_are_one_round_trip(
+        self, keyed_api, redis_cache, low_rates, round_trips
+    ):
+        keyed_api.get(URL)  # the process reads its table of keys
+        round_trips.clear()
+        assert keyed_api.get(URL).status_code == 200
+        assert round_trips == ["pipeline:INCRBY,EXPIRE,GET"]
+
+    def test_the_count_is_made_once_a_request(self, keyed_api, redis_cache, low_rates):
+        assert [keyed_api.get(URL).status_code for _ in range(6)] == [200] * 5 + [429]
+
+    def test_a_revoked_key_is_refused_on_its_next_request(self, keyed_api, redis_cache, low_rates):
+        assert keyed_api.get(URL).status_code == 200
+        PartnerAPIKey.objects.update(revoked=True)
+        assert keyed_api.get(URL).status_code == 401
+
+    def test_a_wrong_secret_does_not_spend_the_quota(
+        self, keyed_api, api, partner_key, redis_cache, low_rates
+    ):
+        for _ in range(8):
+            bad = api.get(URL, HTTP_AUTHORIZATION=f"Api-Key {wrong_secret(partner_key)}")
+            assert bad.status_code == 401
+        assert [keyed_api.get(URL).status_code for _ in range(6)] == [200] * 5 + [429]
